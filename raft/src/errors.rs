@@ -1,0 +1,49 @@
+//! Errors returned by the raft library.
+
+use thiserror::Error;
+
+/// Why a storage read could not be served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum StorageError {
+    /// The requested index precedes the first available entry (it was compacted).
+    #[error("requested index is unavailable due to compaction")]
+    Compacted,
+    /// The snapshot offered is older than the one already stored.
+    #[error("requested index is older than the existing snapshot")]
+    SnapOutOfDate,
+    /// The requested index is past the last entry.
+    #[error("requested entry at index is unavailable")]
+    Unavailable,
+    /// A snapshot is being built; ask again later.
+    #[error("snapshot is temporarily unavailable")]
+    SnapshotTemporarilyUnavailable,
+}
+
+/// Errors of the raft state machine and its API.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Error {
+    /// A storage read failed.
+    #[error("storage: {0}")]
+    Store(#[from] StorageError),
+    /// The proposal was dropped (no leader, leader transfer in progress, size limits,
+    /// or forwarding disabled). The caller may retry elsewhere.
+    #[error("raft proposal dropped")]
+    ProposalDropped,
+    /// A local-only message type was passed to `step`.
+    #[error("raft: cannot step raft local message")]
+    StepLocalMsg,
+    /// A response came from a node that is not in the configuration.
+    #[error("raft: cannot step as peer not found")]
+    StepPeerNotFound,
+    /// The configuration is invalid: `field` is wrong because of `reason`.
+    #[error("invalid config: {field}: {reason}")]
+    ConfigInvalid {
+        /// The offending `Config` field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,57 @@
+//! linsim-raft: an etcd-style Raft consensus state machine, written fresh in Rust.
+//!
+//! The core (`Raft`) is a pure state machine: no I/O, no clocks, no threads. Time is
+//! `tick()`; everything else is a `Message` passed to `step()`. What the application
+//! must persist, send and apply comes out of `RawNode::ready()` and is acknowledged with
+//! `RawNode::advance()`. Storage is read-only to raft: the application writes it.
+//!
+//! Modelled on etcd's raft package: the same roles (`StateType`), the same 24 message
+//! types with etcd's numbers (`MessageType`), the same Message and Entry fields, PreVote,
+//! CheckQuorum, Probe/Replicate/Snapshot flow control with an inflight window, fast log
+//! backtracking, proposal forwarding, and leadership transfer.
+//!
+//! ```
+//! use linsim_raft::{Config, MemStorage, RawNode, StateType};
+//!
+//! let mut node = RawNode::new(&Config::new(1), MemStorage::new_with_voters([1])).unwrap();
+//! node.campaign().unwrap();
+//! assert_eq!(node.status().soft_state.raft_state, StateType::StateLeader);
+//! node.propose(b"hello".to_vec()).unwrap();
+//! // Persist, send, apply, advance until the proposal is applied.
+//! let mut applied = Vec::new();
+//! while node.has_ready() {
+//!     let rd = node.ready();
+//!     if let Some(hs) = rd.hard_state {
+//!         node.store_mut().set_hard_state(hs);
+//!     }
+//!     node.store_mut().append(&rd.entries);
+//!     applied.extend(rd.committed_entries.into_iter().filter(|e| !e.data.is_empty()));
+//!     node.advance();
+//! }
+//! assert_eq!(applied[0].data, b"hello");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod eraftpb;
+pub mod errors;
+pub mod log;
+pub mod log_unstable;
+pub mod quorum;
+pub mod raft;
+pub mod raw_node;
+pub mod status;
+pub mod storage;
+pub mod tracker;
+pub mod util;
+
+pub use config::{Config, ReadOnlyOption};
+pub use eraftpb::{
+    ConfState, Entry, EntryType, HardState, Message, MessageType, Snapshot, SnapshotMetadata,
+};
+pub use errors::{Error, Result, StorageError};
+pub use raft::{Raft, SoftState, StateType, NONE};
+pub use raw_node::{RawNode, Ready};
+pub use status::Status;
+pub use storage::{MemStorage, RaftState, Storage};

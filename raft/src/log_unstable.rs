@@ -1,0 +1,179 @@
+//! Entries and a snapshot that raft holds but the application has not yet persisted.
+
+use crate::eraftpb::{Entry, Snapshot};
+
+/// The not-yet-durable tail of the log, as etcd's `unstable`. `entries[i]` has log index
+/// `offset + i`. A pending snapshot, if any, precedes all entries.
+#[derive(Clone, Debug, Default)]
+pub struct Unstable {
+    /// A snapshot received from the leader, waiting to be persisted.
+    pub snapshot: Option<Snapshot>,
+    /// Entries waiting to be persisted.
+    pub entries: Vec<Entry>,
+    /// The log index of `entries[0]`.
+    pub offset: u64,
+}
+
+impl Unstable {
+    /// An empty unstable log whose next entry will be at `offset`.
+    pub fn new(offset: u64) -> Unstable {
+        Unstable {
+            offset,
+            ..Unstable::default()
+        }
+    }
+
+    /// The first index, if a pending snapshot determines it.
+    pub fn maybe_first_index(&self) -> Option<u64> {
+        self.snapshot.as_ref().map(|s| s.metadata.index + 1)
+    }
+
+    /// The last index, if there are unstable entries or a pending snapshot.
+    pub fn maybe_last_index(&self) -> Option<u64> {
+        if !self.entries.is_empty() {
+            return Some(self.offset + self.entries.len() as u64 - 1);
+        }
+        self.snapshot.as_ref().map(|s| s.metadata.index)
+    }
+
+    /// The term of the entry at `i`, if this unstable log knows it.
+    pub fn maybe_term(&self, i: u64) -> Option<u64> {
+        if i < self.offset {
+            return self
+                .snapshot
+                .as_ref()
+                .filter(|s| s.metadata.index == i)
+                .map(|s| s.metadata.term);
+        }
+        let last = self.maybe_last_index()?;
+        if i > last {
+            return None;
+        }
+        Some(self.entries[(i - self.offset) as usize].term)
+    }
+
+    /// Marks entries up to `(i, t)` as persisted. Ignored if the entry at `i` was since
+    /// replaced (its term no longer matches) or is already stable.
+    pub fn stable_to(&mut self, i: u64, t: u64) {
+        if i < self.offset || self.maybe_term(i) != Some(t) {
+            return;
+        }
+        self.entries.drain(..=(i - self.offset) as usize);
+        self.offset = i + 1;
+    }
+
+    /// Marks the pending snapshot at index `i` as persisted.
+    pub fn stable_snap_to(&mut self, i: u64) {
+        if self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.metadata.index == i)
+        {
+            self.snapshot = None;
+        }
+    }
+
+    /// Replaces everything with a snapshot from the leader.
+    pub fn restore(&mut self, s: Snapshot) {
+        self.offset = s.metadata.index + 1;
+        self.entries.clear();
+        self.snapshot = Some(s);
+    }
+
+    /// Appends `ents`, first truncating any entries at or after `ents[0].index`.
+    pub fn truncate_and_append(&mut self, ents: &[Entry]) {
+        let Some(after) = ents.first().map(|e| e.index) else {
+            return;
+        };
+        let end = self.offset + self.entries.len() as u64;
+        if after == end {
+            self.entries.extend_from_slice(ents);
+        } else if after <= self.offset {
+            self.offset = after;
+            self.entries.clear();
+            self.entries.extend_from_slice(ents);
+        } else {
+            self.entries.truncate((after - self.offset) as usize);
+            self.entries.extend_from_slice(ents);
+        }
+    }
+
+    /// The entries in `[lo, hi)`, which must lie within the unstable range.
+    pub fn slice(&self, lo: u64, hi: u64) -> &[Entry] {
+        let upper = self.offset + self.entries.len() as u64;
+        assert!(
+            lo <= hi && lo >= self.offset && hi <= upper,
+            "unstable.slice[{lo},{hi}) out of bound [{},{upper}]",
+            self.offset
+        );
+        &self.entries[(lo - self.offset) as usize..(hi - self.offset) as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eraftpb::SnapshotMetadata;
+
+    fn e(index: u64, term: u64) -> Entry {
+        Entry {
+            index,
+            term,
+            ..Entry::default()
+        }
+    }
+
+    fn snap(index: u64, term: u64) -> Snapshot {
+        Snapshot {
+            metadata: SnapshotMetadata {
+                index,
+                term,
+                ..SnapshotMetadata::default()
+            },
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn terms_come_from_entries_or_the_snapshot() {
+        let u = Unstable {
+            snapshot: Some(snap(4, 1)),
+            entries: vec![e(5, 1), e(6, 2)],
+            offset: 5,
+        };
+        assert_eq!(u.maybe_term(4), Some(1));
+        assert_eq!(u.maybe_term(6), Some(2));
+        assert_eq!(u.maybe_term(3), None);
+        assert_eq!(u.maybe_term(7), None);
+        assert_eq!(u.maybe_first_index(), Some(5));
+        assert_eq!(u.maybe_last_index(), Some(6));
+    }
+
+    #[test]
+    fn stable_to_ignores_replaced_entries() {
+        let mut u = Unstable {
+            entries: vec![e(5, 1), e(6, 1)],
+            offset: 5,
+            ..Unstable::default()
+        };
+        u.stable_to(5, 2);
+        assert_eq!(u.offset, 5, "term mismatch: entry was replaced");
+        u.stable_to(5, 1);
+        assert_eq!((u.offset, u.entries.len()), (6, 1));
+    }
+
+    #[test]
+    fn truncate_and_append_handles_all_three_cases() {
+        let mut u = Unstable {
+            entries: vec![e(5, 1)],
+            offset: 5,
+            ..Unstable::default()
+        };
+        u.truncate_and_append(&[e(6, 1), e(7, 1)]);
+        assert_eq!(u.entries, vec![e(5, 1), e(6, 1), e(7, 1)]);
+        u.truncate_and_append(&[e(6, 2)]);
+        assert_eq!(u.entries, vec![e(5, 1), e(6, 2)]);
+        u.truncate_and_append(&[e(4, 2), e(5, 2)]);
+        assert_eq!((u.offset, u.entries.clone()), (4, vec![e(4, 2), e(5, 2)]));
+    }
+}

@@ -1,0 +1,221 @@
+//! The synchronous node API: feed inputs, take a `Ready`, persist and send, `advance`.
+
+use crate::config::Config;
+use crate::eraftpb::{Entry, HardState, Message, MessageType, Snapshot};
+use crate::errors::{Error, Result};
+use crate::raft::{Raft, SoftState};
+use crate::status::Status;
+use crate::storage::Storage;
+
+/// Everything raft wants done since the last `advance`, as etcd's `Ready`.
+///
+/// The application must, in this order: persist `hard_state`, `entries` and `snapshot`
+/// (and sync them when `must_sync`), then send `messages`, then apply `snapshot` and
+/// `committed_entries`, then call `RawNode::advance`. Messages may depend on the
+/// persisted state (a vote, an acknowledged entry), so they must not leave first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ready {
+    /// The new leader and role, if they changed.
+    pub soft_state: Option<SoftState>,
+    /// The new term, vote and commit, if they changed.
+    pub hard_state: Option<HardState>,
+    /// Entries to append to durable storage.
+    pub entries: Vec<Entry>,
+    /// A snapshot to persist and apply.
+    pub snapshot: Option<Snapshot>,
+    /// Entries to apply to the state machine (already committed).
+    pub committed_entries: Vec<Entry>,
+    /// Messages to send once the above is durable.
+    pub messages: Vec<Message>,
+    /// Whether the writes must be synced to disk before messages go out.
+    pub must_sync: bool,
+}
+
+/// What a `Ready` handed out, remembered until `advance`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Handed {
+    last_entry: Option<(u64, u64)>,
+    snapshot_index: Option<u64>,
+    applied_to: Option<u64>,
+}
+
+/// A raft node driven synchronously by its caller, as etcd's `RawNode`.
+pub struct RawNode<S: Storage> {
+    /// The state machine (public for inspection by tests and invariant checkers).
+    pub raft: Raft<S>,
+    prev_soft: SoftState,
+    prev_hard: HardState,
+    handed: Option<Handed>,
+}
+
+impl<S: Storage> RawNode<S> {
+    /// A node over `storage`, which holds its membership and durable log.
+    pub fn new(config: &Config, storage: S) -> Result<RawNode<S>> {
+        let raft = Raft::new(config, storage)?;
+        let prev_soft = raft.soft_state();
+        let prev_hard = raft.hard_state();
+        Ok(RawNode {
+            raft,
+            prev_soft,
+            prev_hard,
+            handed: None,
+        })
+    }
+
+    /// Advances the logical clock by one tick.
+    pub fn tick(&mut self) {
+        self.raft.tick();
+    }
+
+    /// Starts an election now (pre-vote first, if configured).
+    pub fn campaign(&mut self) -> Result<()> {
+        self.raft.step(Message {
+            msg_type: MessageType::MsgHup,
+            ..Message::default()
+        })
+    }
+
+    /// Proposes `data` for the log. `Err(ProposalDropped)` means it surely was not
+    /// appended here; `Ok` means it was appended or forwarded, not that it will commit.
+    pub fn propose(&mut self, data: Vec<u8>) -> Result<()> {
+        let id = self.raft.id;
+        self.raft.step(Message {
+            msg_type: MessageType::MsgProp,
+            from: id,
+            entries: vec![Entry::normal(data)],
+            ..Message::default()
+        })
+    }
+
+    /// Steps a message received from a peer. Local-only message types are refused.
+    pub fn step(&mut self, m: Message) -> Result<()> {
+        if m.msg_type.is_local() {
+            return Err(Error::StepLocalMsg);
+        }
+        if m.msg_type.is_response() && !self.raft.trk.progress.contains_key(&m.from) {
+            return Err(Error::StepPeerNotFound);
+        }
+        self.raft.step(m)
+    }
+
+    /// Asks the leader to hand leadership to `transferee`.
+    pub fn transfer_leader(&mut self, transferee: u64) {
+        let _ = self.raft.step(Message {
+            msg_type: MessageType::MsgTransferLeader,
+            from: transferee,
+            ..Message::default()
+        });
+    }
+
+    /// Makes a follower forget its leader, so that it may grant votes before its
+    /// election timeout (useful when the application knows the leader is gone).
+    pub fn forget_leader(&mut self) -> Result<()> {
+        self.raft.step(Message {
+            msg_type: MessageType::MsgForgetLeader,
+            ..Message::default()
+        })
+    }
+
+    /// Reports that the last message to `id` could not be delivered.
+    pub fn report_unreachable(&mut self, id: u64) {
+        let _ = self.raft.step(Message {
+            msg_type: MessageType::MsgUnreachable,
+            from: id,
+            ..Message::default()
+        });
+    }
+
+    /// Reports whether the snapshot sent to `id` was installed.
+    pub fn report_snapshot(&mut self, id: u64, success: bool) {
+        let _ = self.raft.step(Message {
+            msg_type: MessageType::MsgSnapStatus,
+            from: id,
+            reject: !success,
+            ..Message::default()
+        });
+    }
+
+    /// Whether a `Ready` has anything in it.
+    pub fn has_ready(&self) -> bool {
+        let r = &self.raft;
+        r.soft_state() != self.prev_soft
+            || (r.hard_state() != self.prev_hard && !r.hard_state().is_empty())
+            || r.raft_log.unstable.snapshot.is_some()
+            || !r.raft_log.unstable.entries.is_empty()
+            || !r.msgs.is_empty()
+            || r.has_pending_appends()
+            || r.raft_log.has_next_committed_entries()
+    }
+
+    /// Collects everything to persist, send and apply. Must be followed by `advance`
+    /// before the next call.
+    pub fn ready(&mut self) -> Ready {
+        assert!(
+            self.handed.is_none(),
+            "ready() called twice without advance()"
+        );
+        self.raft.flush_appends();
+        let r = &mut self.raft;
+        let mut rd = Ready {
+            entries: r.raft_log.unstable.entries.clone(),
+            snapshot: r.raft_log.unstable.snapshot.clone(),
+            committed_entries: r.raft_log.next_committed_entries(),
+            messages: std::mem::take(&mut r.msgs),
+            ..Ready::default()
+        };
+        let ss = r.soft_state();
+        if ss != self.prev_soft {
+            rd.soft_state = Some(ss);
+            self.prev_soft = ss;
+        }
+        let hs = r.hard_state();
+        if hs != self.prev_hard {
+            rd.must_sync = hs.term != self.prev_hard.term || hs.vote != self.prev_hard.vote;
+            rd.hard_state = Some(hs);
+            self.prev_hard = hs;
+        }
+        rd.must_sync |= !rd.entries.is_empty() || rd.snapshot.is_some();
+        self.handed = Some(Handed {
+            last_entry: rd.entries.last().map(|e| (e.index, e.term)),
+            snapshot_index: rd.snapshot.as_ref().map(|s| s.metadata.index),
+            applied_to: rd.committed_entries.last().map(|e| e.index),
+        });
+        // Entries handed out for applying release their share of the uncommitted budget.
+        r.reduce_uncommitted_size(&rd.committed_entries);
+        rd
+    }
+
+    /// Acknowledges the last `Ready`: its writes are durable, its messages sent, its
+    /// committed entries applied.
+    pub fn advance(&mut self) {
+        let Some(h) = self.handed.take() else {
+            return;
+        };
+        if let Some(i) = h.snapshot_index {
+            self.raft.on_persisted_snapshot(i);
+            let applied = self.raft.raft_log.applied.max(i);
+            self.raft.raft_log.applied = applied;
+        }
+        if let Some((index, term)) = h.last_entry {
+            self.raft.on_persisted(index, term);
+        }
+        if let Some(i) = h.applied_to {
+            self.raft.raft_log.applied_to(i);
+        }
+    }
+
+    /// A snapshot of the node's state for display and tests.
+    pub fn status(&self) -> Status {
+        Status::of(&self.raft)
+    }
+
+    /// The storage, for reads.
+    pub fn store(&self) -> &S {
+        &self.raft.raft_log.storage
+    }
+
+    /// The storage, for the application to write what a `Ready` asked it to persist.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.raft.raft_log.storage
+    }
+}
