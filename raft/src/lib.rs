@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod describe;
 pub mod eraftpb;
 pub mod errors;
 pub mod log;

@@ -268,7 +268,14 @@ impl<S: Storage> Raft<S> {
         let next = pr.next_idx;
         let prev_index = next - 1;
         let prev_term = self.raft_log.term(prev_index);
-        let ents = self.raft_log.entries(next, self.max_msg_size);
+        // A throttled Replicate follower (full window) gets an empty MsgApp only: if every
+        // message in the window was lost, its answer still clears the window.
+        let throttled = pr.state == ProgressState::Replicate && pr.inflights.full();
+        let ents = if throttled {
+            Ok(Vec::new())
+        } else {
+            self.raft_log.entries(next, self.max_msg_size)
+        };
         let (prev_term, ents) = match (prev_term, ents) {
             (Ok(t), Ok(e)) => (t, e),
             _ => return self.maybe_send_snapshot(to),
@@ -1167,14 +1174,12 @@ impl<S: Storage> Raft<S> {
                 m.to = self.lead;
                 self.send(m);
             }
-            MessageType::MsgForgetLeader => {
-                if self.lead != NONE {
-                    info!(
-                        "{} forgetting leader {} at term {}",
-                        self.id, self.lead, self.term
-                    );
-                    self.lead = NONE;
-                }
+            MessageType::MsgForgetLeader if self.lead != NONE => {
+                info!(
+                    "{} forgetting leader {} at term {}",
+                    self.id, self.lead, self.term
+                );
+                self.lead = NONE;
             }
             MessageType::MsgTimeoutNow => {
                 info!(

@@ -1,0 +1,94 @@
+//! Human-readable one-line descriptions, in the style of etcd's `DescribeMessage`.
+//! Used by golden scenario tests, traces and logs.
+
+use crate::eraftpb::{Entry, EntryType, HardState, Message, MessageType};
+use crate::raw_node::Ready;
+use std::fmt::Write;
+
+/// `term/index Type "data"`, e.g. `1/3 EntryNormal "put x 1"`.
+pub fn describe_entry(e: &Entry) -> String {
+    let kind = match e.entry_type {
+        EntryType::EntryNormal => "EntryNormal",
+        EntryType::EntryConfChange => "EntryConfChange",
+        EntryType::EntryConfChangeV2 => "EntryConfChangeV2",
+    };
+    format!(
+        "{}/{} {} {:?}",
+        e.term,
+        e.index,
+        kind,
+        String::from_utf8_lossy(&e.data)
+    )
+}
+
+/// `Term:1 Vote:1 Commit:2`.
+pub fn describe_hard_state(hs: &HardState) -> String {
+    format!("Term:{} Vote:{} Commit:{}", hs.term, hs.vote, hs.commit)
+}
+
+/// `1->2 MsgApp Term:1 Log:1/2 Commit:2 Entries:[...]`, showing only meaningful fields.
+pub fn describe_message(m: &Message) -> String {
+    let mut s = format!("{}->{} {} Term:{}", m.from, m.to, m.msg_type, m.term);
+    let _ = write!(s, " Log:{}/{}", m.log_term, m.index);
+    if m.reject {
+        let _ = write!(s, " Rejected (Hint: {})", m.reject_hint);
+    }
+    if m.commit != 0 {
+        let _ = write!(s, " Commit:{}", m.commit);
+    }
+    if m.vote != 0 {
+        let _ = write!(s, " Vote:{}", m.vote);
+    }
+    if !m.entries.is_empty() {
+        let ents: Vec<String> = m.entries.iter().map(describe_entry).collect();
+        let _ = write!(s, " Entries:[{}]", ents.join(", "));
+    }
+    if let Some(snap) = &m.snapshot {
+        let _ = write!(
+            s,
+            " Snapshot: Index:{} Term:{} Voters:{:?}",
+            snap.metadata.index, snap.metadata.term, snap.metadata.conf_state.voters
+        );
+    }
+    if !m.context.is_empty() && m.msg_type != MessageType::MsgHeartbeat {
+        let _ = write!(s, " Context:{}", String::from_utf8_lossy(&m.context));
+    }
+    s
+}
+
+/// A multi-line description of a Ready, as etcd's `DescribeReady`.
+pub fn describe_ready(rd: &Ready) -> String {
+    let mut s = String::new();
+    if let Some(ss) = &rd.soft_state {
+        let _ = writeln!(s, "Lead:{} State:{}", ss.lead, ss.raft_state);
+    }
+    if let Some(hs) = &rd.hard_state {
+        let _ = writeln!(s, "HardState {}", describe_hard_state(hs));
+    }
+    if !rd.entries.is_empty() {
+        s.push_str("Entries:\n");
+        for e in &rd.entries {
+            let _ = writeln!(s, "{}", describe_entry(e));
+        }
+    }
+    if let Some(snap) = &rd.snapshot {
+        let _ = writeln!(
+            s,
+            "Snapshot Index:{} Term:{}",
+            snap.metadata.index, snap.metadata.term
+        );
+    }
+    if !rd.committed_entries.is_empty() {
+        s.push_str("CommittedEntries:\n");
+        for e in &rd.committed_entries {
+            let _ = writeln!(s, "{}", describe_entry(e));
+        }
+    }
+    if !rd.messages.is_empty() {
+        s.push_str("Messages:\n");
+        for m in &rd.messages {
+            let _ = writeln!(s, "{}", describe_message(m));
+        }
+    }
+    s
+}

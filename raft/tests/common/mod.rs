@@ -1,0 +1,314 @@
+//! Test support: raft nodes over MemStorage and an in-memory network that records a
+//! transcript (for golden scenario tests) while it delivers messages.
+#![allow(dead_code)]
+
+use linsim_raft::describe::{describe_message, describe_ready};
+use linsim_raft::{Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, StateType};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A raft over fresh MemStorage with the given voters.
+pub fn new_raft(id: u64, peers: &[u64], election: usize, heartbeat: usize) -> Raft<MemStorage> {
+    new_raft_with(id, peers, election, heartbeat, |_| {})
+}
+
+/// As `new_raft`, with a hook to adjust the config.
+pub fn new_raft_with(
+    id: u64,
+    peers: &[u64],
+    election: usize,
+    heartbeat: usize,
+    tweak: impl Fn(&mut Config),
+) -> Raft<MemStorage> {
+    let mut c = Config {
+        election_tick: election,
+        heartbeat_tick: heartbeat,
+        ..Config::new(id)
+    };
+    tweak(&mut c);
+    Raft::new(&c, MemStorage::new_with_voters(peers.iter().copied())).expect("valid config")
+}
+
+/// A raft whose durable log already holds entries of the given terms and a hard state.
+pub fn raft_with_log(id: u64, peers: &[u64], terms: &[u64], term: u64) -> Raft<MemStorage> {
+    let mut s = MemStorage::new_with_voters(peers.iter().copied());
+    s.append(&entries_of_terms(terms));
+    s.set_hard_state(linsim_raft::HardState {
+        term,
+        vote: 0,
+        commit: 0,
+    });
+    let c = Config {
+        election_tick: 10,
+        heartbeat_tick: 1,
+        ..Config::new(id)
+    };
+    Raft::new(&c, s).expect("valid config")
+}
+
+/// Entries at indexes 1.. with the given terms.
+pub fn entries_of_terms(terms: &[u64]) -> Vec<Entry> {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, &term)| Entry {
+            term,
+            index: i as u64 + 1,
+            ..Entry::default()
+        })
+        .collect()
+}
+
+/// Persists a raft's unstable entries (as the application would) and acknowledges them.
+pub fn persist(r: &mut Raft<MemStorage>) {
+    let ents = r.raft_log.unstable.entries.clone();
+    if let Some(last) = ents.last() {
+        r.raft_log.storage.append(&ents);
+        r.on_persisted(last.index, last.term);
+    }
+}
+
+/// A message of type `t` from `from` to `to` at `term`.
+pub fn msg(t: MessageType, from: u64, to: u64, term: u64) -> Message {
+    Message {
+        msg_type: t,
+        from,
+        to,
+        term,
+        ..Message::default()
+    }
+}
+
+/// Ticks `r` n times.
+pub fn tick_n(r: &mut Raft<MemStorage>, n: usize) {
+    for _ in 0..n {
+        r.tick();
+    }
+}
+
+/// Makes a follower in a 3-node cluster become leader of term 1 with its empty entry
+/// persisted and committed.
+pub fn elected_leader(id: u64, peers: &[u64]) -> Raft<MemStorage> {
+    let mut r = new_raft(id, peers, 10, 1);
+    r.become_candidate();
+    r.become_leader();
+    persist(&mut r);
+    let last = r.raft_log.last_index();
+    for &p in peers.iter().filter(|&&p| p != id) {
+        let mut m = msg(MessageType::MsgAppResp, p, id, r.term);
+        m.index = last;
+        r.step(m).unwrap();
+    }
+    r.take_messages();
+    r
+}
+
+/// An in-memory cluster of RawNodes. Each Ready is persisted at once (so "durable" is
+/// "handled"), its messages queued, and its committed entries recorded as applied.
+pub struct Network {
+    /// The nodes, by id.
+    pub nodes: BTreeMap<u64, RawNode<MemStorage>>,
+    /// Messages sent and not yet delivered.
+    pub queue: VecDeque<Message>,
+    /// Links cut: messages from .0 to .1 are dropped.
+    pub cut: BTreeSet<(u64, u64)>,
+    /// Applied entry data per node (empty entries skipped).
+    pub applied: BTreeMap<u64, Vec<Vec<u8>>>,
+    /// What happened, for golden tests.
+    pub transcript: String,
+    configs: BTreeMap<u64, Config>,
+}
+
+impl Network {
+    /// `n` nodes with ids 1..=n, election tick 10, heartbeat tick 1.
+    pub fn new(n: u64) -> Network {
+        Network::with_config(n, |_| {})
+    }
+
+    /// As `new`, adjusting each node's config.
+    pub fn with_config(n: u64, tweak: impl Fn(&mut Config)) -> Network {
+        let mut net = Network {
+            nodes: BTreeMap::new(),
+            queue: VecDeque::new(),
+            cut: BTreeSet::new(),
+            applied: BTreeMap::new(),
+            transcript: String::new(),
+            configs: BTreeMap::new(),
+        };
+        for id in 1..=n {
+            let mut c = Config {
+                election_tick: 10,
+                heartbeat_tick: 1,
+                ..Config::new(id)
+            };
+            tweak(&mut c);
+            let node = RawNode::new(&c, MemStorage::new_with_voters(1..=n)).expect("valid config");
+            net.nodes.insert(id, node);
+            net.configs.insert(id, c);
+            net.applied.insert(id, Vec::new());
+        }
+        net
+    }
+
+    /// Appends a line to the transcript.
+    pub fn note(&mut self, line: &str) {
+        self.transcript.push_str(line);
+        self.transcript.push('\n');
+    }
+
+    /// The node with id `id`.
+    pub fn node(&mut self, id: u64) -> &mut RawNode<MemStorage> {
+        self.nodes.get_mut(&id).expect("node exists")
+    }
+
+    /// The role of node `id`.
+    pub fn state(&self, id: u64) -> StateType {
+        self.nodes[&id].raft.state
+    }
+
+    /// The current leader, if exactly one node believes it leads at the highest term.
+    pub fn leader(&self) -> Option<u64> {
+        let top = self.nodes.values().map(|n| n.raft.term).max()?;
+        self.nodes
+            .values()
+            .find(|n| n.raft.state == StateType::StateLeader && n.raft.term == top)
+            .map(|n| n.raft.id)
+    }
+
+    /// Handles one Ready of node `id`, if it has one; returns whether it did.
+    pub fn handle_ready(&mut self, id: u64) -> bool {
+        let node = self.nodes.get_mut(&id).expect("node exists");
+        if !node.has_ready() {
+            return false;
+        }
+        let rd = node.ready();
+        if let Some(hs) = rd.hard_state {
+            node.store_mut().set_hard_state(hs);
+        }
+        node.store_mut().append(&rd.entries);
+        let text = describe_ready(&rd);
+        let applied = self.applied.get_mut(&id).expect("node exists");
+        applied.extend(
+            rd.committed_entries
+                .iter()
+                .filter(|e| !e.data.is_empty())
+                .map(|e| e.data.clone()),
+        );
+        self.queue.extend(rd.messages);
+        node.advance();
+        self.transcript
+            .push_str(&format!("> {id} handling Ready\n"));
+        for line in text.lines() {
+            self.transcript.push_str("  ");
+            self.transcript.push_str(line);
+            self.transcript.push('\n');
+        }
+        true
+    }
+
+    /// Delivers every queued message (dropping those on cut links), recording each.
+    pub fn deliver_all(&mut self) -> usize {
+        let msgs: Vec<Message> = self.queue.drain(..).collect();
+        let n = msgs.len();
+        for m in msgs {
+            if self.cut.contains(&(m.from, m.to)) {
+                self.note(&format!("  dropped: {}", describe_message(&m)));
+                continue;
+            }
+            let to = m.to;
+            if let Some(node) = self.nodes.get_mut(&to) {
+                let _ = node.step(m);
+            }
+        }
+        n
+    }
+
+    /// Handles Readies and delivers messages until nothing changes.
+    pub fn stabilize(&mut self) {
+        loop {
+            let ids: Vec<u64> = self.nodes.keys().copied().collect();
+            let mut busy = false;
+            for id in ids {
+                busy |= self.handle_ready(id);
+            }
+            busy |= self.deliver_all() > 0;
+            if !busy {
+                break;
+            }
+        }
+    }
+
+    /// Node `id` campaigns, then the cluster stabilizes.
+    pub fn campaign(&mut self, id: u64) {
+        self.note(&format!("campaign {id}"));
+        self.node(id).campaign().expect("campaign");
+        self.stabilize();
+    }
+
+    /// Proposes `data` at node `id`, then stabilizes.
+    pub fn propose(&mut self, id: u64, data: &str) {
+        self.note(&format!("propose {id} {data}"));
+        let r = self.node(id).propose(data.as_bytes().to_vec());
+        if let Err(e) = r {
+            self.note(&format!("  error: {e}"));
+        }
+        self.stabilize();
+    }
+
+    /// Cuts every link to and from `id`.
+    pub fn isolate(&mut self, id: u64) {
+        self.note(&format!("isolate {id}"));
+        let ids: Vec<u64> = self.nodes.keys().copied().collect();
+        for other in ids.into_iter().filter(|&o| o != id) {
+            self.cut.insert((id, other));
+            self.cut.insert((other, id));
+        }
+    }
+
+    /// Restores every link.
+    pub fn heal(&mut self) {
+        self.note("heal");
+        self.cut.clear();
+    }
+
+    /// Ticks node `id` n times (without stabilizing).
+    pub fn tick(&mut self, id: u64, n: usize) {
+        for _ in 0..n {
+            self.node(id).tick();
+        }
+    }
+
+    /// Ticks every node n times, stabilizing after each round.
+    pub fn tick_all(&mut self, n: usize) {
+        let ids: Vec<u64> = self.nodes.keys().copied().collect();
+        for _ in 0..n {
+            for &id in &ids {
+                self.node(id).tick();
+            }
+            self.stabilize();
+        }
+    }
+
+    /// Ticks node `id` until its election timeout fires, returning the ticks used.
+    pub fn tick_until_campaign(&mut self, id: u64) -> usize {
+        let timeout = self.nodes[&id].raft.randomized_election_timeout();
+        self.tick(id, timeout);
+        timeout
+    }
+
+    /// Restarts node `id` from its storage (everything handled is durable here).
+    pub fn restart(&mut self, id: u64) {
+        self.note(&format!("restart {id}"));
+        let storage = self.nodes[&id].store().clone();
+        let node = RawNode::new(&self.configs[&id], storage).expect("valid config");
+        self.nodes.insert(id, node);
+        self.applied.insert(id, Vec::new());
+    }
+
+    /// The applied data of node `id`, as strings.
+    pub fn applied_strings(&self, id: u64) -> Vec<String> {
+        self.applied[&id]
+            .iter()
+            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .collect()
+    }
+}
