@@ -3,6 +3,7 @@
 //! Every type here is serde-serializable so that a transport can put it on the wire
 //! (and encoding bugs show up in simulation rather than being hidden by in-memory moves).
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -164,16 +165,16 @@ pub struct Entry {
     pub index: u64,
     /// What `data` means.
     pub entry_type: EntryType,
-    /// Opaque application payload.
+    /// Opaque application payload (cheap to clone: shared, not copied).
     #[serde(with = "bytes_as_hex")]
-    pub data: Vec<u8>,
+    pub data: Bytes,
 }
 
 impl Entry {
     /// An `EntryNormal` entry carrying `data`, with term and index left for the leader to set.
-    pub fn normal(data: Vec<u8>) -> Entry {
+    pub fn normal(data: impl Into<Bytes>) -> Entry {
         Entry {
-            data,
+            data: data.into(),
             ..Entry::default()
         }
     }
@@ -248,7 +249,7 @@ pub struct SnapshotMetadata {
 pub struct Snapshot {
     /// Opaque application state.
     #[serde(with = "bytes_as_hex")]
-    pub data: Vec<u8>,
+    pub data: Bytes,
     /// Position and membership.
     pub metadata: SnapshotMetadata,
 }
@@ -285,16 +286,20 @@ pub struct Message {
     pub commit: u64,
     /// MsgStorageAppend: the vote to persist.
     pub vote: u64,
-    /// MsgSnap: the snapshot to install.
+    /// MsgSnap: the snapshot to install (boxed: rare, and large next to the rest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snapshot: Option<Snapshot>,
+    pub snapshot: Option<Box<Snapshot>>,
     /// Whether this response rejects the request.
     pub reject: bool,
     /// MsgAppResp rejections: the follower's best guess of where logs diverge.
     pub reject_hint: u64,
     /// Opaque context (campaign transfer marker, read-index request ids).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "bytes_as_hex")]
-    pub context: Vec<u8>,
+    #[serde(
+        default,
+        skip_serializing_if = "Bytes::is_empty",
+        with = "bytes_as_hex"
+    )]
+    pub context: Bytes,
     /// Async storage: messages to deliver once the storage work is done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub responses: Vec<Message>,
@@ -302,6 +307,7 @@ pub struct Message {
 
 /// Serializes byte strings as lowercase hex so JSON stays readable and compact.
 mod bytes_as_hex {
+    use bytes::Bytes;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -314,7 +320,7 @@ mod bytes_as_hex {
         s.serialize_str(&out)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
         let text = String::deserialize(d)?;
         if text.len() % 2 != 0 {
             return Err(serde::de::Error::custom("hex string of odd length"));
@@ -325,7 +331,8 @@ mod bytes_as_hex {
                 u8::from_str_radix(&text[i..i + 2], 16)
                     .map_err(|_| serde::de::Error::custom(format!("bad hex at offset {i}")))
             })
-            .collect()
+            .collect::<Result<Vec<u8>, _>>()
+            .map(Bytes::from)
     }
 }
 
@@ -355,10 +362,10 @@ mod tests {
                 term: 3,
                 index: 8,
                 entry_type: EntryType::EntryNormal,
-                data: b"put x 1".to_vec(),
+                data: Bytes::from_static(b"put x 1"),
             }],
             commit: 6,
-            context: vec![0, 255],
+            context: Bytes::from_static(&[0, 255]),
             ..Message::default()
         };
         let json = serde_json::to_string(&m).expect("messages serialize");

@@ -28,7 +28,7 @@
 //!     applied.extend(rd.committed_entries.into_iter().filter(|e| !e.data.is_empty()));
 //!     node.advance();
 //! }
-//! assert_eq!(applied[0].data, b"hello");
+//! assert_eq!(&applied[0].data[..], b"hello");
 //! ```
 
 #![warn(missing_docs)]

@@ -337,7 +337,7 @@ impl<S: Storage> Raft<S> {
         self.send(Message {
             msg_type: MessageType::MsgSnap,
             to,
-            snapshot: Some(snapshot),
+            snapshot: Some(Box::new(snapshot)),
             ..Message::default()
         });
         true
@@ -597,9 +597,9 @@ impl<S: Storage> Raft<S> {
                 id, last_term, last_index, vote_msg, to, self.term
             );
             let context = if t == CampaignType::Transfer {
-                CAMPAIGN_TRANSFER.to_vec()
+                bytes::Bytes::from_static(CAMPAIGN_TRANSFER)
             } else {
-                Vec::new()
+                bytes::Bytes::new()
             };
             self.send(Message {
                 msg_type: vote_msg,
@@ -1252,9 +1252,9 @@ impl<S: Storage> Raft<S> {
     }
 
     fn handle_snapshot(&mut self, m: Message) {
-        let snap = m.snapshot.unwrap_or_default();
+        let snap: Box<Snapshot> = m.snapshot.unwrap_or_default();
         let (sindex, sterm) = (snap.metadata.index, snap.metadata.term);
-        if self.restore(snap) {
+        if self.restore(*snap) {
             info!(
                 "{} [commit: {}] restored snapshot [index: {}, term: {}]",
                 self.id, self.raft_log.committed, sindex, sterm

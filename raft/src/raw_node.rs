@@ -77,7 +77,7 @@ impl<S: Storage> RawNode<S> {
 
     /// Proposes `data` for the log. `Err(ProposalDropped)` means it surely was not
     /// appended here; `Ok` means it was appended or forwarded, not that it will commit.
-    pub fn propose(&mut self, data: Vec<u8>) -> Result<()> {
+    pub fn propose(&mut self, data: impl Into<bytes::Bytes>) -> Result<()> {
         let id = self.raft.id;
         self.raft.step(Message {
             msg_type: MessageType::MsgProp,

@@ -160,7 +160,7 @@ impl MemStorage {
         &mut self,
         index: u64,
         conf_state: Option<ConfState>,
-        data: Vec<u8>,
+        data: impl Into<bytes::Bytes>,
     ) -> Result<Snapshot> {
         if index <= self.snapshot.metadata.index {
             return Err(Error::Store(StorageError::SnapOutOfDate));
@@ -176,7 +176,7 @@ impl MemStorage {
         if let Some(cs) = conf_state {
             self.snapshot.metadata.conf_state = cs;
         }
-        self.snapshot.data = data;
+        self.snapshot.data = data.into();
         Ok(self.snapshot.clone())
     }
 }
@@ -260,7 +260,7 @@ mod tests {
     fn entries_respects_bounds_and_size() {
         let mut s = storage_with(&[(3, 3), (4, 4), (5, 5), (6, 6)]);
         for e in &mut s.entries {
-            e.data = vec![0; 10];
+            e.data = vec![0; 10].into();
         }
         assert_eq!(
             s.entries(3, 4, u64::MAX),

@@ -289,7 +289,7 @@ fn leader_replicates_a_proposal_to_every_follower() {
         assert_eq!((m.to, m.index, m.log_term), (to, li, 1));
         assert_eq!(m.entries.len(), 1);
         assert_eq!((m.entries[0].index, m.entries[0].term), (li + 1, 1));
-        assert_eq!(m.entries[0].data, b"some data");
+        assert_eq!(&m.entries[0].data[..], b"some data");
     }
 }
 
@@ -417,7 +417,7 @@ fn follower_commits_what_the_leader_says_is_committed() {
             .map(|i| Entry {
                 term: 1,
                 index: i,
-                data: b"x".to_vec(),
+                data: bytes::Bytes::from_static(b"x"),
                 ..Entry::default()
             })
             .collect();

@@ -27,8 +27,8 @@ struct Schedule {
     nodes: Vec<RawNode<MemStorage>>,
     in_flight: Vec<Message>,
     leaders: BTreeMap<u64, u64>,
-    durable: BTreeMap<(u64, u64), (Vec<u8>, u64)>,
-    committed: BTreeMap<u64, (u64, Vec<u8>)>,
+    durable: BTreeMap<(u64, u64), (bytes::Bytes, u64)>,
+    committed: BTreeMap<u64, (u64, bytes::Bytes)>,
     leading: Vec<Option<u64>>,
     next_value: u64,
 }

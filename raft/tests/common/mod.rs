@@ -191,7 +191,7 @@ impl Network {
             rd.committed_entries
                 .iter()
                 .filter(|e| !e.data.is_empty())
-                .map(|e| e.data.clone()),
+                .map(|e| e.data.to_vec()),
         );
         self.queue.extend(rd.messages);
         node.advance();
