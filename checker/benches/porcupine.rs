@@ -1,0 +1,80 @@
+//! Checks every porcupine reference history (parsing outside the timed part, best of 5)
+//! and prints a line per file, then
+//! `porcupine-suite files=N expected=M total_check_ms=X`, then the unpartitioned kv runs.
+
+use linsim_checker::formats::read_file;
+use linsim_checker::reference::{cases, corpus_dir};
+use linsim_checker::{check, check_named, CheckOptions, KvModel, Verdict};
+use std::path::Path;
+use std::time::Duration;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = corpus_dir(&root).unwrap_or_else(|e| panic!("{e}"));
+    let cases = cases(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let opts = CheckOptions::default();
+    let (mut total_ms, mut expected, mut etcd_ms, mut kv_ms) = (0.0, 0, 0.0, 0.0);
+    for case in &cases {
+        let (history, _) = read_file(&case.path, None).unwrap_or_else(|e| panic!("{e}"));
+        let mut best = f64::MAX;
+        let mut verdict = Verdict::Unknown;
+        for _ in 0..5 {
+            let r = check_named(case.model, &history, &opts).expect("model fits");
+            best = best.min(r.check_ms);
+            verdict = r.verdict;
+        }
+        let want = if case.linearizable {
+            Verdict::Ok
+        } else {
+            Verdict::Illegal
+        };
+        if verdict == want {
+            expected += 1;
+        }
+        total_ms += best;
+        if case.name.starts_with("kv/") {
+            kv_ms += best;
+        } else {
+            etcd_ms += best;
+        }
+        println!(
+            "{} verdict={} expected={} ops={} check_ms={:.3}",
+            case.name,
+            verdict,
+            want,
+            history.ops.len(),
+            best
+        );
+    }
+    println!("etcd files total_check_ms={etcd_ms:.1}; kv files total_check_ms={kv_ms:.1}");
+    println!(
+        "porcupine-suite files={} expected={} total_check_ms={:.1}",
+        cases.len(),
+        expected,
+        total_ms
+    );
+
+    // One unpartitioned key-value state: the hard case for the search.
+    for (name, budget) in [
+        ("kv/c10-ok.txt", 60),
+        ("kv/c10-bad.txt", 60),
+        ("kv/c50-ok.txt", 60),
+        ("kv/c50-bad.txt", 60),
+    ] {
+        let (history, _) = read_file(&dir.join(name), None).unwrap_or_else(|e| panic!("{e}"));
+        let opts = CheckOptions {
+            timeout: Some(Duration::from_secs(budget)),
+            max_cache_bytes: 8 << 30,
+            threads: 1,
+        };
+        let r = check(&KvModel::unpartitioned(), &history, &opts).expect("model fits");
+        let why = r.partitions[0]
+            .gave_up
+            .map(|g| format!(" gave_up={g:?}"))
+            .unwrap_or_default();
+        println!(
+            "unpartitioned {name} verdict={}{why} check_ms={:.1} budget_s={budget}",
+            r.verdict, r.check_ms
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! linsim-checker: a porcupine-class linearizability checker.
+//!
+//! A `History` of operations (each with a call time, a return time and an outcome) is
+//! checked against a `Model` (a sequential specification). The search is Wing and
+//! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
+//! split into independent partitions (P-compositionality) searched in parallel under one
+//! budget (time and cache memory). The result is data (`CheckResult`): the verdict, and
+//! for an illegal history the longest linearizable prefix and the operations that could
+//! not be linearized next.
+//!
+//! It knows nothing of Raft: point it at any Jepsen, porcupine or linsim history.
+
+#![warn(missing_docs)]
+
+pub mod bitset;
+pub mod check;
+pub mod formats;
+pub mod history;
+pub mod model;
+pub mod models;
+pub mod reference;
+pub mod search;
+
+pub use check::{check, CheckOptions, CheckResult, Counterexample, PartitionResult, Verdict};
+pub use formats::{Format, ParseError};
+pub use history::{Event, Function, History, Operation, Outcome, Value};
+pub use model::{Model, ModelError, NondeterministicModel, PowerSet, Prepared};
+pub use models::{KvModel, RegisterModel, MODEL_NAMES};
+
+/// Checks `history` with the model named `model` (see `MODEL_NAMES`).
+pub fn check_named(
+    model: &str,
+    history: &History,
+    opts: &CheckOptions,
+) -> Result<CheckResult, CheckNamedError> {
+    let result = match model {
+        "register" => check(&RegisterModel::register(), history, opts)?,
+        "cas-register" => check(&RegisterModel::cas_register(), history, opts)?,
+        "kv" => check(&KvModel::new(), history, opts)?,
+        other => return Err(CheckNamedError::UnknownModel(other.to_string())),
+    };
+    Ok(result)
+}
+
+/// Why `check_named` could not produce a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckNamedError {
+    /// No model has that name.
+    #[error("unknown model {0:?}: expected one of register, cas-register, kv")]
+    UnknownModel(String),
+    /// The model cannot interpret an operation of the history.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}

@@ -1,0 +1,112 @@
+//! A single register: read and write, and optionally compare-and-set.
+
+use crate::history::{Function, Operation, Outcome, Value};
+use crate::model::{Model, ModelError, Prepared};
+
+/// A register initially nil. `register` allows read and write; `cas-register` also
+/// cas `[expected new]`, which returns true and swaps iff the value is `expected`
+/// (a cas that returned false happened and changed nothing, as porcupine reads
+/// Jepsen's etcd logs).
+#[derive(Clone, Copy, Debug)]
+pub struct RegisterModel {
+    cas: bool,
+}
+
+impl RegisterModel {
+    /// The read/write register.
+    pub fn register() -> RegisterModel {
+        RegisterModel { cas: false }
+    }
+
+    /// The read/write/cas register.
+    pub fn cas_register() -> RegisterModel {
+        RegisterModel { cas: true }
+    }
+}
+
+/// A register operation; `None` outputs are unknown (the operation timed out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegisterOp {
+    /// A read that returned this value.
+    Read(Value),
+    /// A write of this value.
+    Write(Value),
+    /// A cas from `.0` to `.1` that returned `.2` (`None`: unknown).
+    Cas(Value, Value, Option<bool>),
+}
+
+fn error(model: &'static str, op: &Operation, reason: &str) -> ModelError {
+    ModelError {
+        model,
+        op: op.describe(),
+        reason: reason.to_string(),
+    }
+}
+
+impl Model for RegisterModel {
+    type State = Value;
+    type Op = RegisterOp;
+
+    fn name(&self) -> &'static str {
+        if self.cas {
+            "cas-register"
+        } else {
+            "register"
+        }
+    }
+
+    fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Value, RegisterOp>, ModelError> {
+        let name = self.name();
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            let known = op.outcome == Outcome::Ok;
+            let prepared = match (op.f, op.input.as_slice()) {
+                (Function::Read, []) => known.then(|| RegisterOp::Read(op.output.clone())),
+                (Function::Write, [v]) => Some(RegisterOp::Write(v.clone())),
+                (Function::Cas, [from, to]) if self.cas => {
+                    let result = match (known, &op.output) {
+                        (false, _) => None,
+                        (true, Value::Bool(b)) => Some(*b),
+                        (true, _) => {
+                            return Err(error(name, op, "a cas must return true or false"))
+                        }
+                    };
+                    Some(RegisterOp::Cas(from.clone(), to.clone(), result))
+                }
+                (Function::Cas, _) if !self.cas => {
+                    return Err(error(name, op, "cas needs the cas-register model"))
+                }
+                (Function::Append, _) => return Err(error(name, op, "append needs the kv model")),
+                _ => return Err(error(name, op, "wrong number of arguments")),
+            };
+            out.push(prepared);
+        }
+        Ok(Prepared {
+            init: Value::Nil,
+            ops: out,
+        })
+    }
+
+    fn step(&self, state: &Value, op: &RegisterOp) -> Option<Value> {
+        match op {
+            RegisterOp::Read(v) => (v == state).then(|| state.clone()),
+            RegisterOp::Write(v) => Some(v.clone()),
+            RegisterOp::Cas(from, to, result) => {
+                let swaps = from == state;
+                match result {
+                    Some(r) if *r != swaps => None,
+                    _ if swaps => Some(to.clone()),
+                    _ => Some(state.clone()),
+                }
+            }
+        }
+    }
+
+    fn is_read_only(&self, op: &RegisterOp) -> bool {
+        matches!(op, RegisterOp::Read(_) | RegisterOp::Cas(_, _, Some(false)))
+    }
+
+    fn describe_state(&self, state: &Value) -> String {
+        state.to_string()
+    }
+}
