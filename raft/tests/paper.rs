@@ -461,11 +461,13 @@ fn follower_checks_msg_app_consistency() {
 #[test]
 fn follower_truncates_conflicting_entries_and_appends() {
     // log (1,1)(2,2); (prev index, prev term, entries) -> resulting terms
-    let cases: Vec<(u64, u64, Vec<(u64, u64)>, Vec<u64>)> = vec![
-        (2, 2, vec![(3, 3)], vec![1, 2, 3]),
-        (1, 1, vec![(2, 3), (3, 4)], vec![1, 3, 4]),
-        (0, 0, vec![(1, 1)], vec![1, 2]),
-        (0, 0, vec![(1, 3)], vec![3]),
+    /// (prev index, prev term, entries as (index, term), resulting log terms)
+    type Case = (u64, u64, &'static [(u64, u64)], &'static [u64]);
+    let cases: [Case; 4] = [
+        (2, 2, &[(3, 3)], &[1, 2, 3]),
+        (1, 1, &[(2, 3), (3, 4)], &[1, 3, 4]),
+        (0, 0, &[(1, 1)], &[1, 2]),
+        (0, 0, &[(1, 3)], &[3]),
     ];
     for (index, log_term, ents, want) in cases {
         let mut r = raft_with_log(1, &[1, 2, 3], &[1, 2], 2);
