@@ -1,0 +1,309 @@
+//! Fault primitives behind one handle, each applied fault recorded as data with its
+//! virtual time, so a run's schedule can be saved and replayed exactly.
+
+use crate::world::{Phase, World};
+use madsim::net::NetSim;
+use madsim::runtime::Handle;
+use madsim::time::{sleep_until, Duration, Instant};
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+/// One fault, as data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "kebab-case")]
+pub enum Fault {
+    /// Cut every server link between different groups (both directions).
+    Partition {
+        /// The groups of server ids.
+        groups: Vec<Vec<u64>>,
+    },
+    /// Restore every server link.
+    Heal,
+    /// Drop messages on one direction of a link.
+    Clog {
+        /// Sender.
+        src: u64,
+        /// Receiver.
+        dst: u64,
+    },
+    /// Restore one direction of a link.
+    Unclog {
+        /// Sender.
+        src: u64,
+        /// Receiver.
+        dst: u64,
+    },
+    /// Extra loss probability and latency range for raft messages.
+    Network {
+        /// Loss probability in [0, 1].
+        loss: f64,
+        /// Minimum extra latency, milliseconds.
+        min_latency_ms: u64,
+        /// Maximum extra latency, milliseconds.
+        max_latency_ms: u64,
+    },
+    /// Send each raft message twice with this probability.
+    Duplicate {
+        /// Probability in [0, 1].
+        probability: f64,
+    },
+    /// Kill a server: unsynced writes are lost (a random prefix kept if `torn`).
+    Crash {
+        /// The server.
+        node: u64,
+        /// Keep a random prefix of unsynced writes.
+        torn: bool,
+    },
+    /// Restart a crashed server from its durable state.
+    Restart {
+        /// The server.
+        node: u64,
+    },
+    /// Freeze a server (its tasks stop running; its state stays).
+    Pause {
+        /// The server.
+        node: u64,
+    },
+    /// Unfreeze a server.
+    Resume {
+        /// The server.
+        node: u64,
+    },
+    /// Set a server's tick interval multiplier (clock drift).
+    Drift {
+        /// The server.
+        node: u64,
+        /// Multiplier of the tick interval (1.0: none).
+        factor: f64,
+    },
+    /// Add (positive) or withhold (negative) ticks at a server's next tick.
+    TickJump {
+        /// The server.
+        node: u64,
+        /// Ticks.
+        ticks: i64,
+    },
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}",
+            serde_json::to_string(self).expect("faults serialize")
+        )
+    }
+}
+
+/// A fault applied at a virtual time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultEvent {
+    /// Virtual nanoseconds since the start of the run.
+    pub at_ns: u64,
+    /// The fault.
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+/// The handle through which a nemesis injects faults.
+pub struct Faults {
+    world: Arc<World>,
+}
+
+impl Faults {
+    /// A handle on `world`.
+    pub fn new(world: Arc<World>) -> Faults {
+        Faults { world }
+    }
+
+    /// The server ids, 1..=N.
+    pub fn nodes(&self) -> Vec<u64> {
+        (1..=self.world.scenario.nodes).collect()
+    }
+
+    /// The current leader, if one is known.
+    pub fn leader(&self) -> Option<u64> {
+        self.world.leader()
+    }
+
+    /// Servers currently crashed.
+    pub fn down(&self) -> BTreeSet<u64> {
+        self.world.lock(&self.world.down).clone()
+    }
+
+    /// Servers currently paused.
+    pub fn paused(&self) -> BTreeSet<u64> {
+        self.world.lock(&self.world.paused).clone()
+    }
+
+    /// Whether the workload phase is over: a nemesis returns when this is true.
+    pub fn workload_over(&self) -> bool {
+        self.world.phase() != Phase::Workload || self.world.stopped()
+    }
+
+    /// Sleeps `d` of virtual time, returning early (false) if the workload phase ends.
+    pub async fn sleep(&self, d: Duration) -> bool {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            if self.workload_over() {
+                return false;
+            }
+            let step = (until - Instant::now()).min(Duration::from_millis(50));
+            madsim::time::sleep(step).await;
+        }
+        !self.workload_over()
+    }
+
+    /// Sleeps until `at_ns` of virtual run time (for replaying a schedule).
+    pub async fn sleep_until_ns(&self, at_ns: u64) {
+        let now = self.world.now_ns();
+        if at_ns > now {
+            sleep_until(Instant::now() + Duration::from_nanos(at_ns - now)).await;
+        }
+    }
+
+    fn madsim_id(&self, node: u64) -> madsim::task::NodeId {
+        *self
+            .world
+            .lock(&self.world.servers)
+            .get(&node)
+            .expect("faults name existing servers")
+    }
+
+    fn set_link(&self, src: u64, dst: u64, clogged: bool) {
+        let (a, b) = (self.madsim_id(src), self.madsim_id(dst));
+        let net = NetSim::current();
+        let mut state = self.world.lock(&self.world.net);
+        if clogged {
+            net.clog_link(a, b);
+            state.clogged.insert((src, dst));
+        } else {
+            net.unclog_link(a, b);
+            state.clogged.remove(&(src, dst));
+        }
+    }
+
+    /// Applies a fault now and records it.
+    pub fn apply(&self, fault: Fault) {
+        let at_ns = self.world.now_ns();
+        self.world
+            .lock(&self.world.observer)
+            .trace(at_ns, &format!("fault {fault}"));
+        let w = &self.world;
+        match &fault {
+            Fault::Partition { groups } => {
+                let group_of = |n: u64| groups.iter().position(|g| g.contains(&n));
+                for a in self.nodes() {
+                    for b in self.nodes() {
+                        if a != b && group_of(a) != group_of(b) {
+                            self.set_link(a, b, true);
+                        }
+                    }
+                }
+            }
+            Fault::Heal => {
+                let clogged: Vec<(u64, u64)> = w.lock(&w.net).clogged.iter().copied().collect();
+                for (a, b) in clogged {
+                    self.set_link(a, b, false);
+                }
+            }
+            Fault::Clog { src, dst } => self.set_link(*src, *dst, true),
+            Fault::Unclog { src, dst } => self.set_link(*src, *dst, false),
+            Fault::Network {
+                loss,
+                min_latency_ms,
+                max_latency_ms,
+            } => {
+                let mut net = w.lock(&w.net);
+                net.loss = loss.clamp(0.0, 1.0);
+                net.latency_ns = (
+                    min_latency_ms * 1_000_000,
+                    max_latency_ms.max(min_latency_ms) * 1_000_000,
+                );
+            }
+            Fault::Duplicate { probability } => {
+                w.lock(&w.net).duplicate = probability.clamp(0.0, 1.0);
+            }
+            Fault::Crash { node, torn } => {
+                if w.lock(&w.down).insert(*node) {
+                    Handle::current().kill(self.madsim_id(*node));
+                    w.lock(&w.paused).remove(node);
+                    w.lock(&w.roles).remove(node);
+                    let mut rng = rand::rngs::StdRng::seed_from_u64(w.seed ^ at_ns ^ node);
+                    let mut disks = w.lock(&w.disks);
+                    let disk = disks.get_mut(node).expect("every server has a disk");
+                    disk.crash(torn.then_some(&mut rng));
+                }
+            }
+            Fault::Restart { node } => {
+                if w.lock(&w.down).remove(node) {
+                    *w.lock(&w.restarts).entry(*node).or_default() += 1;
+                    Handle::current().restart(self.madsim_id(*node));
+                }
+            }
+            Fault::Pause { node } => {
+                if !w.lock(&w.down).contains(node) && w.lock(&w.paused).insert(*node) {
+                    Handle::current().pause(self.madsim_id(*node));
+                }
+            }
+            Fault::Resume { node } => {
+                if w.lock(&w.paused).remove(node) {
+                    Handle::current().resume(self.madsim_id(*node));
+                }
+            }
+            Fault::Drift { node, factor } => {
+                if let Some(c) = w.lock(&w.clocks).get_mut(node) {
+                    c.drift = factor.clamp(0.1, 10.0);
+                }
+            }
+            Fault::TickJump { node, ticks } => {
+                if let Some(c) = w.lock(&w.clocks).get_mut(node) {
+                    c.jump += ticks;
+                }
+            }
+        }
+        w.lock(&w.faults).push(FaultEvent { at_ns, fault });
+    }
+
+    /// Heals everything: links, loss, duplication, drift; restarts crashed servers and
+    /// resumes paused ones.
+    pub fn heal_all(&self) {
+        let w = &self.world;
+        if !w.lock(&w.net).clogged.is_empty() {
+            self.apply(Fault::Heal);
+        }
+        let (loss, lat, dup) = {
+            let n = w.lock(&w.net);
+            (n.loss, n.latency_ns, n.duplicate)
+        };
+        if loss > 0.0 || lat != (0, 0) {
+            self.apply(Fault::Network {
+                loss: 0.0,
+                min_latency_ms: 0,
+                max_latency_ms: 0,
+            });
+        }
+        if dup > 0.0 {
+            self.apply(Fault::Duplicate { probability: 0.0 });
+        }
+        for node in self.paused() {
+            self.apply(Fault::Resume { node });
+        }
+        for node in self.down() {
+            self.apply(Fault::Restart { node });
+        }
+        let drifted: Vec<u64> = w
+            .lock(&w.clocks)
+            .iter()
+            .filter(|(_, c)| c.drift != 1.0 || c.jump != 0)
+            .map(|(&id, _)| id)
+            .collect();
+        for node in drifted {
+            self.apply(Fault::Drift { node, factor: 1.0 });
+            w.lock(&w.clocks).get_mut(&node).expect("exists").jump = 0;
+        }
+    }
+}

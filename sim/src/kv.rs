@@ -1,0 +1,163 @@
+//! The replicated state machine: a key-value store, and the client protocol.
+
+use linsim_checker::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A state-machine command, as proposed to raft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KvCommand {
+    /// Read a key (nil if absent).
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Overwrite a key.
+    Put {
+        /// The key.
+        key: String,
+        /// The new value.
+        value: Value,
+    },
+    /// Append a string to a key's string value (absent counts as "").
+    Append {
+        /// The key.
+        key: String,
+        /// The suffix.
+        value: String,
+    },
+    /// Compare-and-set: swap to `to` iff the value is `from`.
+    Cas {
+        /// The key.
+        key: String,
+        /// The expected value.
+        from: Value,
+        /// The new value.
+        to: Value,
+    },
+}
+
+/// The result of applying a command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KvResult {
+    /// A read's value.
+    Value(Value),
+    /// A write or append was applied.
+    Done,
+    /// Whether a cas swapped.
+    Swapped(bool),
+}
+
+/// What a server proposes: the command and the request that asked for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// The client request id (unique in the run).
+    pub request: u64,
+    /// The command.
+    pub command: KvCommand,
+}
+
+/// A client request to a server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Unique in the run.
+    pub id: u64,
+    /// The command.
+    pub command: KvCommand,
+}
+
+/// A server's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// The command was applied with this result.
+    Ok {
+        /// The request answered.
+        id: u64,
+        /// Its result.
+        result: KvResult,
+    },
+    /// This server did not propose the request; try `leader` (0: unknown).
+    NotLeader {
+        /// The request answered.
+        id: u64,
+        /// The leader this server knows of.
+        leader: u64,
+    },
+}
+
+/// The key-value state machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvStore {
+    data: BTreeMap<String, Value>,
+}
+
+impl KvStore {
+    /// Applies a command.
+    pub fn apply(&mut self, cmd: &KvCommand) -> KvResult {
+        match cmd {
+            KvCommand::Get { key } => KvResult::Value(self.get(key)),
+            KvCommand::Put { key, value } => {
+                self.data.insert(key.clone(), value.clone());
+                KvResult::Done
+            }
+            KvCommand::Append { key, value } => {
+                let mut s = match self.data.get(key) {
+                    Some(Value::Str(s)) => s.clone(),
+                    Some(Value::Nil) | None => String::new(),
+                    Some(other) => other.to_string(),
+                };
+                s.push_str(value);
+                self.data.insert(key.clone(), Value::Str(s));
+                KvResult::Done
+            }
+            KvCommand::Cas { key, from, to } => {
+                let swapped = self.get(key) == *from;
+                if swapped {
+                    self.data.insert(key.clone(), to.clone());
+                }
+                KvResult::Swapped(swapped)
+            }
+        }
+    }
+
+    /// The value of a key (nil if absent), without going through the log.
+    pub fn get(&self, key: &str) -> Value {
+        self.data.get(key).cloned().unwrap_or(Value::Nil)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_apply_as_specified() {
+        let mut kv = KvStore::default();
+        let k = || "k".to_string();
+        assert_eq!(
+            kv.apply(&KvCommand::Get { key: k() }),
+            KvResult::Value(Value::Nil)
+        );
+        kv.apply(&KvCommand::Append {
+            key: k(),
+            value: "a".into(),
+        });
+        kv.apply(&KvCommand::Append {
+            key: k(),
+            value: "b".into(),
+        });
+        assert_eq!(kv.get("k"), Value::Str("ab".into()));
+        let cas = |from: &str, to: &str| KvCommand::Cas {
+            key: k(),
+            from: Value::Str(from.into()),
+            to: Value::Str(to.into()),
+        };
+        assert_eq!(kv.apply(&cas("x", "y")), KvResult::Swapped(false));
+        assert_eq!(kv.apply(&cas("ab", "y")), KvResult::Swapped(true));
+        kv.apply(&KvCommand::Put {
+            key: k(),
+            value: Value::Int(3),
+        });
+        assert_eq!(kv.get("k"), Value::Int(3));
+    }
+}

@@ -1,0 +1,322 @@
+//! The observer: every role change, durable write, commit and apply of every node, in
+//! order. It checks Raft's invariants as events arrive and hashes the trace.
+
+use linsim_checker::history::{fnv1a, fnv1a_continue};
+use linsim_raft::{Entry, HardState, StateType};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tracing::debug;
+
+/// A broken invariant: when, where, and the facts that break it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The invariant's name (`election-safety`, `log-matching`, ...).
+    pub invariant: &'static str,
+    /// Virtual time, nanoseconds since the run started.
+    pub at_ns: u64,
+    /// The node where it was detected.
+    pub node: u64,
+    /// What happened.
+    pub facts: String,
+}
+
+/// Raft invariants over a whole run, restarts included, plus the trace hash.
+#[derive(Debug)]
+pub struct Observer {
+    leaders: BTreeMap<u64, u64>,
+    durable: BTreeMap<(u64, u64), (u64, u64)>,
+    applied: BTreeMap<u64, (u64, u64)>,
+    hard_states: BTreeMap<u64, HardState>,
+    first: Option<Violation>,
+    trace_hash: u64,
+    events: u64,
+    lines: Vec<String>,
+}
+
+impl Default for Observer {
+    fn default() -> Observer {
+        Observer {
+            leaders: BTreeMap::new(),
+            durable: BTreeMap::new(),
+            applied: BTreeMap::new(),
+            hard_states: BTreeMap::new(),
+            first: None,
+            trace_hash: linsim_checker::history::FNV1A_INIT,
+            events: 0,
+            lines: Vec::new(),
+        }
+    }
+}
+
+impl Observer {
+    /// Adds an event to the trace (hash and DEBUG log).
+    pub fn trace(&mut self, at_ns: u64, line: &str) {
+        self.trace_hash = fnv1a_continue(self.trace_hash, &at_ns.to_le_bytes());
+        self.trace_hash = fnv1a_continue(self.trace_hash, line.as_bytes());
+        self.events += 1;
+        let text = format!("{:>12.3}ms {line}", at_ns as f64 / 1e6);
+        debug!(target: "linsim::trace", "{text}");
+        self.lines.push(text);
+    }
+
+    /// Every trace line so far, in order (for a seed's trace.log).
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    fn violate(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {
+        self.trace(
+            at_ns,
+            &format!("VIOLATION {invariant} node {node}: {facts}"),
+        );
+        if self.first.is_none() {
+            self.first = Some(Violation {
+                invariant,
+                at_ns,
+                node,
+                facts,
+            });
+        }
+    }
+
+    /// The first violation, if any.
+    pub fn violation(&self) -> Option<&Violation> {
+        self.first.as_ref()
+    }
+
+    /// Records a violation found elsewhere (a liveness failure, a node panic).
+    pub fn report(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {
+        self.violate(invariant, at_ns, node, facts);
+    }
+
+    /// The hash of every event so far, in order.
+    pub fn trace_hash(&self) -> u64 {
+        self.trace_hash
+    }
+
+    /// Events traced so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Node `node` changed role. When it becomes leader, every entry applied anywhere
+    /// so far (so committed) must be in its log: `term_at(i)` gives its log's term at i.
+    pub fn role(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        term: u64,
+        state: StateType,
+        term_at: impl Fn(u64) -> Option<u64>,
+    ) {
+        self.trace(at_ns, &format!("{node} became {state} at term {term}"));
+        if state != StateType::StateLeader {
+            return;
+        }
+        // Election safety: at most one leader per term.
+        match self.leaders.get(&term) {
+            Some(&other) if other != node => {
+                self.violate(
+                    "election-safety",
+                    at_ns,
+                    node,
+                    format!("nodes {other} and {node} both became leader of term {term}"),
+                );
+            }
+            _ => {
+                self.leaders.insert(term, node);
+            }
+        }
+        // Leader completeness.
+        let missing = self
+            .applied
+            .iter()
+            .find(|(&i, &(t, _))| term_at(i) != Some(t))
+            .map(|(&i, &(t, _))| (i, t));
+        if let Some((i, t)) = missing {
+            self.violate(
+                "leader-completeness",
+                at_ns,
+                node,
+                format!(
+                    "new leader of term {term} has term {:?} at index {i}, where term {t} was committed",
+                    term_at(i)
+                ),
+            );
+        }
+    }
+
+    /// Entries became durable on `node`; `prev_term(i)` is that node's durable term at i.
+    /// Log matching: equal (index, term) means equal data and an equal predecessor term
+    /// (which, by induction, means equal logs up to there).
+    pub fn persisted(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        entries: &[Entry],
+        prev_term: impl Fn(u64) -> u64,
+    ) {
+        if let (Some(a), Some(b)) = (entries.first(), entries.last()) {
+            self.trace(
+                at_ns,
+                &format!(
+                    "{node} persisted {}/{}..{}/{}",
+                    a.term, a.index, b.term, b.index
+                ),
+            );
+        }
+        for e in entries {
+            let fact = (fnv1a(&e.data), prev_term(e.index - 1));
+            match self.durable.get(&(e.index, e.term)) {
+                Some(&seen) if seen != fact => {
+                    self.violate(
+                        "log-matching",
+                        at_ns,
+                        node,
+                        format!(
+                            "entry {}/{} has data hash {:016x} after term {}, but another node's {}/{} has {:016x} after term {}",
+                            e.term, e.index, fact.0, fact.1, e.term, e.index, seen.0, seen.1
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    self.durable.insert((e.index, e.term), fact);
+                }
+            }
+        }
+    }
+
+    /// A hard state became durable on `node`: its term never decreases and its vote
+    /// never changes within a term, across restarts.
+    pub fn hard_state(&mut self, at_ns: u64, node: u64, hs: HardState) {
+        if let Some(prev) = self.hard_states.get(&node).copied() {
+            if hs.term < prev.term {
+                self.violate(
+                    "term-monotonic",
+                    at_ns,
+                    node,
+                    format!("term went from {} to {}", prev.term, hs.term),
+                );
+            } else if hs.term == prev.term && prev.vote != 0 && hs.vote != prev.vote {
+                self.violate(
+                    "vote-once",
+                    at_ns,
+                    node,
+                    format!(
+                        "vote changed from {} to {} within term {}",
+                        prev.vote, hs.vote, hs.term
+                    ),
+                );
+            }
+        }
+        self.hard_states.insert(node, hs);
+    }
+
+    /// `node` applied the entry at `index`: no two nodes apply different entries there.
+    pub fn applied(&mut self, at_ns: u64, node: u64, e: &Entry) {
+        self.trace(at_ns, &format!("{node} applied {}/{}", e.term, e.index));
+        let fact = (e.term, fnv1a(&e.data));
+        match self.applied.get(&e.index) {
+            Some(&seen) if seen != fact => {
+                self.violate(
+                    "state-machine-safety",
+                    at_ns,
+                    node,
+                    format!(
+                        "applied {}/{} (data hash {:016x}) where another node applied term {} (data hash {:016x})",
+                        e.term, e.index, fact.1, seen.0, seen.1
+                    ),
+                );
+            }
+            Some(_) => {}
+            None => {
+                self.applied.insert(e.index, fact);
+            }
+        }
+    }
+
+    /// How many distinct indexes were applied.
+    pub fn applied_count(&self) -> usize {
+        self.applied.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(index: u64, term: u64, data: &str) -> Entry {
+        Entry {
+            index,
+            term,
+            data: data.as_bytes().to_vec().into(),
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn two_leaders_in_one_term_break_election_safety() {
+        let mut o = Observer::default();
+        o.role(1, 1, 3, StateType::StateLeader, |_| None);
+        assert!(o.violation().is_none());
+        o.role(2, 2, 3, StateType::StateLeader, |_| None);
+        assert_eq!(o.violation().unwrap().invariant, "election-safety");
+    }
+
+    #[test]
+    fn divergent_entries_break_log_matching_and_state_machine_safety() {
+        let mut o = Observer::default();
+        o.persisted(1, 1, &[e(1, 1, "a")], |_| 0);
+        o.persisted(2, 2, &[e(1, 1, "a")], |_| 0);
+        assert!(o.violation().is_none());
+        o.persisted(3, 3, &[e(1, 1, "b")], |_| 0);
+        assert_eq!(o.violation().unwrap().invariant, "log-matching");
+        let mut o = Observer::default();
+        o.applied(1, 1, &e(1, 1, "a"));
+        o.applied(2, 2, &e(1, 2, "a"));
+        assert_eq!(o.violation().unwrap().invariant, "state-machine-safety");
+    }
+
+    #[test]
+    fn new_leader_missing_a_committed_entry_breaks_leader_completeness() {
+        let mut o = Observer::default();
+        o.applied(1, 1, &e(1, 1, "a"));
+        o.role(2, 2, 2, StateType::StateLeader, |_| Some(2));
+        assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
+    }
+
+    #[test]
+    fn vote_and_term_are_checked_across_writes() {
+        let mut o = Observer::default();
+        o.hard_state(
+            1,
+            1,
+            HardState {
+                term: 2,
+                vote: 3,
+                commit: 0,
+            },
+        );
+        o.hard_state(
+            2,
+            1,
+            HardState {
+                term: 2,
+                vote: 3,
+                commit: 1,
+            },
+        );
+        assert!(o.violation().is_none());
+        o.hard_state(
+            3,
+            1,
+            HardState {
+                term: 2,
+                vote: 2,
+                commit: 1,
+            },
+        );
+        assert_eq!(o.violation().unwrap().invariant, "vote-once");
+    }
+}

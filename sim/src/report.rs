@@ -1,0 +1,89 @@
+//! The result of one seed, as data.
+
+use crate::faults::FaultEvent;
+use crate::observer::Violation;
+use linsim_checker::{CheckResult, History};
+use serde::Serialize;
+use std::fmt;
+
+/// The verdict of a seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// No invariant broke, the history is linearizable, and the cluster recovered.
+    Pass,
+    /// Something broke: see `RunReport::reason`.
+    Fail,
+    /// No failure found, but the checker gave up.
+    Unknown,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Unknown => "unknown",
+        })
+    }
+}
+
+/// Counts of one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunStats {
+    /// Operations that completed ok.
+    pub ops_ok: u64,
+    /// Operations that definitely failed.
+    pub ops_fail: u64,
+    /// Operations with unknown outcome.
+    pub ops_info: u64,
+    /// Raft messages delivered to servers.
+    pub messages: u64,
+    /// Raft messages dropped by the transport's extra loss.
+    pub dropped: u64,
+    /// Raft messages duplicated by the transport.
+    pub duplicated: u64,
+    /// Entries applied (distinct indexes).
+    pub applied: u64,
+    /// Faults applied.
+    pub faults: u64,
+    /// Trace events observed.
+    pub events: u64,
+    /// Virtual time of the run, milliseconds.
+    pub virtual_ms: u64,
+    /// Wall time of the simulation, milliseconds.
+    pub sim_wall_ms: u64,
+    /// Wall time of the linearizability check, milliseconds.
+    pub check_wall_ms: u64,
+}
+
+/// Everything one seed produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The seed.
+    pub seed: u64,
+    /// The scenario's name (`workload-nemesis`).
+    pub scenario: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why it failed or is unknown.
+    pub reason: Option<String>,
+    /// The first invariant violation (liveness and panics included).
+    pub violation: Option<Violation>,
+    /// The linearizability check (absent if the run stopped on a violation first).
+    pub check: Option<CheckResult>,
+    /// Counts.
+    pub stats: RunStats,
+    /// Hash of the history (stable across runs of the same seed).
+    pub history_hash: u64,
+    /// Hash of every observer event in order (stable across runs of the same seed).
+    pub trace_hash: u64,
+    /// The faults applied, in order: a replayable schedule.
+    pub faults: Vec<FaultEvent>,
+    /// The client history.
+    #[serde(skip)]
+    pub history: History,
+    /// The trace lines, if kept.
+    #[serde(skip)]
+    pub trace: Vec<String>,
+}

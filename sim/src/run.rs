@@ -1,0 +1,263 @@
+//! One seed in, one `RunReport` out, reproducible bit for bit.
+
+use crate::faults::Faults;
+use crate::observer::Violation;
+use crate::report::{RunReport, RunStats, Verdict};
+use crate::scenario::{FaultSource, Scenario};
+use crate::world::{stream, Phase, World};
+use crate::{client, server};
+use linsim_checker::{check_named, CheckOptions, History, Outcome};
+use madsim::runtime::{Handle, Runtime};
+use madsim::task::NodeId;
+use madsim::time::{sleep, Duration, Instant};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tracing::info;
+
+/// Runs `scenario` with `seed` on a fresh thread (madsim and std keep per-thread state
+/// that would otherwise leak between runs), then checks the history outside the
+/// simulator.
+pub fn run_seed(scenario: &Scenario, seed: u64) -> RunReport {
+    let world = Arc::new(World::new(scenario.clone(), seed));
+    let sim_world = world.clone();
+    let wall = std::time::Instant::now();
+    let outcome = std::thread::Builder::new()
+        .name(format!("linsim-seed-{seed}"))
+        .spawn(move || {
+            let rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
+            rt.block_on(simulate(sim_world))
+        })
+        .expect("spawn the seed's thread")
+        .join();
+    let sim_wall_ms = wall.elapsed().as_millis() as u64;
+    let virtual_ms = match &outcome {
+        Ok(ms) => *ms,
+        Err(_) => 0,
+    };
+    if let Err(payload) = outcome {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "non-string panic payload".to_string());
+        world.lock(&world.observer).report(
+            "no-panic",
+            0,
+            0,
+            format!("the simulation panicked: {msg}"),
+        );
+    }
+    finish(&world, seed, sim_wall_ms, virtual_ms)
+}
+
+fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunReport {
+    let history = History::new(world.lock(&world.history).clone());
+    let violation: Option<Violation> = world.lock(&world.observer).violation().cloned();
+    let sc = &world.scenario;
+    let check_start = std::time::Instant::now();
+    let check = if violation.is_none() {
+        let opts = CheckOptions {
+            timeout: Some(sc.check_timeout),
+            ..CheckOptions::default()
+        };
+        Some(
+            check_named(sc.workload.model(), &history, &opts)
+                .expect("workloads generate ops their model accepts"),
+        )
+    } else {
+        None
+    };
+    let check_wall_ms = check_start.elapsed().as_millis() as u64;
+    let (verdict, reason) = match (&violation, &check) {
+        (Some(v), _) => (Verdict::Fail, Some(format!("{}: {}", v.invariant, v.facts))),
+        (None, Some(c)) if c.verdict == linsim_checker::Verdict::Illegal => {
+            let detail = c
+                .first_illegal()
+                .and_then(|p| p.counterexample.as_ref())
+                .map(|cx| {
+                    format!(
+                        "{} cannot be linearized after {} ops, in state {}",
+                        cx.blocked_op,
+                        cx.prefix.len(),
+                        cx.state
+                    )
+                })
+                .unwrap_or_default();
+            (Verdict::Fail, Some(format!("not linearizable: {detail}")))
+        }
+        (None, Some(c)) if c.verdict == linsim_checker::Verdict::Unknown => (
+            Verdict::Unknown,
+            Some("the linearizability checker gave up (budget)".to_string()),
+        ),
+        _ => (Verdict::Pass, None),
+    };
+    let count = |o: Outcome| history.ops.iter().filter(|op| op.outcome == o).count() as u64;
+    let obs = world.lock(&world.observer);
+    let faults = world.lock(&world.faults).clone();
+    let stats = RunStats {
+        ops_ok: count(Outcome::Ok),
+        ops_fail: count(Outcome::Fail),
+        ops_info: count(Outcome::Info),
+        messages: world.counters.messages.load(Ordering::Relaxed),
+        dropped: world.counters.dropped.load(Ordering::Relaxed),
+        duplicated: world.counters.duplicated.load(Ordering::Relaxed),
+        applied: obs.applied_count() as u64,
+        faults: faults.len() as u64,
+        events: obs.events(),
+        virtual_ms,
+        sim_wall_ms,
+        check_wall_ms,
+    };
+    RunReport {
+        seed,
+        scenario: sc.name(),
+        verdict,
+        reason,
+        violation,
+        check,
+        stats,
+        history_hash: history.hash64(),
+        trace_hash: obs.trace_hash(),
+        faults,
+        history,
+        trace: obs.lines().to_vec(),
+    }
+}
+
+fn ip(a: u8, b: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 0, a, b))
+}
+
+/// The simulation of one run; returns its virtual duration in milliseconds.
+async fn simulate(world: Arc<World>) -> u64 {
+    world.start_clock();
+    let handle = Handle::current();
+    let sc = world.scenario.clone();
+    let mut nodes: Vec<NodeId> = Vec::new();
+    for id in 1..=sc.nodes {
+        let w = world.clone();
+        let node = handle
+            .create_node()
+            .name(format!("server-{id}"))
+            .ip(ip(0, id as u8))
+            .init(move || server::run(id, w.clone()))
+            .build();
+        world.lock(&world.servers).insert(id, node.id());
+        nodes.push(node.id());
+    }
+    for c in 0..sc.clients {
+        let w = world.clone();
+        let node = handle
+            .create_node()
+            .name(format!("client-{c}"))
+            .ip(ip(1, c as u8 + 1))
+            .init(move || client::run(c, w.clone()))
+            .build();
+        nodes.push(node.id());
+    }
+    let w = world.clone();
+    let nemesis = handle
+        .create_node()
+        .name("nemesis")
+        .ip(ip(2, 1))
+        .init(move || run_faults(w.clone()))
+        .build();
+    nodes.push(nemesis.id());
+
+    // Workload phase.
+    let end = Instant::now() + sc.duration;
+    while Instant::now() < end && !world.stopped() {
+        sleep((end - Instant::now()).min(Duration::from_millis(10))).await;
+    }
+    // Heal, then liveness: a leader soon, and every client served.
+    if !world.stopped() {
+        world.set_phase(Phase::Heal);
+        Faults::new(world.clone()).heal_all();
+        check_liveness(&world).await;
+    }
+    world.set_phase(Phase::Done);
+    let virtual_ms = world.now_ns() / 1_000_000;
+    // Kill every node so that no task outlives the run (pending tasks leak memory).
+    for id in nodes {
+        handle.kill(id);
+    }
+    info!("seed {} simulated {} ms", world.seed, virtual_ms);
+    virtual_ms
+}
+
+async fn run_faults(world: Arc<World>) {
+    let faults = Faults::new(world.clone());
+    match &world.scenario.faults {
+        FaultSource::Nemesis(nemesis) => {
+            let mut rng = stream(world.seed, "nemesis");
+            nemesis.run(&faults, &mut rng).await;
+        }
+        FaultSource::Schedule(events) => {
+            let end_ns = world.scenario.duration.as_nanos() as u64;
+            for e in events.iter().filter(|e| e.at_ns < end_ns) {
+                faults.sleep_until_ns(e.at_ns).await;
+                if faults.workload_over() {
+                    break;
+                }
+                faults.apply(e.fault.clone());
+            }
+        }
+    }
+}
+
+async fn check_liveness(world: &World) {
+    let sc = &world.scenario;
+    let healed = Instant::now();
+    let bound = sc.election_timeout() * sc.liveness_elections;
+    while world.leader().is_none() {
+        if Instant::now() >= healed + bound {
+            let now = world.now_ns();
+            world.lock(&world.observer).report(
+                "liveness",
+                now,
+                0,
+                format!(
+                    "no leader within {} ms ({} election timeouts) after healing",
+                    bound.as_millis(),
+                    sc.liveness_elections
+                ),
+            );
+            return;
+        }
+        sleep(Duration::from_millis(5)).await;
+    }
+    // Clients finish their outstanding op, then one read each.
+    let deadline = healed + bound + sc.client_timeout * 2;
+    loop {
+        let finished = world.lock(&world.finished).clone();
+        if finished.len() as u64 == sc.clients {
+            if let Some((&c, _)) = finished.iter().find(|(_, &served)| !served) {
+                let now = world.now_ns();
+                world.lock(&world.observer).report(
+                    "liveness",
+                    now,
+                    0,
+                    format!("client {c}'s read after healing was not served"),
+                );
+            }
+            return;
+        }
+        if Instant::now() >= deadline {
+            let now = world.now_ns();
+            world.lock(&world.observer).report(
+                "liveness",
+                now,
+                0,
+                format!(
+                    "{} of {} clients still waiting {} ms after healing",
+                    sc.clients - finished.len() as u64,
+                    sc.clients,
+                    (deadline - healed).as_millis()
+                ),
+            );
+            return;
+        }
+        sleep(Duration::from_millis(5)).await;
+    }
+}

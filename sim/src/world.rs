@@ -1,0 +1,282 @@
+//! State shared by every simulated node and the supervisor for one run. It lives outside
+//! the nodes' tasks, so disks, the observer and the history survive crashes (and panics).
+
+use crate::disk::Disk;
+use crate::faults::FaultEvent;
+use crate::observer::Observer;
+use crate::scenario::Scenario;
+use linsim_checker::{Operation, Outcome, Value};
+use linsim_raft::StateType;
+use madsim::task::NodeId;
+use madsim::time::Instant;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+/// The run's phases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    /// Clients issue operations; the nemesis injects faults.
+    Workload = 0,
+    /// Faults are healed; outstanding operations must finish and the cluster serve.
+    Heal = 1,
+    /// The run is over.
+    Done = 2,
+}
+
+/// Transport-level fault settings (on top of madsim's own network).
+#[derive(Debug)]
+pub struct NetState {
+    /// Extra probability of dropping a raft message.
+    pub loss: f64,
+    /// Extra latency range added to raft messages, nanoseconds.
+    pub latency_ns: (u64, u64),
+    /// Probability of sending a raft message twice.
+    pub duplicate: f64,
+    /// Clogged server links (src, dst).
+    pub clogged: BTreeSet<(u64, u64)>,
+    /// The transport's own RNG stream.
+    pub rng: StdRng,
+}
+
+/// A node's clock: its tick interval is the scenario's times `drift`; `jump` ticks are
+/// added (positive: a burst) or withheld (negative) at the next tick.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clock {
+    /// Tick interval multiplier (1.0: no drift).
+    pub drift: f64,
+    /// Pending tick jump.
+    pub jump: i64,
+}
+
+/// Per-run counters.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Raft messages delivered to a server.
+    pub messages: AtomicU64,
+    /// Raft messages dropped by the transport's extra loss.
+    pub dropped: AtomicU64,
+    /// Raft messages duplicated by the transport.
+    pub duplicated: AtomicU64,
+}
+
+/// The shared state of one run.
+pub struct World {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The run's seed.
+    pub seed: u64,
+    start: OnceLock<Instant>,
+    /// Invariants and trace.
+    pub observer: Mutex<Observer>,
+    /// The history being recorded.
+    pub history: Mutex<Vec<Operation>>,
+    /// Each server's disk, by raft id.
+    pub disks: Mutex<BTreeMap<u64, Disk>>,
+    /// Transport faults.
+    pub net: Mutex<NetState>,
+    /// Each server's clock.
+    pub clocks: Mutex<BTreeMap<u64, Clock>>,
+    /// Each live server's (term, role), as last reported.
+    pub roles: Mutex<BTreeMap<u64, (u64, StateType)>>,
+    /// madsim node ids of the servers, by raft id.
+    pub servers: Mutex<BTreeMap<u64, NodeId>>,
+    /// Servers crashed and not restarted.
+    pub down: Mutex<BTreeSet<u64>>,
+    /// Servers paused.
+    pub paused: Mutex<BTreeSet<u64>>,
+    /// Faults applied, in order.
+    pub faults: Mutex<Vec<FaultEvent>>,
+    /// Counters.
+    pub counters: Counters,
+    /// Restarts per server (seeds a restarted node's election timer anew).
+    pub restarts: Mutex<BTreeMap<u64, u64>>,
+    /// Clients done after healing, with whether their final read was served.
+    pub finished: Mutex<BTreeMap<u64, bool>>,
+    phase: AtomicU8,
+    stop: AtomicBool,
+    next_process: AtomicU64,
+    next_request: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock()
+        .expect("the simulation is single-threaded; no lock is poisoned")
+}
+
+/// Derives an independent RNG stream from the run's seed and a stream name.
+pub fn stream(seed: u64, name: &str) -> StdRng {
+    StdRng::seed_from_u64(seed ^ linsim_checker::history::fnv1a(name.as_bytes()))
+}
+
+impl World {
+    /// The world of a run of `scenario` with `seed`.
+    pub fn new(scenario: Scenario, seed: u64) -> World {
+        let clocks = (1..=scenario.nodes)
+            .map(|id| {
+                (
+                    id,
+                    Clock {
+                        drift: 1.0,
+                        jump: 0,
+                    },
+                )
+            })
+            .collect();
+        let disks = (1..=scenario.nodes)
+            .map(|id| (id, Disk::default()))
+            .collect();
+        let clients = scenario.clients;
+        World {
+            scenario,
+            seed,
+            start: OnceLock::new(),
+            observer: Mutex::new(Observer::default()),
+            history: Mutex::new(Vec::new()),
+            disks: Mutex::new(disks),
+            net: Mutex::new(NetState {
+                loss: 0.0,
+                latency_ns: (0, 0),
+                duplicate: 0.0,
+                clogged: BTreeSet::new(),
+                rng: stream(seed, "transport"),
+            }),
+            clocks: Mutex::new(clocks),
+            roles: Mutex::new(BTreeMap::new()),
+            servers: Mutex::new(BTreeMap::new()),
+            down: Mutex::new(BTreeSet::new()),
+            paused: Mutex::new(BTreeSet::new()),
+            faults: Mutex::new(Vec::new()),
+            counters: Counters::default(),
+            restarts: Mutex::new(BTreeMap::new()),
+            finished: Mutex::new(BTreeMap::new()),
+            phase: AtomicU8::new(Phase::Workload as u8),
+            stop: AtomicBool::new(false),
+            next_process: AtomicU64::new(clients),
+            next_request: AtomicU64::new(1),
+        }
+    }
+
+    /// Marks virtual time zero (called once, inside the runtime).
+    pub fn start_clock(&self) {
+        let _ = self.start.set(Instant::now());
+    }
+
+    /// Virtual nanoseconds since the run started.
+    pub fn now_ns(&self) -> u64 {
+        let start = *self
+            .start
+            .get()
+            .expect("the clock starts before any node runs");
+        Instant::now().duration_since(start).as_nanos() as u64
+    }
+
+    /// Locks a part of the world.
+    pub fn lock<'a, T>(&'a self, m: &'a Mutex<T>) -> MutexGuard<'a, T> {
+        lock(m)
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::SeqCst) {
+            0 => Phase::Workload,
+            1 => Phase::Heal,
+            _ => Phase::Done,
+        }
+    }
+
+    /// Moves to `p`.
+    pub fn set_phase(&self, p: Phase) {
+        self.phase.store(p as u8, Ordering::SeqCst);
+        let line = format!("phase {p:?}");
+        let now = self.now_ns();
+        lock(&self.observer).trace(now, &line);
+    }
+
+    /// Whether the run must stop early (an invariant broke).
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || lock(&self.observer).violation().is_some()
+    }
+
+    /// Stops the run early.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Client `index` is done; `served` tells whether its final read succeeded.
+    pub fn client_finished(&self, index: u64, served: bool) {
+        lock(&self.finished).insert(index, served);
+    }
+
+    /// A fresh process id for a client that retired its previous one.
+    pub fn new_process(&self) -> u64 {
+        self.next_process.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// A fresh request id.
+    pub fn new_request(&self) -> u64 {
+        self.next_request.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// The address of server `id`.
+    pub fn server_addr(&self, id: u64) -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, id as u8)), 7000)
+    }
+
+    /// The raft id of the server at `addr`, if it is one.
+    pub fn server_at(&self, addr: SocketAddr) -> Option<u64> {
+        match addr.ip() {
+            IpAddr::V4(ip) if ip.octets()[..3] == [10, 0, 0] => Some(ip.octets()[3] as u64),
+            _ => None,
+        }
+    }
+
+    /// The address of client `i`.
+    pub fn client_addr(&self, i: u64) -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 1, i as u8 + 1)), 9000)
+    }
+
+    /// The leader of the highest term among live servers, if any.
+    pub fn leader(&self) -> Option<u64> {
+        let roles = lock(&self.roles);
+        let top = roles.values().map(|(t, _)| *t).max()?;
+        roles
+            .iter()
+            .find(|(_, (t, s))| *t == top && *s == StateType::StateLeader)
+            .map(|(&id, _)| id)
+    }
+
+    /// Records an invocation; returns the op's index in the history.
+    pub fn invoke(&self, process: u64, op: &crate::workload::ClientOp) -> usize {
+        let now = self.now_ns();
+        let mut h = lock(&self.history);
+        h.push(Operation {
+            process,
+            f: op.f,
+            key: op.key.clone(),
+            input: op.input.clone(),
+            output: Value::Nil,
+            call: now,
+            ret: None,
+            outcome: Outcome::Info,
+        });
+        h.len() - 1
+    }
+
+    /// Records the completion of op `i`.
+    pub fn complete(&self, i: usize, outcome: Outcome, output: Value) {
+        let now = self.now_ns();
+        let mut h = lock(&self.history);
+        let op = &mut h[i];
+        op.outcome = outcome;
+        op.output = output;
+        op.ret = match outcome {
+            Outcome::Info => None,
+            _ => Some(now),
+        };
+    }
+}
