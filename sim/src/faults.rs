@@ -4,7 +4,7 @@
 use crate::world::{Phase, World};
 use madsim::net::NetSim;
 use madsim::runtime::Handle;
-use madsim::time::{sleep_until, Duration, Instant};
+use madsim::time::Duration;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -108,15 +108,37 @@ pub struct FaultEvent {
     pub fault: Fault,
 }
 
+/// The nemesis grid: nemeses act only at multiples of this virtual interval.
+pub const GRID: Duration = Duration::from_millis(10);
+
 /// The handle through which a nemesis injects faults.
+///
+/// Nemeses run on a fixed grid of virtual time (`GRID`): a driver task wakes at every
+/// grid point and polls the nemesis, whose `sleep` counts grid points instead of
+/// arming timers. madsim picks runnable tasks with its seeded RNG, so the number of
+/// times the fault task wakes shapes every later random choice; on the grid, a run and
+/// the replay of its recorded schedule wake identically, and so stay identical.
 pub struct Faults {
     world: Arc<World>,
+    grid_ns: std::sync::atomic::AtomicU64,
 }
 
 impl Faults {
     /// A handle on `world`.
     pub fn new(world: Arc<World>) -> Faults {
-        Faults { world }
+        Faults {
+            world,
+            grid_ns: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the current grid time (the driver does, before each poll).
+    pub fn set_grid_ns(&self, ns: u64) {
+        self.grid_ns.store(ns, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn grid_now(&self) -> u64 {
+        self.grid_ns.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The server ids, 1..=N.
@@ -144,25 +166,19 @@ impl Faults {
         self.world.phase() != Phase::Workload || self.world.stopped()
     }
 
-    /// Sleeps `d` of virtual time, returning early (false) if the workload phase ends.
-    pub async fn sleep(&self, d: Duration) -> bool {
-        let until = Instant::now() + d;
-        while Instant::now() < until {
+    /// Waits `d` of virtual time (rounded up to the grid), returning early with false
+    /// if the workload phase ends. Only for nemeses polled by the grid driver.
+    pub fn sleep(&self, d: Duration) -> impl std::future::Future<Output = bool> + '_ {
+        let until = self.grid_now() + d.as_nanos() as u64;
+        std::future::poll_fn(move |_| {
             if self.workload_over() {
-                return false;
+                std::task::Poll::Ready(false)
+            } else if self.grid_now() >= until {
+                std::task::Poll::Ready(true)
+            } else {
+                std::task::Poll::Pending
             }
-            let step = (until - Instant::now()).min(Duration::from_millis(50));
-            madsim::time::sleep(step).await;
-        }
-        !self.workload_over()
-    }
-
-    /// Sleeps until `at_ns` of virtual run time (for replaying a schedule).
-    pub async fn sleep_until_ns(&self, at_ns: u64) {
-        let now = self.world.now_ns();
-        if at_ns > now {
-            sleep_until(Instant::now() + Duration::from_nanos(at_ns - now)).await;
-        }
+        })
     }
 
     fn madsim_id(&self, node: u64) -> madsim::task::NodeId {
@@ -189,6 +205,10 @@ impl Faults {
     /// Applies a fault now and records it.
     pub fn apply(&self, fault: Fault) {
         let at_ns = self.world.now_ns();
+        self.apply_at(at_ns, fault);
+    }
+
+    fn apply_at(&self, at_ns: u64, fault: Fault) {
         self.world
             .lock(&self.world.observer)
             .trace(at_ns, &format!("fault {fault}"));

@@ -1,6 +1,6 @@
 //! One seed in, one `RunReport` out, reproducible bit for bit.
 
-use crate::faults::Faults;
+use crate::faults::{Faults, GRID};
 use crate::observer::Violation;
 use crate::report::{RunReport, RunStats, Verdict};
 use crate::scenario::{FaultSource, Scenario};
@@ -186,22 +186,41 @@ async fn simulate(world: Arc<World>) -> u64 {
     virtual_ms
 }
 
+/// The fault driver: wakes at every grid point of the workload phase, in both modes,
+/// and either polls the nemesis or applies the recorded events due by then.
 async fn run_faults(world: Arc<World>) {
     let faults = Faults::new(world.clone());
-    match &world.scenario.faults {
-        FaultSource::Nemesis(nemesis) => {
-            let mut rng = stream(world.seed, "nemesis");
-            nemesis.run(&faults, &mut rng).await;
+    let mut rng = stream(world.seed, "nemesis");
+    let end_ns = world.scenario.duration.as_nanos() as u64;
+    let (mut nemesis, schedule) = match &world.scenario.faults {
+        FaultSource::Nemesis(n) => (Some(n.run(&faults, &mut rng)), &[][..]),
+        FaultSource::Schedule(events) => (None, &events[..]),
+    };
+    let waker = futures::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut next_event = 0;
+    let grid = GRID.as_nanos() as u64;
+    let mut k = 1u64;
+    loop {
+        let at = k * grid;
+        let now = world.now_ns();
+        if at > now {
+            sleep(Duration::from_nanos(at - now)).await;
         }
-        FaultSource::Schedule(events) => {
-            let end_ns = world.scenario.duration.as_nanos() as u64;
-            for e in events.iter().filter(|e| e.at_ns < end_ns) {
-                faults.sleep_until_ns(e.at_ns).await;
-                if faults.workload_over() {
-                    break;
-                }
-                faults.apply(e.fault.clone());
+        k += 1;
+        if faults.workload_over() || at >= end_ns {
+            return;
+        }
+        faults.set_grid_ns(at);
+        if let Some(fut) = nemesis.as_mut() {
+            if fut.as_mut().poll(&mut cx).is_ready() {
+                nemesis = None;
             }
+        }
+        // An event recorded during the slot [at, at + grid) was applied at this tick.
+        while let Some(e) = schedule.get(next_event).filter(|e| e.at_ns < at + grid) {
+            faults.apply(e.fault.clone());
+            next_event += 1;
         }
     }
 }

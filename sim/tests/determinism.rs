@@ -65,3 +65,26 @@ fn different_seeds_differ_without_faults_too() {
     assert_ne!(a.trace_hash, b.trace_hash);
     assert_ne!(a.history_hash, b.history_hash);
 }
+
+#[test]
+fn replaying_the_recorded_schedule_reproduces_the_run() {
+    let mut sc = scenario(Kind::Every);
+    sc.duration = Duration::from_secs(4);
+    for seed in [3, 11, 19] {
+        let original = run_seed(&sc, seed);
+        assert!(!original.faults.is_empty(), "seed {seed} injected faults");
+        let mut replay = sc.clone();
+        replay.faults =
+            linsim_sim::FaultSource::Schedule(std::sync::Arc::new(original.faults.clone()));
+        let again = run_seed(&replay, seed);
+        assert_eq!(
+            again.faults, original.faults,
+            "seed {seed}: schedule replays exactly"
+        );
+        assert_eq!(again.trace_hash, original.trace_hash, "seed {seed}: trace");
+        assert_eq!(
+            again.history_hash, original.history_hash,
+            "seed {seed}: history"
+        );
+    }
+}

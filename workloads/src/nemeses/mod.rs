@@ -1,0 +1,100 @@
+//! The shipped nemeses, one file each, and what they share.
+
+mod bridge;
+mod clog;
+mod crash;
+mod duplicate;
+mod kill_leader;
+mod loss;
+mod none;
+mod partition;
+mod pause;
+mod ring;
+mod skew;
+
+use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Quiet time between faults, milliseconds.
+pub const QUIET_MS: Range<u64> = 300..1500;
+/// How long a fault lasts, milliseconds.
+pub const FAULT_MS: Range<u64> = 300..2000;
+
+/// The core loop of a nemesis: wait a random quiet time, `inject` a fault (it applies
+/// its faults and returns the faults that undo them), hold it a random time, undo it;
+/// until the workload phase ends (then the run heals everything itself, and a nemesis
+/// must not act, so that a replayed schedule matches).
+pub async fn alternate(
+    faults: &Faults,
+    rng: &mut StdRng,
+    mut inject: impl FnMut(&Faults, &mut StdRng) -> Vec<Fault>,
+) {
+    loop {
+        if !faults
+            .sleep(Duration::from_millis(rng.random_range(QUIET_MS)))
+            .await
+        {
+            return;
+        }
+        let undo = inject(faults, rng);
+        if !faults
+            .sleep(Duration::from_millis(rng.random_range(FAULT_MS)))
+            .await
+        {
+            return;
+        }
+        for f in undo {
+            faults.apply(f);
+        }
+    }
+}
+
+/// The server ids in a random order.
+pub fn shuffled(faults: &Faults, rng: &mut StdRng) -> Vec<u64> {
+    let mut nodes = faults.nodes();
+    nodes.shuffle(rng);
+    nodes
+}
+
+/// Several nemeses at once, each with its own RNG stream drawn from the parent's.
+pub struct Combined {
+    name: String,
+    parts: Vec<Arc<dyn Nemesis>>,
+}
+
+impl Combined {
+    /// Runs `parts` concurrently under the name `name`.
+    pub fn new(name: &str, parts: Vec<Arc<dyn Nemesis>>) -> Combined {
+        Combined {
+            name: name.to_string(),
+            parts,
+        }
+    }
+}
+
+impl Nemesis for Combined {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
+        let mut rngs: Vec<StdRng> = self
+            .parts
+            .iter()
+            .map(|_| StdRng::seed_from_u64(rng.random()))
+            .collect();
+        Box::pin(async move {
+            let runs = self
+                .parts
+                .iter()
+                .zip(rngs.iter_mut())
+                .map(|(p, r)| p.run(faults, r));
+            futures::future::join_all(runs).await;
+        })
+    }
+}

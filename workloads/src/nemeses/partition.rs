@@ -1,0 +1,59 @@
+//! `partition` (random halves) and `partition-leader` (isolate the current leader).
+
+use super::{alternate, shuffled};
+use crate::registry::NemesisEntry;
+use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
+use rand::rngs::StdRng;
+use std::sync::Arc;
+
+/// Splits the servers into a random majority and minority.
+pub struct RandomHalves;
+
+impl Nemesis for RandomHalves {
+    fn name(&self) -> &str {
+        "partition"
+    }
+    fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
+        Box::pin(alternate(faults, rng, |faults, rng| {
+            let nodes = shuffled(faults, rng);
+            let (minority, majority) = nodes.split_at(nodes.len() / 2);
+            faults.apply(Fault::Partition {
+                groups: vec![minority.to_vec(), majority.to_vec()],
+            });
+            vec![Fault::Heal]
+        }))
+    }
+}
+
+/// Cuts the current leader off from every other server.
+pub struct IsolateLeader;
+
+impl Nemesis for IsolateLeader {
+    fn name(&self) -> &str {
+        "partition-leader"
+    }
+    fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
+        Box::pin(alternate(faults, rng, |faults, _rng| {
+            let Some(leader) = faults.leader() else {
+                return vec![];
+            };
+            let rest = faults
+                .nodes()
+                .into_iter()
+                .filter(|&n| n != leader)
+                .collect();
+            faults.apply(Fault::Partition {
+                groups: vec![vec![leader], rest],
+            });
+            vec![Fault::Heal]
+        }))
+    }
+}
+
+inventory::submit! {
+    NemesisEntry { name: "partition", description: "random majority/minority partitions", make: || Arc::new(RandomHalves), in_all: true }
+}
+
+inventory::submit! {
+    NemesisEntry { name: "partition-leader", description: "isolate the current leader", make: || Arc::new(IsolateLeader), in_all: true }
+}

@@ -1,0 +1,7 @@
+//! The shipped workloads.
+
+mod kv;
+mod register;
+
+pub use kv::KvWorkload;
+pub use register::RegisterWorkload;

@@ -1,0 +1,52 @@
+//! `register`: one key; read, write, cas over small integers. Checked as a cas-register.
+
+use crate::registry::WorkloadEntry;
+use linsim_checker::{Function, Value};
+use linsim_sim::{ClientOp, Workload};
+use rand::rngs::StdRng;
+use rand::Rng;
+use std::sync::Arc;
+
+/// Reads, writes and compare-and-sets on one register holding 0..5.
+pub struct RegisterWorkload;
+
+impl Workload for RegisterWorkload {
+    fn name(&self) -> &str {
+        "register"
+    }
+    fn model(&self) -> &'static str {
+        "cas-register"
+    }
+    fn next_op(&self, rng: &mut StdRng) -> ClientOp {
+        let key = "r".to_string();
+        let v = |rng: &mut StdRng| Value::Int(rng.random_range(0..5));
+        match rng.random_range(0..3) {
+            0 => ClientOp {
+                f: Function::Read,
+                key,
+                input: vec![],
+            },
+            1 => ClientOp {
+                f: Function::Write,
+                key,
+                input: vec![v(rng)],
+            },
+            _ => {
+                let (a, b) = (v(rng), v(rng));
+                ClientOp {
+                    f: Function::Cas,
+                    key,
+                    input: vec![a, b],
+                }
+            }
+        }
+    }
+}
+
+inventory::submit! {
+    WorkloadEntry {
+        name: "register",
+        description: "one key; read, write, cas of small integers (cas-register model)",
+        make: || Arc::new(RegisterWorkload),
+    }
+}
