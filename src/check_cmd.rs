@@ -13,7 +13,8 @@ pub struct CheckArgs {
     /// History files: linsim JSON, Jepsen EDN, or porcupine's etcd-log and kv formats.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The model (default: implied by the format, else cas-register).
+    /// The model (default: the one the history names, else implied by the format, else
+    /// cas-register).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(MODEL_NAMES))]
     model: Option<String>,
     /// The file format (default: detected from the content).
@@ -77,6 +78,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         let model = args
             .model
             .clone()
+            .or_else(|| history.model.clone())
             .or_else(|| detected.default_model().map(String::from))
             .unwrap_or_else(|| "cas-register".to_string());
         let r = match check_named(&model, &history, &opts) {

@@ -1,14 +1,22 @@
 //! The linsim command line.
 
+mod artifacts;
 mod check_cmd;
+mod list_cmd;
+mod run_cmd;
+mod scenario_args;
+mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
 
 /// linsim: Jepsen-style linearizability testing of an etcd-style Raft, inside a
 /// deterministic simulator. Every run is decided by one seed.
+///
+/// With no command, runs the default sweep: seeds 0..100, workload kv, nemesis all.
 #[derive(Parser, Debug)]
-#[command(name = "linsim", version, about, long_about = None)]
+#[command(name = "linsim", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -16,22 +24,33 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run one seed: verdict, counts, hashes; on failure, artifacts and a repro line.
+    Run(run_cmd::RunArgs),
+    /// Run many seeds in parallel and summarize (exit 0 all pass, 1 any failure, 3 unknown).
+    Sweep(sweep_cmd::SweepArgs),
     /// Check history files for linearizability (exit 0 ok, 1 illegal, 2 bad input, 3 unknown).
     Check(check_cmd::CheckArgs),
+    /// List the workloads and nemeses.
+    List,
 }
 
 fn main() -> ExitCode {
+    // Logs go to stderr, level from RUST_LOG (default: warnings only).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Run(args)) => run_cmd::run(args),
+        Some(Command::Sweep(args)) => sweep_cmd::run(args),
         Some(Command::Check(args)) => check_cmd::run(args),
-        None => {
-            println!(
-                "linsim {}: the simulated cluster and the default seed sweep have not landed yet.\n",
-                env!("CARGO_PKG_VERSION")
-            );
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
+        Some(Command::List) => {
+            list_cmd::run();
             ExitCode::SUCCESS
         }
+        None => sweep_cmd::run(sweep_cmd::SweepArgs::default_sweep()),
     }
 }

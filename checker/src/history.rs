@@ -124,6 +124,9 @@ impl Operation {
 /// A whole history: every operation, in call order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
+    /// The model the history is meant to be checked with, if it says (linsim's runs do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// The operations.
     pub ops: Vec<Operation>,
 }
@@ -154,7 +157,7 @@ impl History {
     /// A history of the given operations, sorted by call time (stable).
     pub fn new(mut ops: Vec<Operation>) -> History {
         ops.sort_by_key(|o| o.call);
-        History { ops }
+        History { model: None, ops }
     }
 
     /// The event form: calls and returns in time order (a call precedes a return at the
@@ -196,7 +199,7 @@ impl History {
                 Event::Return { id, time } => ops[id].ret = Some(time),
             }
         }
-        History { ops }
+        History { model: None, ops }
     }
 
     /// A stable 64-bit hash of the history's JSON form (FNV-1a), for determinism checks.

@@ -868,7 +868,7 @@ impl<S: Storage> Raft<S> {
             }
             MessageType::MsgCheckQuorum => {
                 if !self.trk.quorum_active(self.id) {
-                    warn!(
+                    info!(
                         "{} stepped down to follower since quorum is not active",
                         self.id
                     );

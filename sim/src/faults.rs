@@ -121,6 +121,7 @@ pub const GRID: Duration = Duration::from_millis(10);
 pub struct Faults {
     world: Arc<World>,
     grid_ns: std::sync::atomic::AtomicU64,
+    quiet_scale: std::sync::atomic::AtomicU64,
 }
 
 impl Faults {
@@ -129,7 +130,20 @@ impl Faults {
         Faults {
             world,
             grid_ns: std::sync::atomic::AtomicU64::new(0),
+            quiet_scale: std::sync::atomic::AtomicU64::new(1),
         }
+    }
+
+    /// How much longer than usual nemeses stay quiet between faults: a combination of
+    /// N nemeses sets N/2, so that together they leave the cluster whole some of the time.
+    pub fn quiet_scale(&self) -> u64 {
+        self.quiet_scale.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Sets the quiet-time multiplier (at least 1).
+    pub fn set_quiet_scale(&self, scale: u64) {
+        self.quiet_scale
+            .store(scale.max(1), std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Sets the current grid time (the driver does, before each poll).

@@ -83,7 +83,10 @@ pub struct RunReport {
     /// The client history.
     #[serde(skip)]
     pub history: History,
-    /// The trace lines, if kept.
+    /// The observer's trace lines (every role change, durable write, apply, fault).
     #[serde(skip)]
     pub trace: Vec<String>,
+    /// The seed's DEBUG log, if captured (`RunOptions::capture_log`).
+    #[serde(skip)]
+    pub log: Option<String>,
 }

@@ -15,16 +15,34 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tracing::info;
 
+/// Options of one run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Capture the seed's tracing output at DEBUG (raft and simulator) into
+    /// `RunReport::log`, for its trace.log. Slower: use it to replay a failing seed.
+    pub capture_log: bool,
+}
+
 /// Runs `scenario` with `seed` on a fresh thread (madsim and std keep per-thread state
 /// that would otherwise leak between runs), then checks the history outside the
 /// simulator.
 pub fn run_seed(scenario: &Scenario, seed: u64) -> RunReport {
+    run_seed_with(scenario, seed, &RunOptions::default())
+}
+
+/// `run_seed` with options.
+pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunReport {
     let world = Arc::new(World::new(scenario.clone(), seed));
     let sim_world = world.clone();
     let wall = std::time::Instant::now();
+    let log = opts
+        .capture_log
+        .then(crate::log_capture::LogBuffer::default);
+    let thread_log = log.clone();
     let outcome = std::thread::Builder::new()
         .name(format!("linsim-seed-{seed}"))
         .spawn(move || {
+            let _guard = thread_log.map(|buf| buf.install());
             let rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
             rt.block_on(simulate(sim_world))
         })
@@ -48,7 +66,9 @@ pub fn run_seed(scenario: &Scenario, seed: u64) -> RunReport {
             format!("the simulation panicked: {msg}"),
         );
     }
-    finish(&world, seed, sim_wall_ms, virtual_ms)
+    let mut report = finish(&world, seed, sim_wall_ms, virtual_ms);
+    report.log = log.map(|buf| buf.contents());
+    report
 }
 
 fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunReport {
@@ -120,8 +140,12 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         history_hash: history.hash64(),
         trace_hash: obs.trace_hash(),
         faults,
-        history,
+        history: History {
+            model: Some(sc.workload.model().to_string()),
+            ..history
+        },
         trace: obs.lines().to_vec(),
+        log: None,
     }
 }
 

@@ -9,7 +9,10 @@ pub fn parse_json(file: &str, text: &str) -> Result<History, ParseError> {
     let result = if trimmed.starts_with('[') {
         serde_json::from_str(text).map(History::new)
     } else {
-        serde_json::from_str::<History>(text).map(|h| History::new(h.ops))
+        serde_json::from_str::<History>(text).map(|h| History {
+            model: h.model,
+            ..History::new(h.ops)
+        })
     };
     let history = result.map_err(|e| {
         ParseError::at(

@@ -25,7 +25,8 @@ pub const QUIET_MS: Range<u64> = 300..1500;
 /// How long a fault lasts, milliseconds.
 pub const FAULT_MS: Range<u64> = 300..2000;
 
-/// The core loop of a nemesis: wait a random quiet time, `inject` a fault (it applies
+/// The core loop of a nemesis: wait a random quiet time (times `Faults::quiet_scale`,
+/// so combined nemeses do not keep the cluster down all the time), `inject` a fault (it applies
 /// its faults and returns the faults that undo them), hold it a random time, undo it;
 /// until the workload phase ends (then the run heals everything itself, and a nemesis
 /// must not act, so that a replayed schedule matches).
@@ -35,10 +36,8 @@ pub async fn alternate(
     mut inject: impl FnMut(&Faults, &mut StdRng) -> Vec<Fault>,
 ) {
     loop {
-        if !faults
-            .sleep(Duration::from_millis(rng.random_range(QUIET_MS)))
-            .await
-        {
+        let quiet = rng.random_range(QUIET_MS) * faults.quiet_scale();
+        if !faults.sleep(Duration::from_millis(quiet)).await {
             return;
         }
         let undo = inject(faults, rng);
@@ -89,6 +88,7 @@ impl Nemesis for Combined {
             .map(|_| StdRng::seed_from_u64(rng.random()))
             .collect();
         Box::pin(async move {
+            faults.set_quiet_scale((self.parts.len() as u64).div_ceil(2));
             let runs = self
                 .parts
                 .iter()

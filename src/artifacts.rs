@@ -1,0 +1,58 @@
+//! A run's artifacts: history (JSON and EDN), result, schedule, trace.
+
+use linsim_checker::formats::{write_edn, write_json};
+use linsim_sim::RunReport;
+use std::path::{Path, PathBuf};
+
+/// Where a seed's artifacts go by default: `target/linsim/<scenario>/<seed>/`.
+pub fn default_dir(scenario: &str, seed: u64) -> PathBuf {
+    Path::new("target")
+        .join("linsim")
+        .join(scenario)
+        .join(seed.to_string())
+}
+
+/// Writes history.json, history.edn, result.json, schedule.json and trace.log to `dir`.
+pub fn write(dir: &Path, report: &RunReport, repro: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("history.json"), write_json(&report.history))?;
+    std::fs::write(dir.join("history.edn"), write_edn(&report.history))?;
+    let mut result = serde_json::to_value(report).expect("reports serialize");
+    result["repro"] = serde_json::Value::String(repro.to_string());
+    std::fs::write(
+        dir.join("result.json"),
+        serde_json::to_string_pretty(&result).expect("json"),
+    )?;
+    std::fs::write(
+        dir.join("schedule.json"),
+        serde_json::to_string_pretty(&report.faults).expect("faults serialize"),
+    )?;
+    let mut trace = report.trace.join("\n");
+    trace.push('\n');
+    if let Some(log) = &report.log {
+        trace.push_str("\n# DEBUG log\n");
+        trace.push_str(log);
+    }
+    std::fs::write(dir.join("trace.log"), trace)?;
+    Ok(())
+}
+
+/// Keeps a failing history in the regression corpus (`histories/regressions/`, when
+/// run from the repository), named with its expected verdict.
+pub fn save_regression(report: &RunReport, scenario: &str) -> Option<PathBuf> {
+    let dir = Path::new("histories").join("regressions");
+    if !dir.is_dir() {
+        return None;
+    }
+    let verdict = match &report.check {
+        Some(c) if c.verdict == linsim_checker::Verdict::Illegal => "illegal",
+        _ => return None, // only linearizability failures are re-checkable histories
+    };
+    let name = format!(
+        "{scenario}-seed{}-{:016x}.{verdict}.json",
+        report.seed, report.history_hash
+    );
+    let path = dir.join(name.replace(',', "+"));
+    std::fs::write(&path, write_json(&report.history)).ok()?;
+    Some(path)
+}

@@ -1,0 +1,137 @@
+//! `linsim run`: one seed.
+
+use crate::artifacts;
+use crate::scenario_args::ScenarioArgs;
+use clap::Args;
+use linsim_sim::{run_seed_with, FaultEvent, FaultSource, RunOptions, RunReport, Verdict};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Arguments of `linsim run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The seed.
+    #[arg(long)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Write the artifacts here (always written, with the DEBUG log).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replay this fault schedule (a run's schedule.json) instead of the nemesis.
+    #[arg(long)]
+    pub schedule: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The one-line JSON summary of a run (`--json` for run, one line per seed for sweep).
+pub fn json_line(r: &RunReport, repro: &str) -> serde_json::Value {
+    serde_json::json!({
+        "seed": r.seed,
+        "verdict": r.verdict,
+        "reason": r.reason,
+        "ops": r.stats.ops_ok + r.stats.ops_fail + r.stats.ops_info,
+        "messages": r.stats.messages,
+        "virtual_ms": r.stats.virtual_ms,
+        "history_hash": format!("{:016x}", r.history_hash),
+        "trace_hash": format!("{:016x}", r.trace_hash),
+        "repro": repro,
+        "wall_ms": r.stats.sim_wall_ms + r.stats.check_wall_ms,
+    })
+}
+
+/// The text summary of a run.
+pub fn text_line(r: &RunReport) -> String {
+    format!(
+        "seed {}: {} ops={} (ok {}, info {}) faults={} messages={} virtual={}ms wall={}ms history_hash={:016x} trace_hash={:016x}",
+        r.seed,
+        r.verdict,
+        r.stats.ops_ok + r.stats.ops_fail + r.stats.ops_info,
+        r.stats.ops_ok,
+        r.stats.ops_info,
+        r.stats.faults,
+        r.stats.messages,
+        r.stats.virtual_ms,
+        r.stats.sim_wall_ms + r.stats.check_wall_ms,
+        r.history_hash,
+        r.trace_hash
+    )
+}
+
+fn load_schedule(path: &PathBuf) -> Result<Vec<FaultEvent>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}:0: cannot read: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}: invalid fault schedule: {e} (expected a run's schedule.json: [{{\"at_ns\": N, \"fault\": \"partition\", ...}}])",
+            path.display(),
+            e.line()
+        )
+    })
+}
+
+/// Runs `linsim run`; exit 0 pass, 1 fail, 2 bad usage, 3 unknown.
+pub fn run(args: RunArgs) -> ExitCode {
+    let mut sc = match args.scenario.build() {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut repro = format!("linsim run --seed {} {}", args.seed, args.scenario.flags());
+    if let Some(path) = &args.schedule {
+        match load_schedule(path) {
+            Ok(events) => sc.faults = FaultSource::Schedule(Arc::new(events)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        repro.push_str(&format!(" --schedule {}", path.display()));
+    }
+    let opts = RunOptions {
+        capture_log: args.out.is_some(),
+    };
+    let mut report = run_seed_with(&sc, args.seed, &opts);
+    let dir = match (&args.out, report.verdict) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Verdict::Fail) => {
+            // Replay the seed with its DEBUG log captured: the run is deterministic.
+            report = run_seed_with(&sc, args.seed, &RunOptions { capture_log: true });
+            Some(artifacts::default_dir(&args.scenario.name(), args.seed))
+        }
+        _ => None,
+    };
+    if let Some(dir) = &dir {
+        if let Err(e) = artifacts::write(dir, &report, &repro) {
+            eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    if report.verdict == Verdict::Fail {
+        artifacts::save_regression(&report, &args.scenario.name());
+    }
+    if args.json {
+        println!("{}", json_line(&report, &repro));
+    } else {
+        println!("{}", text_line(&report));
+        if let Some(reason) = &report.reason {
+            println!("reason: {reason}");
+        }
+        if let Some(dir) = &dir {
+            println!("artifacts: {}", dir.display());
+        }
+        if report.verdict != Verdict::Pass {
+            println!("repro: {repro}");
+        }
+    }
+    match report.verdict {
+        Verdict::Pass => ExitCode::SUCCESS,
+        Verdict::Fail => ExitCode::from(1),
+        Verdict::Unknown => ExitCode::from(3),
+    }
+}

@@ -1,0 +1,101 @@
+//! The scenario flags shared by `run` and `sweep`.
+
+use clap::Args;
+use linsim_sim::Scenario;
+use std::time::Duration;
+
+/// Which workload and faults, and the cluster's shape.
+#[derive(Args, Debug, Clone)]
+pub struct ScenarioArgs {
+    /// The workload (see `linsim list`).
+    #[arg(long, default_value = "kv")]
+    pub workload: String,
+    /// Nemeses, comma-separated, or `all` (see `linsim list`).
+    #[arg(long, default_value = "all")]
+    pub nemesis: String,
+    /// Raft servers (1 to 9).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=9))]
+    pub nodes: u64,
+    /// Concurrent clients (1 to 100).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub clients: u64,
+    /// Virtual time of the workload phase, e.g. 10s, 500ms, 2m.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+}
+
+/// Parses `10s`, `500ms`, `1.5s`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map(|i| s.split_at(i))
+        .ok_or_else(|| format!("{s:?} needs a unit: ms, s or m (e.g. 10s)"))?;
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number followed by ms, s or m"))?;
+    let secs = match unit {
+        "ms" => n / 1e3,
+        "s" => n,
+        "m" => n * 60.0,
+        other => return Err(format!("unknown unit {other:?} in {s:?}: use ms, s or m")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs <= 3600.0) {
+        return Err(format!("{s:?} must be between 1ms and 1h"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn format_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+impl ScenarioArgs {
+    /// The scenario, or a usage error naming what is wrong and the valid names.
+    pub fn build(&self) -> Result<Scenario, String> {
+        let workload = linsim_workloads::workload(&self.workload).map_err(|e| e.to_string())?;
+        let nemesis = linsim_workloads::nemesis(&self.nemesis).map_err(|e| e.to_string())?;
+        let mut sc = Scenario::new(workload, nemesis);
+        sc.nodes = self.nodes;
+        sc.clients = self.clients;
+        sc.duration = self.duration;
+        Ok(sc)
+    }
+
+    /// The directory name of this scenario's artifacts: `<workload>-<nemesis>`.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.workload, self.nemesis)
+    }
+
+    /// The flags that rebuild this scenario, for repro lines.
+    pub fn flags(&self) -> String {
+        format!(
+            "--workload {} --nemesis {} --nodes {} --clients {} --duration {}",
+            self.workload,
+            self.nemesis,
+            self.nodes,
+            self.clients,
+            format_duration(self.duration)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("10").unwrap_err().contains("needs a unit"));
+        assert!(parse_duration("10h").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("0s").is_err());
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
+    }
+}

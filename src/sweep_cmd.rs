@@ -1,0 +1,306 @@
+//! `linsim sweep`: many seeds in parallel, each on a fresh thread.
+
+use crate::artifacts;
+use crate::run_cmd::json_line;
+use crate::scenario_args::ScenarioArgs;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use linsim_sim::{run_seed, run_seed_with, RunOptions, RunReport, Verdict};
+use std::io::IsTerminal;
+use std::ops::Range;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// Arguments of `linsim sweep`.
+#[derive(Args, Debug, Clone)]
+pub struct SweepArgs {
+    /// Seeds to run, `A..B` (B excluded).
+    #[arg(long, default_value = "0..100", value_parser = parse_range)]
+    pub seeds: Range<u64>,
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard K of N (1-based): every N-th seed starting at the K-th.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Print one JSON object per seed, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+    /// Run every seed twice and fail on any history or trace hash mismatch.
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// Stop at the first failing seed.
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+impl SweepArgs {
+    /// The embedded default: seeds 0..100, workload kv, nemesis all.
+    pub fn default_sweep() -> SweepArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: SweepArgs,
+        }
+        Wrapper::parse_from(["linsim"]).args
+    }
+}
+
+fn parse_range(s: &str) -> Result<Range<u64>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("{s:?} is not a range A..B"))?;
+    let a: u64 = a
+        .parse()
+        .map_err(|_| format!("{s:?}: {a:?} is not a seed"))?;
+    let b: u64 = b
+        .parse()
+        .map_err(|_| format!("{s:?}: {b:?} is not a seed"))?;
+    if a >= b {
+        return Err(format!("{s:?} is empty: A must be less than B"));
+    }
+    Ok(a..b)
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?} is not K/N"))?;
+    let k: u64 = k.parse().map_err(|_| format!("{s:?}: K is not a number"))?;
+    let n: u64 = n.parse().map_err(|_| format!("{s:?}: N is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{s:?}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+/// The seeds of a range that belong to shard K/N: every N-th, starting at the K-th.
+pub fn shard_seeds(seeds: Range<u64>, shard: Option<(u64, u64)>) -> Vec<u64> {
+    match shard {
+        None => seeds.collect(),
+        Some((k, n)) => seeds
+            .enumerate()
+            .filter(|(i, _)| *i as u64 % n == k - 1)
+            .map(|(_, s)| s)
+            .collect(),
+    }
+}
+
+struct Outcome {
+    report: RunReport,
+    mismatch: Option<String>,
+}
+
+/// Runs `linsim sweep`; exit 0 all pass, 1 any failure, 2 bad usage, 3 unknown only.
+pub fn run(args: SweepArgs) -> ExitCode {
+    let sc = match args.scenario.build() {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let seeds = shard_seeds(args.seeds.clone(), args.shard);
+    if seeds.is_empty() {
+        eprintln!(
+            "error: shard {:?} of {:?} holds no seeds",
+            args.shard, args.seeds
+        );
+        return ExitCode::from(2);
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, seeds.len());
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<Outcome>();
+    let progress = Progress::new(seeds.len() as u64);
+    let (mut pass, mut fail, mut unknown, mut ops, mut messages) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut failures: Vec<(u64, String)> = Vec::new();
+    let repro = |seed: u64| format!("linsim run --seed {seed} {}", args.scenario.flags());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (sc, seeds, next, stop) = (&sc, &seeds, &next, &stop);
+            let check = args.check_determinism;
+            s.spawn(move || loop {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                    return;
+                };
+                let report = run_seed(sc, seed);
+                let mismatch = check.then(|| run_seed(sc, seed)).and_then(|again| {
+                    let same = again.history_hash == report.history_hash && again.trace_hash == report.trace_hash;
+                    (!same).then(|| {
+                        format!(
+                            "nondeterministic: history {:016x} vs {:016x}, trace {:016x} vs {:016x}",
+                            report.history_hash, again.history_hash, report.trace_hash, again.trace_hash
+                        )
+                    })
+                });
+                if tx.send(Outcome { report, mismatch }).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        for Outcome {
+            mut report,
+            mismatch,
+        } in rx
+        {
+            if let Some(m) = mismatch {
+                report.verdict = Verdict::Fail;
+                report.reason = Some(m);
+            }
+            ops += report.stats.ops_ok + report.stats.ops_fail + report.stats.ops_info;
+            messages += report.stats.messages;
+            match report.verdict {
+                Verdict::Pass => pass += 1,
+                Verdict::Unknown => unknown += 1,
+                Verdict::Fail => {
+                    fail += 1;
+                    if args.fail_fast {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    let reason = report.reason.clone().unwrap_or_default();
+                    // Replay the failing seed with its DEBUG log for the artifacts.
+                    let full = run_seed_with(&sc, report.seed, &RunOptions { capture_log: true });
+                    let dir = artifacts::default_dir(&args.scenario.name(), report.seed);
+                    if let Err(e) = artifacts::write(&dir, &full, &repro(report.seed)) {
+                        eprintln!("warning: cannot write artifacts to {}: {e}", dir.display());
+                    }
+                    artifacts::save_regression(&full, &args.scenario.name());
+                    failures.push((
+                        report.seed,
+                        format!("{reason}\n    artifacts: {}", dir.display()),
+                    ));
+                }
+            }
+            if args.json {
+                println!("{}", json_line(&report, &repro(report.seed)));
+            }
+            progress.update(pass + fail + unknown, fail);
+        }
+    });
+    progress.finish();
+    let wall = started.elapsed().as_secs_f64();
+    let seeds_per_sec = (pass + fail + unknown) as f64 / wall;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "seeds": pass + fail + unknown, "pass": pass, "fail": fail, "unknown": unknown,
+                "ops": ops, "messages": messages, "seeds_per_sec": seeds_per_sec, "wall_s": wall,
+            })
+        );
+    } else {
+        println!(
+            "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8} {:>8}",
+            "seeds", "pass", "fail", "unknown", "ops", "messages", "seeds/s", "wall"
+        );
+        println!(
+            "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8.2} {:>7.1}s",
+            pass + fail + unknown,
+            pass,
+            fail,
+            unknown,
+            ops,
+            messages,
+            seeds_per_sec,
+            wall
+        );
+        failures.sort();
+        for (seed, reason) in &failures {
+            println!("FAIL seed {seed}: {reason}\n    repro: {}", repro(*seed));
+        }
+    }
+    if fail > 0 {
+        ExitCode::from(1)
+    } else if unknown > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// An indicatif bar on a terminal; plain periodic lines (on stderr) otherwise, as in CI.
+struct Progress {
+    bar: Option<ProgressBar>,
+    total: u64,
+    started: Instant,
+    last_line: std::cell::Cell<Instant>,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} seeds {per_sec} eta {eta} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            total,
+            started: Instant::now(),
+            last_line: std::cell::Cell::new(Instant::now()),
+        }
+    }
+
+    fn update(&self, done: u64, failed: u64) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(done);
+                bar.set_message(format!("failures: {failed}"));
+            }
+            None if self.last_line.get().elapsed().as_secs() >= 10 || done == self.total => {
+                self.last_line.set(Instant::now());
+                let rate = done as f64 / self.started.elapsed().as_secs_f64();
+                eprintln!(
+                    "{done}/{} seeds, {rate:.1} seeds/s, {failed} failures",
+                    self.total
+                );
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_take_every_nth_seed_starting_at_the_kth() {
+        assert_eq!(shard_seeds(0..10, Some((1, 3))), vec![0, 3, 6, 9]);
+        assert_eq!(shard_seeds(0..10, Some((3, 3))), vec![2, 5, 8]);
+        assert_eq!(shard_seeds(5..8, None), vec![5, 6, 7]);
+        let all: Vec<u64> = (1..=4)
+            .flat_map(|k| shard_seeds(0..17, Some((k, 4))))
+            .collect();
+        assert_eq!(all.len(), 17, "shards partition the range");
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+        assert!(parse_range("5..5").is_err());
+    }
+}
