@@ -1,11 +1,14 @@
 //! How often the deliberate stale-read bug is caught: a measure of linsim's power.
-//! `cargo run --release -p linsim-sim --example stale_rate`
+//! `cargo run --release -p linsim-sim --example stale_rate [-- SAVE_DIR]` also saves the
+//! first two failing histories to SAVE_DIR (the regression corpus).
 #[path = "../tests/support/mod.rs"]
 mod support;
+use linsim_checker::formats::write_json;
 use linsim_sim::{run_seed, Bugs, Verdict};
 use support::*;
 
 fn main() {
+    let save = std::env::args().nth(1);
     let mut sc = scenario(Kind::Only("isolate-leader"));
     sc.bugs = Bugs {
         stale_reads: true,
@@ -14,8 +17,18 @@ fn main() {
     sc.check_quorum = false; // a deposed leader keeps believing it leads
     sc.home_node_clients = true; // clients spread over nodes, as in Jepsen
     let n = 20;
-    let caught = (0..n)
-        .filter(|&s| run_seed(&sc, s).verdict == Verdict::Fail)
-        .count();
+    let mut caught = 0;
+    for seed in 0..n {
+        let r = run_seed(&sc, seed);
+        if r.verdict != Verdict::Fail {
+            continue;
+        }
+        caught += 1;
+        if let Some(dir) = save.as_ref().filter(|_| caught <= 2) {
+            let path = format!("{dir}/stale-reads-isolate-leader-seed{seed}.illegal.json");
+            std::fs::write(&path, write_json(&r.history)).expect("write history");
+            println!("saved {path}");
+        }
+    }
     println!("stale reads caught in {caught} of {n} seeds");
 }

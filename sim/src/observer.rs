@@ -24,6 +24,8 @@ pub struct Violation {
 #[derive(Debug)]
 pub struct Observer {
     leaders: BTreeMap<u64, u64>,
+    /// Committed entries: index -> (entry term, term of the leader that first committed it).
+    committed: BTreeMap<u64, (u64, u64)>,
     durable: BTreeMap<(u64, u64), (u64, u64)>,
     applied: BTreeMap<u64, (u64, u64)>,
     hard_states: BTreeMap<u64, HardState>,
@@ -37,6 +39,7 @@ impl Default for Observer {
     fn default() -> Observer {
         Observer {
             leaders: BTreeMap::new(),
+            committed: BTreeMap::new(),
             durable: BTreeMap::new(),
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
@@ -99,8 +102,10 @@ impl Observer {
         self.events
     }
 
-    /// Node `node` changed role. When it becomes leader, every entry applied anywhere
-    /// so far (so committed) must be in its log: `term_at(i)` gives its log's term at i.
+    /// Node `node` changed role. When it becomes leader of `term`, every entry committed
+    /// in an earlier term must be in its log (leader completeness, Raft §5.4):
+    /// `term_at(i)` gives its log's term at index i. Entries committed in `term` or later
+    /// are not owed: a leader can take office late (a delayed vote, a pause).
     pub fn role(
         &mut self,
         at_ns: u64,
@@ -127,22 +132,46 @@ impl Observer {
                 self.leaders.insert(term, node);
             }
         }
-        // Leader completeness.
         let missing = self
-            .applied
+            .committed
             .iter()
-            .find(|(&i, &(t, _))| term_at(i) != Some(t))
-            .map(|(&i, &(t, _))| (i, t));
-        if let Some((i, t)) = missing {
+            .find(|(&i, &(entry_term, commit_term))| {
+                commit_term < term && term_at(i) != Some(entry_term)
+            })
+            .map(|(&i, &(entry_term, commit_term))| (i, entry_term, commit_term));
+        if let Some((i, entry_term, commit_term)) = missing {
             self.violate(
                 "leader-completeness",
                 at_ns,
                 node,
                 format!(
-                    "new leader of term {term} has term {:?} at index {i}, where term {t} was committed",
+                    "new leader of term {term} has term {:?} at index {i}, where an entry of term {entry_term} was committed in term {commit_term}",
                     term_at(i)
                 ),
             );
+        }
+    }
+
+    /// `node`, leader of `term`, has committed up to `commit`: entries not committed
+    /// before are committed in `term`. `term_at(i)` gives its log's term at i.
+    pub fn leader_committed(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        term: u64,
+        commit: u64,
+        term_at: impl Fn(u64) -> Option<u64>,
+    ) {
+        let from = self.committed.keys().next_back().map_or(1, |&i| i + 1);
+        if commit >= from {
+            self.trace(
+                at_ns,
+                &format!("{node} committed up to {commit} in term {term}"),
+            );
+        }
+        for i in from..=commit {
+            let entry_term = term_at(i).unwrap_or(0);
+            self.committed.insert(i, (entry_term, term));
         }
     }
 
@@ -279,10 +308,21 @@ mod tests {
     }
 
     #[test]
-    fn new_leader_missing_a_committed_entry_breaks_leader_completeness() {
+    fn new_leader_missing_an_earlier_term_commit_breaks_leader_completeness() {
         let mut o = Observer::default();
-        o.applied(1, 1, &e(1, 1, "a"));
+        o.leader_committed(1, 1, 1, 1, |_| Some(1));
         o.role(2, 2, 2, StateType::StateLeader, |_| Some(2));
+        assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
+    }
+
+    #[test]
+    fn a_late_leader_of_an_older_term_owes_nothing_committed_after_its_term() {
+        let mut o = Observer::default();
+        // Term 8's leader committed index 1; a term-7 leader that lacks it takes office late.
+        o.leader_committed(1, 1, 8, 1, |_| Some(8));
+        o.role(2, 2, 7, StateType::StateLeader, |_| Some(7));
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.role(3, 3, 9, StateType::StateLeader, |_| Some(7));
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 

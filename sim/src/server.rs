@@ -144,6 +144,24 @@ fn spawn_receiver(
 }
 
 impl Server {
+    fn report_state(&mut self, commit: Option<u64>) {
+        let w = self.world.clone();
+        let (id, r) = (self.id, &self.node.raft);
+        let log = &r.raft_log;
+        let now = w.now_ns();
+        if (r.term, r.state) != self.role {
+            self.role = (r.term, r.state);
+            w.lock(&w.roles).insert(id, self.role);
+            w.lock(&w.observer)
+                .role(now, id, r.term, r.state, |i| log.term(i).ok());
+            debug!("{id} is {} at term {}", r.state, r.term);
+        }
+        if let Some(commit) = commit.filter(|_| r.state == StateType::StateLeader) {
+            w.lock(&w.observer)
+                .leader_committed(now, id, r.term, commit, |i| log.term(i).ok());
+        }
+    }
+
     fn respond(&self, to: SocketAddr, r: Response) {
         transport::send(&self.ep, &self.world, to, TAG_RESPONSE, &r, false);
     }
@@ -201,6 +219,9 @@ impl Server {
         let rd = self.node.ready();
         let id = self.id;
         let w = self.world.clone();
+        // 0. Report role and commit changes now, before any await: a pause must not make a
+        //    node's election or commit look later than it was.
+        self.report_state(rd.hard_state.map(|hs| hs.commit));
         // 1. Persist entries and hard state; sync when raft says so. A crash while the
         //    sync is in flight loses these writes.
         {
@@ -270,16 +291,5 @@ impl Server {
             }
         }
         self.node.advance();
-        // 4. Report role changes (the observer checks election safety and completeness).
-        let r = &self.node.raft;
-        if (r.term, r.state) != self.role {
-            self.role = (r.term, r.state);
-            let now = w.now_ns();
-            w.lock(&w.roles).insert(id, self.role);
-            let log = &r.raft_log;
-            w.lock(&w.observer)
-                .role(now, id, r.term, r.state, |i| log.term(i).ok());
-            debug!("{id} is {} at term {}", r.state, r.term);
-        }
     }
 }
