@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     // Logs go to stderr, level from RUST_LOG (default: DEFAULT_LOG).
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)),
         )
         .with_writer(std::io::stderr)
         .init();
