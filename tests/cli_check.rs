@@ -1,22 +1,12 @@
 //! `linsim check` end to end: verdict lines and exit codes.
 
+mod common;
+use common::linsim;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/histories/porcupine")
-}
-
-fn linsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_linsim"))
-        .args(args)
-        .output()
-        .expect("run linsim");
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

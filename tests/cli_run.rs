@@ -1,19 +1,9 @@
 //! `linsim run`, `sweep` and `list` end to end.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+use common::linsim;
 
-fn linsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_linsim"))
-        .args(args)
-        .output()
-        .expect("run linsim");
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::path::PathBuf;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("linsim-cli-{}-{name}", std::process::id()));

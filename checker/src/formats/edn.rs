@@ -3,10 +3,10 @@
 //! complete, `:process :nemesis` entries are ignored, `:time` orders events when present
 //! (else the line order does).
 
+use super::pairing::Pairing;
 use super::ParseError;
 use crate::history::{Function, History, Operation, Outcome, Value};
 use edn_format::{Keyword, Value as Edn};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The `:error` linsim writes on a cas that happened and returned false. Jepsen writes
@@ -85,8 +85,7 @@ fn forms(file: &str, text: &str) -> Result<Vec<(usize, Edn)>, ParseError> {
 
 /// Parses a Jepsen EDN history (also porcupine's kv histories).
 pub fn parse_edn(file: &str, text: &str) -> Result<History, ParseError> {
-    let mut ops: Vec<Operation> = Vec::new();
-    let mut open: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut pairing = Pairing::default();
     for (ordinal, (line, form)) in forms(file, text)?.into_iter().enumerate() {
         let Edn::Map(map) = &form else {
             return Err(ParseError::at(
@@ -144,13 +143,6 @@ pub fn parse_edn(file: &str, text: &str) -> Result<History, ParseError> {
         let value = get("value").unwrap_or(&Edn::Nil);
         match kind.as_str() {
             "invoke" => {
-                if open.contains_key(&process) {
-                    return Err(ParseError::at(
-                        file,
-                        line,
-                        format!("process {process} invokes while its previous op is still open"),
-                    ));
-                }
                 let input = match f {
                     Function::Read => vec![],
                     Function::Write | Function::Append => vec![to_value(file, line, value)?],
@@ -170,34 +162,10 @@ pub fn parse_edn(file: &str, text: &str) -> Result<History, ParseError> {
                         }
                     },
                 };
-                open.insert(process, ops.len());
-                ops.push(Operation {
-                    process,
-                    f,
-                    key,
-                    input,
-                    output: Value::Nil,
-                    call: time,
-                    ret: None,
-                    outcome: Outcome::Info,
-                });
+                pairing.invoke(file, line, process, f, key, input, time)?;
             }
             "ok" | "fail" | "info" => {
-                let Some(i) = open.remove(&process) else {
-                    return Err(ParseError::at(
-                        file,
-                        line,
-                        format!("process {process} completes an op it never invoked"),
-                    ));
-                };
-                let op = &mut ops[i];
-                if op.f != f {
-                    return Err(ParseError::at(
-                        file,
-                        line,
-                        format!("completion :{f} does not match the invoked :{}", op.f),
-                    ));
-                }
+                let op = pairing.complete(file, line, process, f)?;
                 match kind.as_str() {
                     "ok" => {
                         op.outcome = Outcome::Ok;
@@ -233,7 +201,7 @@ pub fn parse_edn(file: &str, text: &str) -> Result<History, ParseError> {
             }
         }
     }
-    Ok(History::new(ops))
+    Ok(pairing.finish())
 }
 
 fn edn_value(v: &Value) -> String {

@@ -2,6 +2,7 @@
 
 mod edn;
 mod json;
+mod pairing;
 mod porcupine_etcd;
 
 pub use edn::{parse_edn, write_edn};

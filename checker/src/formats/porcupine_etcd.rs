@@ -1,8 +1,8 @@
 //! Porcupine's Jepsen etcd logs: `INFO  jepsen.util - <process> :<type> :<f> <value>`.
 
+use super::pairing::Pairing;
 use super::ParseError;
-use crate::history::{Function, History, Operation, Outcome, Value};
-use std::collections::BTreeMap;
+use crate::history::{Function, History, Outcome, Value};
 
 fn parse_value(file: &str, line: usize, s: &str) -> Result<Value, ParseError> {
     match s {
@@ -46,8 +46,7 @@ fn parse_pair(file: &str, line: usize, s: &str) -> Result<Vec<Value>, ParseError
 /// `:fail :cas` is a cas that happened and returned false; `:fail :read :timed-out` is a
 /// read with unknown result; `:info` means unknown outcome.
 pub fn parse_porcupine_etcd(file: &str, text: &str) -> Result<History, ParseError> {
-    let mut ops: Vec<Operation> = Vec::new();
-    let mut open: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut pairing = Pairing::default();
     for (n, raw) in text.lines().enumerate() {
         let line = n + 1;
         if raw.trim().is_empty() {
@@ -97,49 +96,15 @@ pub fn parse_porcupine_etcd(file: &str, text: &str) -> Result<History, ParseErro
         };
         match kind {
             ":invoke" => {
-                if open.contains_key(&process) {
-                    return Err(ParseError::at(
-                        file,
-                        line,
-                        format!("process {process} invokes while its previous op is still open"),
-                    ));
-                }
                 let input = match function {
                     Function::Read => vec![],
                     Function::Write => vec![parse_value(file, line, &value)?],
                     _ => parse_pair(file, line, &value)?,
                 };
-                open.insert(process, ops.len());
-                ops.push(Operation {
-                    process,
-                    f: function,
-                    key: String::new(),
-                    input,
-                    output: Value::Nil,
-                    call: time,
-                    ret: None,
-                    outcome: Outcome::Info,
-                });
+                pairing.invoke(file, line, process, function, String::new(), input, time)?;
             }
             ":ok" | ":fail" | ":info" => {
-                let Some(i) = open.remove(&process) else {
-                    return Err(ParseError::at(
-                        file,
-                        line,
-                        format!("process {process} completes an op it never invoked"),
-                    ));
-                };
-                let op = &mut ops[i];
-                if op.f != function {
-                    return Err(ParseError::at(
-                        file,
-                        line,
-                        format!(
-                            "completion :{} does not match the invoked {}",
-                            function, op.f
-                        ),
-                    ));
-                }
+                let op = pairing.complete(file, line, process, function)?;
                 match (kind, function) {
                     (":ok", Function::Read) => {
                         op.output = parse_value(file, line, &value)?;
@@ -177,5 +142,5 @@ pub fn parse_porcupine_etcd(file: &str, text: &str) -> Result<History, ParseErro
             }
         }
     }
-    Ok(History::new(ops))
+    Ok(pairing.finish())
 }
