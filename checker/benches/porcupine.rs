@@ -73,8 +73,22 @@ fn main() {
             .map(|g| format!(" gave_up={g:?}"))
             .unwrap_or_default();
         println!(
-            "unpartitioned {name} verdict={}{why} check_ms={:.1} budget_s={budget}",
-            r.verdict, r.check_ms
+            "unpartitioned {name} verdict={}{why} check_ms={:.1} budget_s={budget} peak_rss_mib={}",
+            r.verdict,
+            r.check_ms,
+            peak_rss_mib()
         );
     }
+}
+
+/// The process's peak resident memory so far (Linux), in MiB.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024)
 }
