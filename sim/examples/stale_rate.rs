@@ -4,18 +4,12 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 use linsim_checker::formats::write_json;
-use linsim_sim::{run_seed, Bugs, Verdict};
+use linsim_sim::{run_seed, Verdict};
 use support::*;
 
 fn main() {
     let save = std::env::args().nth(1);
-    let mut sc = scenario(Kind::Only("isolate-leader"));
-    sc.bugs = Bugs {
-        stale_reads: true,
-        ..Bugs::default()
-    };
-    sc.check_quorum = false; // a deposed leader keeps believing it leads
-    sc.home_node_clients = true; // clients spread over nodes, as in Jepsen
+    let sc = stale_read_scenario();
     let n = 20;
     let mut caught = 0;
     for seed in 0..n {

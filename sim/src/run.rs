@@ -249,17 +249,21 @@ async fn run_faults(world: Arc<World>) {
     }
 }
 
+fn liveness_failure(world: &World, facts: String) {
+    let now = world.now_ns();
+    world
+        .lock(&world.observer)
+        .report("liveness", now, 0, facts);
+}
+
 async fn check_liveness(world: &World) {
     let sc = &world.scenario;
     let healed = Instant::now();
     let bound = sc.election_timeout() * sc.liveness_elections;
     while world.leader().is_none() {
         if Instant::now() >= healed + bound {
-            let now = world.now_ns();
-            world.lock(&world.observer).report(
-                "liveness",
-                now,
-                0,
+            liveness_failure(
+                world,
                 format!(
                     "no leader within {} ms ({} election timeouts) after healing",
                     bound.as_millis(),
@@ -276,22 +280,16 @@ async fn check_liveness(world: &World) {
         let finished = world.lock(&world.finished).clone();
         if finished.len() as u64 == sc.clients {
             if let Some((&c, _)) = finished.iter().find(|(_, &served)| !served) {
-                let now = world.now_ns();
-                world.lock(&world.observer).report(
-                    "liveness",
-                    now,
-                    0,
+                liveness_failure(
+                    world,
                     format!("client {c}'s read after healing was not served"),
                 );
             }
             return;
         }
         if Instant::now() >= deadline {
-            let now = world.now_ns();
-            world.lock(&world.observer).report(
-                "liveness",
-                now,
-                0,
+            liveness_failure(
+                world,
                 format!(
                     "{} of {} clients still waiting {} ms after healing",
                     sc.clients - finished.len() as u64,

@@ -65,13 +65,7 @@ fn a_corrupted_log_breaks_log_matching() {
 fn stale_reads_from_a_partitioned_node_are_not_linearizable() {
     // Leaders answer reads locally without confirming leadership. A leader cut off in a
     // minority keeps answering after the majority elected another, and goes stale.
-    let mut sc = scenario(Kind::Only("isolate-leader"));
-    sc.bugs = Bugs {
-        stale_reads: true,
-        ..Bugs::default()
-    };
-    sc.check_quorum = false; // a deposed leader keeps believing it leads
-    sc.home_node_clients = true; // clients spread over nodes, as in Jepsen
+    let sc = stale_read_scenario();
     let failed = (0..10)
         .map(|seed| run_seed(&sc, seed))
         .find(|r| r.verdict == Verdict::Fail);
