@@ -54,22 +54,6 @@ impl Bitset {
         self.hash ^ bit_key(i)
     }
 
-    /// Whether this set equals `other` plus `i` (with `i` not in `other`).
-    pub fn equals_with(&self, other: &Bitset, i: usize) -> bool {
-        let w = i / 64;
-        self.words
-            .iter()
-            .zip(other.words.iter())
-            .enumerate()
-            .all(|(k, (a, b))| {
-                if k == w {
-                    *a == *b | (1 << (i % 64))
-                } else {
-                    a == b
-                }
-            })
-    }
-
     /// The raw words.
     pub fn words(&self) -> &[u64] {
         &self.words
@@ -86,11 +70,6 @@ impl Bitset {
             }
         })
     }
-
-    /// Bytes used, for memory accounting.
-    pub fn bytes(&self) -> usize {
-        self.words.len() * 8 + std::mem::size_of::<Bitset>()
-    }
 }
 
 #[cfg(test)]
@@ -106,7 +85,7 @@ mod tests {
         assert_ne!(a.hash(), b.hash());
         assert_eq!(b.hash_with(3) ^ crate::bitset::bit_key(129), a.hash());
         a.clear(129);
-        assert!(a.equals_with(&b, 3));
+        assert!(b.equals_with_words(a.words(), 3));
         a.clear(3);
         assert_eq!(a, b);
     }

@@ -65,9 +65,6 @@ pub async fn run(index: u64, world: Arc<World>) {
         }
     }
     // Final read after healing: the cluster must serve it.
-    while world.phase() == Phase::Workload && !world.stopped() {
-        sleep(Duration::from_millis(10)).await;
-    }
     if world.stopped() {
         return;
     }

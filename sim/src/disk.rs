@@ -17,8 +17,6 @@ pub struct Disk {
     durable: Vec<Entry>,
     hard_state: HardState,
     pending: Vec<Write>,
-    /// Syncs performed (for stats).
-    pub syncs: u64,
 }
 
 impl Disk {
@@ -56,7 +54,6 @@ impl Disk {
         for w in std::mem::take(&mut self.pending) {
             self.apply(w);
         }
-        self.syncs += 1;
     }
 
     /// A crash: pending writes are lost, or with `torn` a random prefix of them survives.

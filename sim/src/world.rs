@@ -227,14 +227,6 @@ impl World {
         SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, id as u8)), 7000)
     }
 
-    /// The raft id of the server at `addr`, if it is one.
-    pub fn server_at(&self, addr: SocketAddr) -> Option<u64> {
-        match addr.ip() {
-            IpAddr::V4(ip) if ip.octets()[..3] == [10, 0, 0] => Some(ip.octets()[3] as u64),
-            _ => None,
-        }
-    }
-
     /// The address of client `i`.
     pub fn client_addr(&self, i: u64) -> SocketAddr {
         SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 1, i as u8 + 1)), 9000)
