@@ -1,5 +1,6 @@
-//! The reference corpus in `../shared/histories/porcupine`: locating it and reading its
-//! expected verdicts. Used by the test suite and the benchmark.
+//! The reference corpus checked into the repository at `histories/reference/porcupine`
+//! (porcupine's test data, MIT licence): locating it and reading its expected verdicts.
+//! Used by the test suite and the benchmark; nothing outside the repository is read.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,22 +18,27 @@ pub struct ReferenceCase {
     pub linearizable: bool,
 }
 
-/// The corpus root: `shared/histories/porcupine` beside the workspace root, or
-/// `LINSIM_SHARED` (the `shared` directory) if set.
+/// The corpus root inside the repository: `histories/reference/porcupine` under the
+/// workspace root.
 pub fn corpus_dir(workspace_root: &Path) -> Result<PathBuf, String> {
-    let shared = match std::env::var_os("LINSIM_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => workspace_root.join("..").join("shared"),
-    };
-    let dir = shared.join("histories").join("porcupine");
+    let dir = workspace_root
+        .join("histories")
+        .join("reference")
+        .join("porcupine");
     if dir.join("expected.json").is_file() {
         Ok(dir)
     } else {
         Err(format!(
-            "reference histories not found at {}: the shared/ directory must sit beside the workspace root (or set LINSIM_SHARED)",
+            "reference histories not found at {}: they are part of the repository (histories/reference/porcupine)",
             dir.display()
         ))
     }
+}
+
+/// The corpus root, found from this crate's own manifest directory (for tests and
+/// benches of the checker).
+pub fn checker_corpus_dir() -> Result<PathBuf, String> {
+    corpus_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
 }
 
 /// Every case of `expected.json`, in name order.

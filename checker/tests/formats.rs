@@ -164,8 +164,9 @@ fn porcupine_kv_is_detected_and_defaults_to_the_kv_model() {
 
 #[test]
 fn json_and_edn_writers_round_trip_to_the_same_verdict() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/histories/porcupine/jepsen");
+    let dir = linsim_checker::reference::checker_corpus_dir()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .join("jepsen");
     for name in ["etcd_000.log", "etcd_002.log"] {
         let text = std::fs::read_to_string(dir.join(name)).expect("reference file");
         let (h, _) = parse(name, &text, None).unwrap();

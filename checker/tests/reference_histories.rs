@@ -1,4 +1,4 @@
-//! Every reference history of ../shared/histories/porcupine gets the verdict its
+//! Every reference history of histories/reference/porcupine gets the verdict its
 //! expected.json gives.
 
 use linsim_checker::formats::read_file;
