@@ -1,7 +1,7 @@
 //! A run's artifacts: history (JSON and EDN), result, schedule, trace.
 
 use linsim_checker::formats::{write_edn, write_json};
-use linsim_sim::RunReport;
+use linsim_sim::{run_seed_with, RunOptions, RunReport, Scenario};
 use std::path::{Path, PathBuf};
 
 /// Where a seed's artifacts go by default: `target/linsim/<scenario>/<seed>/`.
@@ -55,4 +55,24 @@ pub fn save_regression(report: &RunReport, scenario: &str) -> Option<PathBuf> {
     let path = dir.join(name.replace(',', "+"));
     std::fs::write(&path, write_json(&report.history)).ok()?;
     Some(path)
+}
+
+/// A failing seed's artifacts: replays it with its DEBUG log captured (the run is
+/// deterministic), writes them to the default folder of `scenario` and keeps its
+/// history in the regression corpus. Returns the folder. A replay that differs from
+/// the report is said on stderr.
+pub fn write_failure(sc: &Scenario, scenario: &str, report: &RunReport, repro: &str) -> PathBuf {
+    let dir = default_dir(scenario, report.seed);
+    let full = run_seed_with(sc, report.seed, &RunOptions { capture_log: true });
+    if full.history_hash != report.history_hash || full.trace_hash != report.trace_hash {
+        eprintln!(
+            "warning: seed {}: the replay for its log differs from the first run (history {:016x} vs {:016x})",
+            report.seed, full.history_hash, report.history_hash
+        );
+    }
+    if let Err(e) = write(&dir, &full, repro) {
+        eprintln!("warning: cannot write artifacts to {}: {e}", dir.display());
+    }
+    save_regression(&full, scenario);
+    dir
 }

@@ -36,6 +36,16 @@ pub fn json_line(r: &RunReport, repro: &str) -> serde_json::Value {
         "ops": r.stats.ops_ok + r.stats.ops_fail + r.stats.ops_info,
         "messages": r.stats.messages,
         "virtual_ms": r.stats.virtual_ms,
+        "failures": r.failures,
+        "unsynced_writes_lost": r.stats.unsynced_writes_lost,
+        "entries_lost": r.stats.entries_lost,
+        "crashes": r.stats.crashes,
+        "torn_records_truncated": r.stats.torn_records_truncated,
+        "heal_leader_ms": r.stats.heal_leader_ms,
+        "heal_elections": r.stats.heal_elections,
+        "heal_catch_up_ms": r.stats.heal_catch_up_ms,
+        "knobs": r.knobs,
+        "probes": r.probes,
         "history_hash": format!("{:016x}", r.history_hash),
         "trace_hash": format!("{:016x}", r.trace_hash),
         "repro": repro,
@@ -119,8 +129,12 @@ pub fn run(args: RunArgs) -> ExitCode {
         println!("{}", json_line(&report, &repro));
     } else {
         println!("{}", text_line(&report));
+        println!("knobs: {}", report.knobs.describe());
         if let Some(reason) = &report.reason {
             println!("reason: {reason}");
+        }
+        for f in report.failures.iter().skip(1) {
+            println!("also failed: {}: {}", f.check, f.facts);
         }
         if let Some(dir) = &dir {
             println!("artifacts: {}", dir.display());

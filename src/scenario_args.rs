@@ -1,7 +1,7 @@
 //! The scenario flags shared by `run` and `sweep`.
 
 use clap::Args;
-use linsim_sim::Scenario;
+use linsim_sim::{KnobChoice, Scenario};
 use std::time::Duration;
 
 /// Which workload and faults, and the cluster's shape.
@@ -22,6 +22,16 @@ pub struct ScenarioArgs {
     /// Virtual time of the workload phase, e.g. 10s, 500ms, 2m.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub duration: Duration,
+    /// Fix a knob for every seed, NAME=VALUE (repeatable; `linsim list` shows the knobs).
+    #[arg(long = "knob", value_name = "NAME=VALUE")]
+    pub knob: Vec<String>,
+    /// `random`: draw every knob not fixed from the seed; `default`: use the defaults.
+    #[arg(long, default_value = "random", value_parser = ["random", "default"])]
+    pub knobs: String,
+    /// How clients pick a server: `leader` (follow the leader) or `node` (bound to one
+    /// server, which forwards). Shorthand for `--knob client_routing=...`.
+    #[arg(long, value_parser = ["leader", "node"])]
+    pub client_routing: Option<String>,
 }
 
 /// Parses `10s`, `500ms`, `1.5s`, `2m`.
@@ -62,7 +72,24 @@ impl ScenarioArgs {
         sc.nodes = self.nodes;
         sc.clients = self.clients;
         sc.duration = self.duration;
+        sc.knobs = self.knob_choice()?;
         Ok(sc)
+    }
+
+    fn knob_choice(&self) -> Result<KnobChoice, String> {
+        let mut choice = KnobChoice {
+            defaults: self.knobs == "default",
+            ..KnobChoice::default()
+        };
+        for pair in &self.knob {
+            choice.fix_pair(pair).map_err(|e| e.to_string())?;
+        }
+        if let Some(routing) = &self.client_routing {
+            choice
+                .fix("client_routing", routing)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(choice)
     }
 
     /// The directory name of this scenario's artifacts: `<workload>-<nemesis>`.
@@ -72,14 +99,20 @@ impl ScenarioArgs {
 
     /// The flags that rebuild this scenario, for repro lines.
     pub fn flags(&self) -> String {
-        format!(
+        let mut flags = format!(
             "--workload {} --nemesis {} --nodes {} --clients {} --duration {}",
             self.workload,
             self.nemesis,
             self.nodes,
             self.clients,
             format_duration(self.duration)
-        )
+        );
+        let knobs = self.knob_choice().map(|c| c.flags()).unwrap_or_default();
+        if !knobs.is_empty() {
+            flags.push(' ');
+            flags.push_str(&knobs);
+        }
+        flags
     }
 }
 

@@ -5,12 +5,10 @@ use crate::run_cmd::json_line;
 use crate::scenario_args::ScenarioArgs;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use linsim_sim::{run_seed, run_seed_with, RunOptions, RunReport, Verdict};
+use linsim_sim::{sweep, SeedResult, SweepOptions, SweepSummary, Verdict};
 use std::io::IsTerminal;
 use std::ops::Range;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 /// Arguments of `linsim sweep`.
@@ -91,11 +89,6 @@ pub fn shard_seeds(seeds: Range<u64>, shard: Option<(u64, u64)>) -> Vec<u64> {
     }
 }
 
-struct Outcome {
-    report: RunReport,
-    mismatch: Option<String>,
-}
-
 /// Runs `linsim sweep`; exit 0 all pass, 1 any failure, 2 bad usage, 3 unknown only.
 pub fn run(args: SweepArgs) -> ExitCode {
     let sc = match args.scenario.build() {
@@ -113,123 +106,98 @@ pub fn run(args: SweepArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, seeds.len());
+    let opts = SweepOptions {
+        jobs: args.jobs.unwrap_or(SweepOptions::seeds(0..1).jobs),
+        seeds,
+        check_determinism: args.check_determinism,
+        stop_at_first_failure: args.fail_fast,
+    };
     let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<Outcome>();
-    let progress = Progress::new(seeds.len() as u64);
-    let (mut pass, mut fail, mut unknown, mut ops, mut messages) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let progress = Progress::new(opts.seeds.len() as u64);
+    let mut summary = SweepSummary::default();
     let mut failures: Vec<(u64, String)> = Vec::new();
     let repro = |seed: u64| format!("linsim run --seed {seed} {}", args.scenario.flags());
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            let tx = tx.clone();
-            let (sc, seeds, next, stop) = (&sc, &seeds, &next, &stop);
-            let check = args.check_determinism;
-            s.spawn(move || loop {
-                if stop.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                    return;
-                };
-                let report = run_seed(sc, seed);
-                let mismatch = check.then(|| run_seed(sc, seed)).and_then(|again| {
-                    let same = again.history_hash == report.history_hash && again.trace_hash == report.trace_hash;
-                    (!same).then(|| {
-                        format!(
-                            "nondeterministic: history {:016x} vs {:016x}, trace {:016x} vs {:016x}",
-                            report.history_hash, again.history_hash, report.trace_hash, again.trace_hash
-                        )
-                    })
-                });
-                if tx.send(Outcome { report, mismatch }).is_err() {
-                    return;
-                }
-            });
+    sweep(&sc, &opts, |SeedResult { report, .. }| {
+        summary.add(&report);
+        if report.verdict == Verdict::Fail {
+            let reason = report.reason.clone().unwrap_or_default();
+            let dir =
+                artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro(report.seed));
+            failures.push((
+                report.seed,
+                format!("{reason}\n    artifacts: {}", dir.display()),
+            ));
         }
-        drop(tx);
-        for Outcome {
-            mut report,
-            mismatch,
-        } in rx
-        {
-            if let Some(m) = mismatch {
-                report.verdict = Verdict::Fail;
-                report.reason = Some(m);
-            }
-            ops += report.stats.ops_ok + report.stats.ops_fail + report.stats.ops_info;
-            messages += report.stats.messages;
-            match report.verdict {
-                Verdict::Pass => pass += 1,
-                Verdict::Unknown => unknown += 1,
-                Verdict::Fail => {
-                    fail += 1;
-                    if args.fail_fast {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    let reason = report.reason.clone().unwrap_or_default();
-                    // Replay the failing seed with its DEBUG log for the artifacts.
-                    let full = run_seed_with(&sc, report.seed, &RunOptions { capture_log: true });
-                    let dir = artifacts::default_dir(&args.scenario.name(), report.seed);
-                    if let Err(e) = artifacts::write(&dir, &full, &repro(report.seed)) {
-                        eprintln!("warning: cannot write artifacts to {}: {e}", dir.display());
-                    }
-                    artifacts::save_regression(&full, &args.scenario.name());
-                    failures.push((
-                        report.seed,
-                        format!("{reason}\n    artifacts: {}", dir.display()),
-                    ));
-                }
-            }
-            if args.json {
-                println!("{}", json_line(&report, &repro(report.seed)));
-            }
-            progress.update(pass + fail + unknown, fail);
+        if args.json {
+            println!("{}", json_line(&report, &repro(report.seed)));
         }
+        progress.update(summary.seeds, summary.fail);
     });
     progress.finish();
     let wall = started.elapsed().as_secs_f64();
-    let seeds_per_sec = (pass + fail + unknown) as f64 / wall;
+    let seeds_per_sec = summary.seeds as f64 / wall;
     if args.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "seeds": pass + fail + unknown, "pass": pass, "fail": fail, "unknown": unknown,
-                "ops": ops, "messages": messages, "seeds_per_sec": seeds_per_sec, "wall_s": wall,
-            })
-        );
+        let mut json = summary.to_json();
+        json["seeds_per_sec"] = serde_json::json!(seeds_per_sec);
+        json["wall_s"] = serde_json::json!(wall);
+        println!("{json}");
     } else {
-        println!(
-            "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8} {:>8}",
-            "seeds", "pass", "fail", "unknown", "ops", "messages", "seeds/s", "wall"
-        );
-        println!(
-            "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8.2} {:>7.1}s",
-            pass + fail + unknown,
-            pass,
-            fail,
-            unknown,
-            ops,
-            messages,
-            seeds_per_sec,
-            wall
-        );
+        print_summary(&summary, seeds_per_sec, wall);
         failures.sort();
         for (seed, reason) in &failures {
             println!("FAIL seed {seed}: {reason}\n    repro: {}", repro(*seed));
         }
     }
-    if fail > 0 {
+    if summary.fail > 0 {
         ExitCode::from(1)
-    } else if unknown > 0 {
+    } else if summary.unknown > 0 {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The text summary: counts, crash bite, and probe coverage.
+fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
+    println!(
+        "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8} {:>8}",
+        "seeds", "pass", "fail", "unknown", "ops", "messages", "seeds/s", "wall"
+    );
+    println!(
+        "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8.2} {:>7.1}s",
+        s.seeds, s.pass, s.fail, s.unknown, s.ops, s.messages, seeds_per_sec, wall
+    );
+    println!(
+        "crashes {}: unsynced writes lost {} ({} entries) in {} of {} seeds, torn records truncated {}; ops with unknown outcome {}",
+        s.crashes,
+        s.unsynced_writes_lost,
+        s.entries_lost,
+        s.seeds_losing_writes,
+        s.seeds,
+        s.torn_records_truncated,
+        s.ops_info
+    );
+    let cov = s.probe_coverage();
+    let hit = cov.iter().filter(|c| c.seeds_hit > 0).count();
+    println!("probes hit: {hit} of {}", cov.len());
+    let never: Vec<&str> = cov
+        .iter()
+        .filter(|c| c.seeds_hit == 0)
+        .map(|c| c.name)
+        .collect();
+    if !never.is_empty() {
+        println!("probes never hit: {}", never.join(", "));
+    }
+    let rare: Vec<String> = cov
+        .iter()
+        .filter(|c| c.guard && c.seeds_hit > 0 && c.share < 0.01)
+        .map(|c| format!("{} ({:.2}%)", c.name, c.share * 100.0))
+        .collect();
+    if !rare.is_empty() {
+        println!(
+            "safety-guard probes hit in under 1% of seeds: {}",
+            rare.join(", ")
+        );
     }
 }
 

@@ -39,6 +39,7 @@ pub mod eraftpb;
 pub mod errors;
 pub mod log;
 pub mod log_unstable;
+pub mod probes;
 pub mod quorum;
 pub mod raft;
 pub mod raw_node;

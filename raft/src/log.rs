@@ -100,6 +100,12 @@ impl<S: Storage> RaftLog<S> {
         let last_new = index + ents.len() as u64;
         let conflict = self.find_conflict(ents);
         if conflict != 0 {
+            if conflict <= self.last_index() {
+                crate::probe!(ConflictingSuffixTruncated);
+            }
+            if conflict > index + 1 {
+                crate::probe!(AppendPartialSuffix);
+            }
             assert!(
                 conflict > self.committed,
                 "entry {} conflicts with committed entry [committed({})]",
@@ -108,6 +114,11 @@ impl<S: Storage> RaftLog<S> {
             );
             let start = (conflict - (index + 1)) as usize;
             self.append(&ents[start..]);
+        }
+        if committed > last_new && last_new > self.committed {
+            // The leader's commit may cover entries past what this message confirmed;
+            // ours could differ there, so commit only what the message proved matching.
+            crate::probe!(FollowerCommitBoundedByLastNew);
         }
         self.commit_to(committed.min(last_new));
         Some(last_new)
@@ -171,10 +182,16 @@ impl<S: Storage> RaftLog<S> {
     /// Leader side: commits `max_index` if it is past the commit index and its entry is
     /// of the leader's `term` (Raft §5.4.2: never commit older terms by counting).
     pub fn maybe_commit(&mut self, max_index: u64, term: u64) -> bool {
-        if max_index > self.committed && self.term(max_index).is_ok_and(|t| t == term) {
+        if max_index <= self.committed {
+            return false;
+        }
+        if self.term(max_index).is_ok_and(|t| t == term) {
             self.commit_to(max_index);
             return true;
         }
+        // A quorum holds this entry, but it is of an earlier term: counting replicas
+        // does not make it safe (Figure 8). It commits with the first entry of ours.
+        crate::probe!(CommitRefusedEarlierTerm);
         false
     }
 

@@ -272,6 +272,7 @@ impl<S: Storage> Raft<S> {
         // message in the window was lost, its answer still clears the window.
         let throttled = pr.state == ProgressState::Replicate && pr.inflights.full();
         let ents = if throttled {
+            crate::probe!(ReplicateWindowFull);
             Ok(Vec::new())
         } else {
             self.raft_log.entries(next, self.max_msg_size)
@@ -282,6 +283,12 @@ impl<S: Storage> Raft<S> {
         };
         if ents.is_empty() && !send_if_empty {
             return false;
+        }
+        if ents
+            .last()
+            .is_some_and(|e| e.index < self.raft_log.last_index())
+        {
+            crate::probe!(MsgAppSplitBySize);
         }
         let committed = self.raft_log.committed;
         let (n, last, bytes) = (
@@ -348,7 +355,12 @@ impl<S: Storage> Raft<S> {
     }
 
     fn send_heartbeat(&mut self, to: u64) {
+        // A follower may lack entries up to our commit index (or hold different ones
+        // there): it must never be told to commit past what it provably matches.
         let matched = self.trk.progress.get(&to).map_or(0, |p| p.matched);
+        if matched < self.raft_log.committed {
+            crate::probe!(HeartbeatCommitBoundedByMatch);
+        }
         let commit = matched.min(self.raft_log.committed);
         self.send(Message {
             msg_type: MessageType::MsgHeartbeat,
@@ -394,6 +406,7 @@ impl<S: Storage> Raft<S> {
             e.index = li + 1 + i as u64;
         }
         if !self.increase_uncommitted_size(es) {
+            crate::probe!(ProposalDroppedUncommittedLimit);
             debug!(
                 "{} appending new entries to log would exceed uncommitted entry size limit; dropping proposal",
                 self.id
@@ -671,6 +684,7 @@ impl<S: Storage> Raft<S> {
             }
             // A transfer that did not finish within an election timeout is abandoned.
             if self.state == StateType::StateLeader && self.lead_transferee != NONE {
+                crate::probe!(TransferTimedOut);
                 self.abort_leader_transfer();
             }
         }
@@ -704,6 +718,7 @@ impl<S: Storage> Raft<S> {
                 if !force && in_lease {
                     // We heard from a live leader within the minimum election timeout:
                     // do not update the term or grant the vote (CheckQuorum's lease).
+                    crate::probe!(VoteIgnoredInLease);
                     info!(
                         "{} [logterm: {}, index: {}, vote: {}] ignored {} from {} [logterm: {}, index: {}] at term {}: lease is not expired (remaining ticks: {})",
                         self.id,
@@ -730,6 +745,9 @@ impl<S: Storage> Raft<S> {
                         "{} [term: {}] received a {} message with higher term from {} [term: {}]",
                         self.id, self.term, m.msg_type, m.from, m.term
                     );
+                    if self.state == StateType::StateLeader {
+                        crate::probe!(LeaderSteppedDownHigherTerm);
+                    }
                     if matches!(
                         m.msg_type,
                         MessageType::MsgApp | MessageType::MsgHeartbeat | MessageType::MsgSnap
@@ -748,12 +766,14 @@ impl<S: Storage> Raft<S> {
                 // from this response and steps down; without it, a node whose
                 // elections were suppressed by pre-vote or check-quorum could stay
                 // cut off forever.
+                crate::probe!(StaleLeaderToldNewerTerm);
                 self.send(Message {
                     msg_type: MessageType::MsgAppResp,
                     to: m.from,
                     ..Message::default()
                 });
             } else if m.msg_type == MessageType::MsgPreVote {
+                crate::probe!(PreVoteRejectedStaleTerm);
                 info!(
                     "{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
                     self.id,
@@ -775,6 +795,7 @@ impl<S: Storage> Raft<S> {
                     ..Message::default()
                 });
             } else {
+                crate::probe!(StaleTermMessageIgnored);
                 debug!(
                     "{} [term: {}] ignored a {} message with lower term from {} [term: {}]",
                     self.id, self.term, m.msg_type, m.from, m.term
@@ -811,7 +832,16 @@ impl<S: Storage> Raft<S> {
             || (self.vote == NONE && self.lead == NONE)
             || (m.msg_type == MessageType::MsgPreVote && m.term > self.term);
         let resp = m.msg_type.vote_response();
-        if can_vote && self.raft_log.is_up_to_date(m.index, m.log_term) {
+        let up_to_date = self.raft_log.is_up_to_date(m.index, m.log_term);
+        if !can_vote {
+            crate::probe!(VoteRejectedAlreadyVoted);
+        } else if !up_to_date {
+            crate::probe!(VoteRejectedStaleLog);
+        }
+        if can_vote && up_to_date {
+            if m.msg_type == MessageType::MsgVote && self.vote == m.from {
+                crate::probe!(VoteRepeatedSameTerm);
+            }
             info!(
                 "{} [logterm: {}, index: {}, vote: {}] cast {} for {} [logterm: {}, index: {}] at term {}",
                 self.id,
@@ -868,6 +898,7 @@ impl<S: Storage> Raft<S> {
             }
             MessageType::MsgCheckQuorum => {
                 if !self.trk.quorum_active(self.id) {
+                    crate::probe!(LeaderSteppedDownCheckQuorum);
                     info!(
                         "{} stepped down to follower since quorum is not active",
                         self.id
@@ -891,6 +922,7 @@ impl<S: Storage> Raft<S> {
                     return Err(Error::ProposalDropped);
                 }
                 if self.lead_transferee != NONE {
+                    crate::probe!(ProposalDroppedTransfer);
                     debug!(
                         "{} [term {}] transfer leadership to {} is in progress; dropping proposal",
                         self.id, self.term, self.lead_transferee
@@ -968,11 +1000,15 @@ impl<S: Storage> Raft<S> {
                     .raft_log
                     .find_conflict_by_term(m.reject_hint, m.log_term)
                     .0;
+                if next_probe_idx < m.reject_hint {
+                    crate::probe!(AppendBacktrackedByTerm);
+                }
             }
             let pr = self.trk.progress.get_mut(&from).expect("caller checked");
             if pr.maybe_decr_to(m.index, next_probe_idx) {
                 debug!("{} decreased progress of {} to [{}]", self.id, from, pr);
                 if pr.state == ProgressState::Replicate {
+                    crate::probe!(ReplicateFellBackToProbe);
                     pr.become_probe();
                 }
                 self.send_append(from);
@@ -981,6 +1017,7 @@ impl<S: Storage> Raft<S> {
         }
         let old_paused = pr.is_paused();
         if !pr.maybe_update(m.index) {
+            crate::probe!(AppendAckStale);
             return;
         }
         match pr.state {
@@ -1040,6 +1077,7 @@ impl<S: Storage> Raft<S> {
             );
             return;
         }
+        crate::probe!(TransferStarted);
         info!(
             "{} [term {}] starts to transfer leadership to {}",
             self.id, self.term, transferee
@@ -1075,6 +1113,7 @@ impl<S: Storage> Raft<S> {
         };
         match m.msg_type {
             MessageType::MsgProp => {
+                crate::probe!(ProposalDroppedNoLeader);
                 info!(
                     "{} no leader at term {}; dropping proposal",
                     self.id, self.term
@@ -1103,6 +1142,7 @@ impl<S: Storage> Raft<S> {
                 match result {
                     VoteResult::Won => {
                         if self.state == StateType::StatePreCandidate {
+                            crate::probe!(PreVoteWonThenCampaigned);
                             self.campaign(CampaignType::Election);
                         } else {
                             self.become_leader();
@@ -1110,6 +1150,7 @@ impl<S: Storage> Raft<S> {
                         }
                     }
                     VoteResult::Lost => {
+                        crate::probe!(CandidateLostElection);
                         // A pre-candidate that lost goes back to follower at its term.
                         let term = self.term;
                         self.become_follower(term, NONE);
@@ -1132,6 +1173,7 @@ impl<S: Storage> Raft<S> {
         match m.msg_type {
             MessageType::MsgProp => {
                 if self.lead == NONE {
+                    crate::probe!(ProposalDroppedNoLeader);
                     info!(
                         "{} no leader at term {}; dropping proposal",
                         self.id, self.term
@@ -1145,6 +1187,7 @@ impl<S: Storage> Raft<S> {
                     );
                     return Err(Error::ProposalDropped);
                 }
+                crate::probe!(ProposalForwarded);
                 m.to = self.lead;
                 self.send(m);
             }
@@ -1187,6 +1230,7 @@ impl<S: Storage> Raft<S> {
                     self.id, self.term, m.from
                 );
                 // Leadership transfers never use pre-vote: the leader asked for this.
+                crate::probe!(CampaignByTimeoutNow);
                 self.hup(CampaignType::Transfer);
             }
             _ => {}
@@ -1196,6 +1240,9 @@ impl<S: Storage> Raft<S> {
 
     fn handle_append_entries(&mut self, m: Message) {
         if m.index < self.raft_log.committed {
+            // Everything up to our commit index matches the leader's log already (it was
+            // committed): acknowledge that, and never truncate below it.
+            crate::probe!(AppendBelowCommitAcked);
             let committed = self.raft_log.committed;
             self.send(Message {
                 msg_type: MessageType::MsgAppResp,
@@ -1219,6 +1266,7 @@ impl<S: Storage> Raft<S> {
         }
         // Reject, with a hint of the largest index at or before m.index whose term is at
         // most m.log_term: the leader can skip everything after it.
+        crate::probe!(AppendRejectedPrevMismatch);
         let hint_index = m.index.min(self.raft_log.last_index());
         let (hint_index, hint_term) = self.raft_log.find_conflict_by_term(hint_index, m.log_term);
         debug!(

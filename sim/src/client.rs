@@ -1,7 +1,9 @@
 //! A client node: issues operations to the node it believes leads, follows redirects,
 //! gives up after a timeout, and records everything in the history.
 
+use crate::knobs::ClientRouting;
 use crate::kv::{KvCommand, KvResult, Request, Response};
+use crate::probes::probe;
 use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
 use crate::workload::ClientOp;
 use crate::world::{stream, Phase, World};
@@ -49,11 +51,12 @@ pub async fn run(index: u64, world: Arc<World>) {
     let mut rng = stream(world.seed, &format!("client-{index}"));
     let nodes = world.scenario.nodes;
     let mut process = index;
-    let mut target = 1 + index % nodes;
+    let home = 1 + index % nodes;
+    let mut target = home;
     while world.phase() == Phase::Workload && !world.stopped() {
         let op = world.scenario.workload.next_op(&mut rng);
-        if world.scenario.home_node_clients {
-            target = 1 + index % nodes;
+        if world.knobs.client_routing == ClientRouting::Node {
+            target = home;
         }
         if !perform(&world, &ep, &mut target, process, &op).await {
             // Unknown outcome: this process is retired, as Jepsen does.
@@ -74,8 +77,19 @@ pub async fn run(index: u64, world: Arc<World>) {
         key,
         input: vec![],
     };
-    let served = perform(&world, &ep, &mut target, process, &read).await;
-    world.client_finished(index, served);
+    // Retried until served: the supervisor decides when it has waited too long (the
+    // liveness bound) and stops the run. A new process for each try, since an
+    // unanswered read is info.
+    loop {
+        if perform(&world, &ep, &mut target, process, &read).await {
+            world.client_finished(index, true);
+            return;
+        }
+        if world.stopped() || world.phase() == Phase::Done {
+            return;
+        }
+        process = world.new_process();
+    }
 }
 
 /// Performs one op and records it; returns false if its outcome is unknown.
@@ -89,8 +103,7 @@ async fn perform(
     let i = world.invoke(process, op);
     let outcome = execute(world, ep, target, op).await;
     if matches!(outcome, Completion::TimedOut) {
-        // The node we believed led did not answer: try the next one next time.
-        *target = *target % world.scenario.nodes + 1;
+        probe!(ClientTimedOut);
     }
     match outcome {
         Completion::Ok(output) => {
@@ -105,21 +118,32 @@ async fn perform(
     }
 }
 
+/// Attempts one op gets before its outcome is unknown: each waits one client timeout.
+pub const ATTEMPTS: u32 = 3;
+
+/// Runs one op as a Raft client should (Raft dissertation §6.3): one request id for
+/// the op, resent to another server when an attempt times out or is refused. The
+/// state machine applies an id once and remembers its result, so a resent request
+/// that was already applied is answered with the first result, not applied again.
 async fn execute(
     world: &Arc<World>,
     ep: &Arc<Endpoint>,
     target: &mut u64,
     op: &ClientOp,
 ) -> Completion {
-    let deadline = Instant::now() + world.scenario.client_timeout;
+    let attempt_timeout = world.knobs.client_timeout();
+    let deadline = Instant::now() + attempt_timeout * ATTEMPTS;
     let nodes = world.scenario.nodes;
-    let cmd = command(op);
+    let routing = world.knobs.client_routing;
+    let req = Request {
+        id: world.new_request(),
+        command: command(op),
+    };
     loop {
-        let id = world.new_request();
-        let req = Request {
-            id,
-            command: cmd.clone(),
-        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Completion::TimedOut;
+        }
         transport::send(
             ep,
             world,
@@ -128,44 +152,59 @@ async fn execute(
             &req,
             false,
         );
-        // Wait for this request's answer; stale answers to earlier requests are skipped.
+        // Wait for an answer to this op; answers to earlier ops are skipped.
+        let attempt_end = (now + attempt_timeout).min(deadline);
         let answer = loop {
             let now = Instant::now();
-            if now >= deadline {
-                return Completion::TimedOut;
+            if now >= attempt_end {
+                break None;
             }
-            match timeout(deadline - now, ep.recv_from_raw(TAG_RESPONSE)).await {
-                Err(_) => return Completion::TimedOut,
-                Ok(Err(_)) => return Completion::TimedOut,
+            match timeout(attempt_end - now, ep.recv_from_raw(TAG_RESPONSE)).await {
+                Err(_) | Ok(Err(_)) => break None,
                 Ok(Ok((payload, _))) => {
                     let r: Response = transport::decode(payload);
                     match &r {
-                        Response::Ok { id: rid, .. } | Response::NotLeader { id: rid, .. }
-                            if *rid == id =>
+                        Response::Ok { id, .. } | Response::NotLeader { id, .. }
+                            if *id == req.id =>
                         {
-                            break r
+                            break Some(r)
                         }
-                        _ => continue,
+                        _ => {
+                            probe!(StaleResponseSkipped);
+                            continue;
+                        }
                     }
                 }
             }
         };
         match answer {
-            Response::Ok { result, .. } => {
+            Some(Response::Ok { result, .. }) => {
                 return Completion::Ok(match result {
                     KvResult::Value(v) => v,
                     KvResult::Done => Value::Nil,
                     KvResult::Swapped(b) => Value::Bool(b),
                 })
             }
-            Response::NotLeader { leader, .. } => {
-                // Not proposed: safe to retry elsewhere.
+            Some(Response::NotLeader { leader, .. }) => {
+                // Not proposed there: retry where it points, or elsewhere.
                 *target = if leader != 0 && leader != *target {
+                    probe!(ClientRedirected);
                     leader
                 } else {
                     sleep(Duration::from_millis(5)).await;
-                    *target % nodes + 1
+                    match routing {
+                        ClientRouting::Node => *target,
+                        ClientRouting::Leader => *target % nodes + 1,
+                    }
                 };
+            }
+            None => {
+                // No answer: the request may or may not have been applied. Resend the
+                // same id (applied at most once) to the next server.
+                probe!(ClientResentRequest);
+                if routing == ClientRouting::Leader {
+                    *target = *target % nodes + 1;
+                }
             }
         }
     }

@@ -1,71 +1,251 @@
-//! One node's disk: it outlives the node's tasks, so a crash loses exactly what was not
-//! synced.
+//! One node's disk: a log of checksummed records that outlives the node's tasks, so a
+//! crash loses exactly what was not synced.
+//!
+//! Every write (entries to append, a hard state) is encoded as a record
+//! `[length u32][crc32 u32][payload]` and appended to the page cache (`pending`).
+//! `sync` makes the page cache durable. A crash drops the page cache; with `torn`, a
+//! random byte prefix of it reached the platter first, so the last surviving record
+//! may be cut short. Recovery reads the durable bytes from the start and truncates at
+//! the first record that is short or fails its checksum, as a real write-ahead log
+//! does; the node restarts from what recovery decoded.
 
-use linsim_raft::{Entry, HardState, MemStorage};
+use crate::probes::probe;
+use linsim_raft::{Entry, EntryType, HardState, MemStorage};
 use rand::Rng;
 
-/// A write that is not yet durable.
-#[derive(Clone, Debug)]
+/// A write, as one record.
+#[derive(Clone, Debug, PartialEq)]
 enum Write {
     Entries(Vec<Entry>),
     HardState(HardState),
 }
 
-/// A node's durable log and hard state, plus writes pending until `sync`.
+const TAG_ENTRIES: u8 = 1;
+const TAG_HARD_STATE: u8 = 2;
+const HEADER: usize = 8;
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn encode(w: &Write, out: &mut Vec<u8>) {
+    let mut payload = Vec::new();
+    match w {
+        Write::Entries(ents) => {
+            payload.push(TAG_ENTRIES);
+            put_u64(&mut payload, ents.len() as u64);
+            for e in ents {
+                put_u64(&mut payload, e.index);
+                put_u64(&mut payload, e.term);
+                payload.push(e.entry_type as u8);
+                put_u64(&mut payload, e.data.len() as u64);
+                payload.extend_from_slice(&e.data);
+            }
+        }
+        Write::HardState(hs) => {
+            payload.push(TAG_HARD_STATE);
+            put_u64(&mut payload, hs.term);
+            put_u64(&mut payload, hs.vote);
+            put_u64(&mut payload, hs.commit);
+        }
+    }
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+}
+
+/// Reads a payload written by `encode`; `None` if it is malformed.
+fn decode_payload(p: &[u8]) -> Option<Write> {
+    let mut at = 0usize;
+    let u64_at = |at: &mut usize| -> Option<u64> {
+        let v = u64::from_le_bytes(p.get(*at..*at + 8)?.try_into().ok()?);
+        *at += 8;
+        Some(v)
+    };
+    let tag = *p.first()?;
+    at += 1;
+    match tag {
+        TAG_ENTRIES => {
+            let n = u64_at(&mut at)?;
+            let mut ents = Vec::new();
+            for _ in 0..n {
+                let index = u64_at(&mut at)?;
+                let term = u64_at(&mut at)?;
+                let entry_type = match *p.get(at)? {
+                    0 => EntryType::EntryNormal,
+                    1 => EntryType::EntryConfChange,
+                    2 => EntryType::EntryConfChangeV2,
+                    _ => return None,
+                };
+                at += 1;
+                let len = u64_at(&mut at)? as usize;
+                let data = p.get(at..at.checked_add(len)?)?.to_vec();
+                at += len;
+                ents.push(Entry {
+                    index,
+                    term,
+                    entry_type,
+                    data: data.into(),
+                });
+            }
+            (at == p.len() && !ents.is_empty()).then_some(Write::Entries(ents))
+        }
+        TAG_HARD_STATE => {
+            let hs = HardState {
+                term: u64_at(&mut at)?,
+                vote: u64_at(&mut at)?,
+                commit: u64_at(&mut at)?,
+            };
+            (at == p.len()).then_some(Write::HardState(hs))
+        }
+        _ => None,
+    }
+}
+
+/// What a crash cost a disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CrashLoss {
+    /// Writes (records) in the page cache that did not survive.
+    pub writes_lost: u64,
+    /// Entries among them.
+    pub entries_lost: u64,
+    /// Whether recovery found a torn (partial or corrupt) last record and cut it off.
+    pub torn_record_truncated: bool,
+}
+
+/// A node's record log: durable bytes and the page cache, plus the durable state as
+/// recovery decodes it.
 #[derive(Clone, Debug, Default)]
 pub struct Disk {
+    platter: Vec<u8>,
+    cache: Vec<u8>,
+    cache_writes: Vec<Write>,
     durable: Vec<Entry>,
     hard_state: HardState,
-    pending: Vec<Write>,
 }
 
 impl Disk {
     /// Queues entries to append (replacing any durable suffix they overlap).
     pub fn write_entries(&mut self, entries: &[Entry]) {
         if !entries.is_empty() {
-            self.pending.push(Write::Entries(entries.to_vec()));
+            self.write(Write::Entries(entries.to_vec()));
         }
     }
 
     /// Queues a hard-state write.
     pub fn write_hard_state(&mut self, hs: HardState) {
-        self.pending.push(Write::HardState(hs));
+        self.write(Write::HardState(hs));
     }
 
-    fn apply(&mut self, w: Write) {
+    fn write(&mut self, w: Write) {
+        encode(&w, &mut self.cache);
+        self.cache_writes.push(w);
+    }
+
+    /// Whether writes are waiting in the page cache.
+    pub fn has_unsynced(&self) -> bool {
+        !self.cache_writes.is_empty()
+    }
+
+    fn apply(durable: &mut Vec<Entry>, hard_state: &mut HardState, w: Write) {
         match w {
             Write::Entries(ents) => {
                 let first = ents[0].index;
                 let keep = (first - 1) as usize;
                 assert!(
-                    keep <= self.durable.len(),
+                    keep <= durable.len(),
                     "disk: append at {first} leaves a gap after {}",
-                    self.durable.len()
+                    durable.len()
                 );
-                self.durable.truncate(keep);
-                self.durable.extend(ents);
+                durable.truncate(keep);
+                durable.extend(ents);
             }
-            Write::HardState(hs) => self.hard_state = hs,
+            Write::HardState(hs) => *hard_state = hs,
         }
     }
 
-    /// Makes every pending write durable.
+    /// Makes every pending write durable (fsync).
     pub fn sync(&mut self) {
-        for w in std::mem::take(&mut self.pending) {
-            self.apply(w);
+        self.platter.append(&mut self.cache);
+        for w in std::mem::take(&mut self.cache_writes) {
+            Self::apply(&mut self.durable, &mut self.hard_state, w);
         }
     }
 
-    /// A crash: pending writes are lost, or with `torn` a random prefix of them survives.
-    pub fn crash(&mut self, torn: Option<&mut impl Rng>) {
-        let pending = std::mem::take(&mut self.pending);
-        let keep = match torn {
-            Some(rng) if !pending.is_empty() => rng.random_range(0..=pending.len()),
+    /// A crash: the page cache is lost, or with `torn` a random byte prefix of it
+    /// reached the platter (possibly ending inside a record). Recovery then runs.
+    pub fn crash(&mut self, torn: Option<&mut impl Rng>) -> CrashLoss {
+        let cache = std::mem::take(&mut self.cache);
+        let writes = std::mem::take(&mut self.cache_writes);
+        let kept_bytes = match torn {
+            Some(rng) if !cache.is_empty() => rng.random_range(0..=cache.len()),
             _ => 0,
         };
-        for w in pending.into_iter().take(keep) {
-            self.apply(w);
+        let before = self.platter.len();
+        self.platter.extend_from_slice(&cache[..kept_bytes]);
+        let torn_record_truncated = self.recover();
+        // Which pending records survived: those wholly inside what recovery kept.
+        let survived_bytes = self.platter.len() - before;
+        let (mut offset, mut survived) = (0usize, 0usize);
+        for w in &writes {
+            let mut one = Vec::new();
+            encode(w, &mut one);
+            if offset + one.len() > survived_bytes {
+                break;
+            }
+            offset += one.len();
+            survived += 1;
         }
+        let lost = &writes[survived..];
+        if !lost.is_empty() {
+            probe!(UnsyncedWritesLost);
+        }
+        CrashLoss {
+            writes_lost: lost.len() as u64,
+            entries_lost: lost
+                .iter()
+                .map(|w| match w {
+                    Write::Entries(e) => e.len() as u64,
+                    Write::HardState(_) => 0,
+                })
+                .sum(),
+            torn_record_truncated,
+        }
+    }
+
+    /// Recovery: decodes the platter from the start, truncating it at the first record
+    /// that is cut short or fails its checksum. Returns whether it truncated anything.
+    fn recover(&mut self) -> bool {
+        let (mut durable, mut hard_state) = (Vec::new(), HardState::default());
+        let mut at = 0usize;
+        while at < self.platter.len() {
+            let Some(w) = Self::record_at(&self.platter, at) else {
+                break;
+            };
+            at +=
+                HEADER + u32::from_le_bytes(self.platter[at..at + 4].try_into().unwrap()) as usize;
+            Self::apply(&mut durable, &mut hard_state, w);
+        }
+        let truncated = at < self.platter.len();
+        if truncated {
+            probe!(TornRecordTruncated);
+            self.platter.truncate(at);
+        }
+        self.durable = durable;
+        self.hard_state = hard_state;
+        truncated
+    }
+
+    /// The record starting at `at`, if it is whole and its checksum matches.
+    fn record_at(bytes: &[u8], at: usize) -> Option<Write> {
+        let header = bytes.get(at..at + HEADER)?;
+        let len = u32::from_le_bytes(header[..4].try_into().ok()?) as usize;
+        let crc = u32::from_le_bytes(header[4..].try_into().ok()?);
+        let payload = bytes.get(at + HEADER..at + HEADER + len)?;
+        if crc32fast::hash(payload) != crc {
+            return None;
+        }
+        decode_payload(payload)
     }
 
     /// The durable hard state.
@@ -76,6 +256,14 @@ impl Disk {
     /// The durable entries (index 1 first).
     pub fn entries(&self) -> &[Entry] {
         &self.durable
+    }
+
+    /// The durable term at `index` (0 for index 0), if the durable log holds it.
+    pub fn term(&self, index: u64) -> Option<u64> {
+        if index == 0 {
+            return Some(0);
+        }
+        self.durable.get(index as usize - 1).map(|e| e.term)
     }
 
     /// Test hook: flips the data of the durable entry at `index` (a corrupted disk).
@@ -105,50 +293,93 @@ mod tests {
         Entry {
             index,
             term,
+            data: format!("v{index}").into_bytes().into(),
             ..Entry::default()
         }
     }
 
+    fn hs(term: u64, vote: u64, commit: u64) -> HardState {
+        HardState { term, vote, commit }
+    }
+
     #[test]
-    fn crash_drops_unsynced_writes() {
+    fn crash_drops_unsynced_writes_and_counts_them() {
         let mut d = Disk::default();
         d.write_entries(&[e(1, 1), e(2, 1)]);
         d.sync();
         d.write_entries(&[e(3, 1)]);
-        d.write_hard_state(HardState {
-            term: 1,
-            vote: 1,
-            commit: 3,
-        });
-        d.crash(None::<&mut rand::rngs::StdRng>);
-        assert_eq!(d.entries().len(), 2);
+        d.write_hard_state(hs(1, 1, 3));
+        let loss = d.crash(None::<&mut rand::rngs::StdRng>);
+        assert_eq!(
+            loss,
+            CrashLoss {
+                writes_lost: 2,
+                entries_lost: 1,
+                torn_record_truncated: false
+            }
+        );
+        assert_eq!(d.entries(), &[e(1, 1), e(2, 1)]);
         assert_eq!(d.hard_state(), HardState::default());
     }
 
     #[test]
-    fn torn_crash_keeps_a_prefix_and_sync_truncates_conflicts() {
+    fn sync_truncates_conflicting_suffixes() {
         let mut d = Disk::default();
         d.write_entries(&[e(1, 1), e(2, 1), e(3, 1)]);
         d.sync();
         d.write_entries(&[e(2, 2)]);
         d.sync();
-        assert_eq!(
-            d.entries().iter().map(|e| e.term).collect::<Vec<_>>(),
-            vec![1, 2]
-        );
+        assert_eq!(d.entries(), &[e(1, 1), e(2, 2)]);
+    }
+
+    #[test]
+    fn torn_crash_keeps_whole_records_and_truncates_a_partial_one() {
+        let mut base = Disk::default();
+        base.write_entries(&[e(1, 1), e(2, 1)]);
+        base.write_hard_state(hs(1, 1, 2));
+        base.sync();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        let mut kept = std::collections::BTreeSet::new();
-        for _ in 0..50 {
-            let mut c = d.clone();
-            c.write_entries(&[e(3, 2)]);
-            c.write_entries(&[e(4, 2)]);
-            c.crash(Some(&mut rng));
-            kept.insert(c.entries().len());
+        let (mut kept, mut torn) = (std::collections::BTreeSet::new(), 0);
+        for _ in 0..200 {
+            let mut d = base.clone();
+            d.write_entries(&[e(3, 2)]);
+            d.write_hard_state(hs(2, 2, 2));
+            d.write_entries(&[e(4, 2)]);
+            let loss = d.crash(Some(&mut rng));
+            kept.insert(d.entries().len());
+            torn += loss.torn_record_truncated as u32;
+            // What survived is a prefix of the writes, and exactly what recovery reads.
+            assert_eq!(
+                loss.writes_lost as usize + d.entries().len() - 2
+                    + (d.hard_state().term == 2) as usize,
+                3
+            );
+            let mut replay = d.clone();
+            assert!(
+                !replay.recover(),
+                "recovery already truncated the torn tail"
+            );
+            assert_eq!(replay.entries(), d.entries());
         }
-        assert_eq!(
-            kept,
-            [2, 3, 4].into_iter().collect(),
-            "every prefix length occurs"
+        assert_eq!(kept, [2, 3, 4].into_iter().collect(), "every prefix occurs");
+        assert!(
+            torn > 100,
+            "most byte cuts fall inside a record: {torn} of 200"
         );
+    }
+
+    #[test]
+    fn a_corrupt_record_ends_the_log_at_recovery() {
+        let mut d = Disk::default();
+        d.write_entries(&[e(1, 1)]);
+        d.sync();
+        let good = d.platter.len();
+        d.write_entries(&[e(2, 1)]);
+        d.sync();
+        let last = d.platter.len() - 1;
+        d.platter[last] ^= 0xff;
+        assert!(d.recover());
+        assert_eq!(d.platter.len(), good);
+        assert_eq!(d.entries(), &[e(1, 1)]);
     }
 }

@@ -1,6 +1,7 @@
 //! Fault primitives behind one handle, each applied fault recorded as data with its
 //! virtual time, so a run's schedule can be saved and replayed exactly.
 
+use crate::probes::probe;
 use crate::world::{Phase, World};
 use madsim::net::NetSim;
 use madsim::runtime::Handle;
@@ -9,6 +10,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// One fault, as data.
@@ -20,8 +22,29 @@ pub enum Fault {
         /// The groups of server ids.
         groups: Vec<Vec<u64>>,
     },
-    /// Restore every server link.
+    /// Undo one `Partition` with the same groups: restore the links it cut, unless
+    /// another fault still cuts them.
+    Unpartition {
+        /// The groups of server ids, as given to `Partition`.
+        groups: Vec<Vec<u64>>,
+    },
+    /// Restore every link, server-server and client-server, whatever cut it.
     Heal,
+    /// Cut every link between these clients and these servers (both directions):
+    /// their requests time out and their outcome is unknown.
+    CutClients {
+        /// Client indexes.
+        clients: Vec<u64>,
+        /// Server ids.
+        servers: Vec<u64>,
+    },
+    /// Undo one `CutClients` with the same lists.
+    UncutClients {
+        /// Client indexes.
+        clients: Vec<u64>,
+        /// Server ids.
+        servers: Vec<u64>,
+    },
     /// Drop messages on one direction of a link.
     Clog {
         /// Sender.
@@ -55,6 +78,22 @@ pub enum Fault {
         /// The server.
         node: u64,
         /// Keep a random prefix of unsynced writes.
+        torn: bool,
+    },
+    /// Ask server `from` (the leader, when the fault was chosen) to hand leadership to
+    /// `to`; raft gives up if `to` does not catch up within an election timeout.
+    TransferLeadership {
+        /// The server asked.
+        from: u64,
+        /// The server that should lead.
+        to: u64,
+    },
+    /// Power loss: these servers crash at the same instant, each losing every write
+    /// not yet synced (a random byte prefix of them kept if `torn`).
+    PowerLoss {
+        /// The servers.
+        nodes: Vec<u64>,
+        /// Keep a random byte prefix of each server's unsynced writes.
         torn: bool,
     },
     /// Restart a crashed server from its durable state.
@@ -160,6 +199,11 @@ impl Faults {
         (1..=self.world.scenario.nodes).collect()
     }
 
+    /// The client indexes, 0..clients.
+    pub fn clients(&self) -> Vec<u64> {
+        (0..self.world.scenario.clients).collect()
+    }
+
     /// The current leader, if one is known.
     pub fn leader(&self) -> Option<u64> {
         self.world.leader()
@@ -203,16 +247,108 @@ impl Faults {
             .expect("faults name existing servers")
     }
 
-    fn set_link(&self, src: u64, dst: u64, clogged: bool) {
-        let (a, b) = (self.madsim_id(src), self.madsim_id(dst));
-        let net = NetSim::current();
+    /// Cuts (`delta` +1) or restores (-1) one direction of a server link. The link is
+    /// clogged while any fault cuts it.
+    fn cut_link(&self, src: u64, dst: u64, delta: i32) {
         let mut state = self.world.lock(&self.world.net);
-        if clogged {
-            net.clog_link(a, b);
-            state.clogged.insert((src, dst));
-        } else {
-            net.unclog_link(a, b);
-            state.clogged.remove(&(src, dst));
+        let count = state.cut.entry((src, dst)).or_default();
+        let before = *count;
+        *count = count.saturating_add_signed(delta);
+        let after = *count;
+        if after == 0 {
+            state.cut.remove(&(src, dst));
+        }
+        drop(state);
+        if (before == 0) != (after == 0) {
+            let (a, b) = (self.madsim_id(src), self.madsim_id(dst));
+            let net = NetSim::current();
+            if after > 0 {
+                net.clog_link(a, b);
+            } else {
+                net.unclog_link(a, b);
+            }
+        }
+    }
+
+    /// Cuts or restores both directions between client `c` and server `s`.
+    fn cut_client_link(&self, c: u64, s: u64, delta: i32) {
+        let w = &self.world;
+        let mut state = w.lock(&w.net);
+        let count = state.client_cut.entry((c, s)).or_default();
+        let before = *count;
+        *count = count.saturating_add_signed(delta);
+        let after = *count;
+        if after == 0 {
+            state.client_cut.remove(&(c, s));
+        }
+        drop(state);
+        if (before == 0) != (after == 0) {
+            let client = *w
+                .lock(&w.client_nodes)
+                .get(&c)
+                .expect("faults name existing clients");
+            let server = self.madsim_id(s);
+            let net = NetSim::current();
+            for (a, b) in [(client, server), (server, client)] {
+                if after > 0 {
+                    net.clog_link(a, b);
+                } else {
+                    net.unclog_link(a, b);
+                }
+            }
+        }
+    }
+
+    fn partition_links(&self, groups: &[Vec<u64>], delta: i32) {
+        let group_of = |n: u64| groups.iter().position(|g| g.contains(&n));
+        for a in self.nodes() {
+            for b in self.nodes() {
+                if a != b && group_of(a) != group_of(b) {
+                    self.cut_link(a, b, delta);
+                }
+            }
+        }
+    }
+
+    fn crash(&self, at_ns: u64, node: u64, torn: bool) {
+        let w = &self.world;
+        if !w.lock(&w.down).insert(node) {
+            return;
+        }
+        Handle::current().kill(self.madsim_id(node));
+        w.lock(&w.paused).remove(&node);
+        w.lock(&w.roles).remove(&node);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(w.seed ^ at_ns ^ node);
+        let loss = {
+            let mut disks = w.lock(&w.disks);
+            let disk = disks.get_mut(&node).expect("every server has a disk");
+            disk.crash(torn.then_some(&mut rng))
+        };
+        let c = &w.counters;
+        c.crashes.fetch_add(1, Ordering::Relaxed);
+        c.unsynced_writes_lost
+            .fetch_add(loss.writes_lost, Ordering::Relaxed);
+        c.entries_lost
+            .fetch_add(loss.entries_lost, Ordering::Relaxed);
+        c.torn_records_truncated
+            .fetch_add(loss.torn_record_truncated as u64, Ordering::Relaxed);
+        if loss.entries_lost > 0 {
+            probe!(EntriesLostInCrash);
+        }
+        if loss.writes_lost > 0 || loss.torn_record_truncated {
+            w.lock(&w.observer).trace(
+                at_ns,
+                &format!(
+                    "{node} lost {} unsynced writes ({} entries){}",
+                    loss.writes_lost,
+                    loss.entries_lost,
+                    if loss.torn_record_truncated {
+                        ", torn record truncated"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
     }
 
@@ -228,24 +364,37 @@ impl Faults {
             .trace(at_ns, &format!("fault {fault}"));
         let w = &self.world;
         match &fault {
-            Fault::Partition { groups } => {
-                let group_of = |n: u64| groups.iter().position(|g| g.contains(&n));
-                for a in self.nodes() {
-                    for b in self.nodes() {
-                        if a != b && group_of(a) != group_of(b) {
-                            self.set_link(a, b, true);
-                        }
+            Fault::Partition { groups } => self.partition_links(groups, 1),
+            Fault::Unpartition { groups } => self.partition_links(groups, -1),
+            Fault::Heal => {
+                let (cut, client_cut) = {
+                    let net = w.lock(&w.net);
+                    (net.cut.clone(), net.client_cut.clone())
+                };
+                for ((a, b), n) in cut {
+                    self.cut_link(a, b, -(n as i32));
+                }
+                for ((c, s), n) in client_cut {
+                    self.cut_client_link(c, s, -(n as i32));
+                }
+            }
+            Fault::CutClients { clients, servers } => {
+                probe!(ClientsCutOff);
+                for &c in clients {
+                    for &s in servers {
+                        self.cut_client_link(c, s, 1);
                     }
                 }
             }
-            Fault::Heal => {
-                let clogged: Vec<(u64, u64)> = w.lock(&w.net).clogged.iter().copied().collect();
-                for (a, b) in clogged {
-                    self.set_link(a, b, false);
+            Fault::UncutClients { clients, servers } => {
+                for &c in clients {
+                    for &s in servers {
+                        self.cut_client_link(c, s, -1);
+                    }
                 }
             }
-            Fault::Clog { src, dst } => self.set_link(*src, *dst, true),
-            Fault::Unclog { src, dst } => self.set_link(*src, *dst, false),
+            Fault::Clog { src, dst } => self.cut_link(*src, *dst, 1),
+            Fault::Unclog { src, dst } => self.cut_link(*src, *dst, -1),
             Fault::Network {
                 loss,
                 min_latency_ms,
@@ -261,15 +410,19 @@ impl Faults {
             Fault::Duplicate { probability } => {
                 w.lock(&w.net).duplicate = probability.clamp(0.0, 1.0);
             }
-            Fault::Crash { node, torn } => {
-                if w.lock(&w.down).insert(*node) {
-                    Handle::current().kill(self.madsim_id(*node));
-                    w.lock(&w.paused).remove(node);
-                    w.lock(&w.roles).remove(node);
-                    let mut rng = rand::rngs::StdRng::seed_from_u64(w.seed ^ at_ns ^ node);
-                    let mut disks = w.lock(&w.disks);
-                    let disk = disks.get_mut(node).expect("every server has a disk");
-                    disk.crash(torn.then_some(&mut rng));
+            Fault::Crash { node, torn } => self.crash(at_ns, *node, *torn),
+            Fault::TransferLeadership { from, to } => {
+                if let Some(tx) = w.lock(&w.admin).get(from) {
+                    let cmd = crate::server::AdminCommand::TransferLeader(*to);
+                    let _ = tx.unbounded_send(crate::server::Input::Admin(cmd));
+                }
+            }
+            Fault::PowerLoss { nodes, torn } => {
+                if nodes.len() as u64 > w.scenario.nodes / 2 {
+                    probe!(PowerLossMajority);
+                }
+                for &node in nodes {
+                    self.crash(at_ns, node, *torn);
                 }
             }
             Fault::Restart { node } => {
@@ -306,7 +459,11 @@ impl Faults {
     /// resumes paused ones.
     pub fn heal_all(&self) {
         let w = &self.world;
-        if !w.lock(&w.net).clogged.is_empty() {
+        let any_cut = {
+            let net = w.lock(&w.net);
+            !net.cut.is_empty() || !net.client_cut.is_empty()
+        };
+        if any_cut {
             self.apply(Fault::Heal);
         }
         let (loss, lat, dup) = {

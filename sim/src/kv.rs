@@ -1,5 +1,6 @@
 //! The replicated state machine: a key-value store, and the client protocol.
 
+use crate::probes::probe;
 use linsim_checker::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,9 +90,29 @@ pub enum Response {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KvStore {
     data: BTreeMap<String, Value>,
+    /// The result of every request applied, by request id (the clients' sessions).
+    results: BTreeMap<u64, KvResult>,
 }
 
 impl KvStore {
+    /// Applies the command of client request `request` once. A request already
+    /// applied (resent by its client, or a forwarded proposal duplicated by the
+    /// network, so in the log twice) changes nothing and gets its first result.
+    pub fn apply_request(&mut self, request: u64, cmd: &KvCommand) -> KvResult {
+        if let Some(r) = self.results.get(&request) {
+            probe!(DuplicateRequestNotReapplied);
+            return r.clone();
+        }
+        let r = self.apply(cmd);
+        self.results.insert(request, r.clone());
+        r
+    }
+
+    /// The result of `request`, if it was applied.
+    pub fn result_of(&self, request: u64) -> Option<&KvResult> {
+        self.results.get(&request)
+    }
+
     /// Applies a command.
     pub fn apply(&mut self, cmd: &KvCommand) -> KvResult {
         match cmd {

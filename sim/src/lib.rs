@@ -10,20 +10,25 @@
 pub mod client;
 pub mod disk;
 pub mod faults;
+pub mod knobs;
 pub mod kv;
 pub mod log_capture;
 pub mod observer;
+pub mod probes;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod sweep;
 pub mod transport;
 pub mod workload;
 pub mod world;
 
 pub use faults::{Fault, FaultEvent, Faults};
+pub use knobs::{ClientRouting, KnobChoice, KnobError, Knobs};
 pub use observer::{Observer, Violation};
-pub use report::{RunReport, RunStats, Verdict};
+pub use report::{FailedCheck, RunReport, RunStats, Verdict};
 pub use run::{run_seed, run_seed_with, RunOptions};
 pub use scenario::{Bugs, FaultSource, Scenario};
+pub use sweep::{sweep, SeedResult, SweepOptions, SweepSummary};
 pub use workload::{ClientOp, Nemesis, NemesisFuture, Workload};

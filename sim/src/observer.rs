@@ -2,7 +2,7 @@
 //! order. It checks Raft's invariants as events arrive and hashes the trace.
 
 use linsim_checker::history::{fnv1a, fnv1a_continue};
-use linsim_raft::{Entry, HardState, StateType};
+use linsim_raft::{Entry, HardState, Message, MessageType, StateType};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tracing::debug;
@@ -20,6 +20,20 @@ pub struct Violation {
     pub facts: String,
 }
 
+/// What a node holds durably when it sends a message, for `Observer::sent`.
+pub struct DurableView<'a> {
+    /// The durable hard state.
+    pub hard_state: HardState,
+    /// The durable log's last index.
+    pub last_index: u64,
+    /// The durable log's term at an index (`Some(0)` at 0; `None` past its end).
+    pub term_at: &'a dyn Fn(u64) -> Option<u64>,
+    /// The node's raft log's term at an index (`None` if it does not hold it).
+    pub log_term_at: &'a dyn Fn(u64) -> Option<u64>,
+    /// If the node leads: the match index raft records for itself.
+    pub leader_self_match: Option<u64>,
+}
+
 /// Raft invariants over a whole run, restarts included, plus the trace hash.
 #[derive(Debug)]
 pub struct Observer {
@@ -29,7 +43,8 @@ pub struct Observer {
     durable: BTreeMap<(u64, u64), (u64, u64)>,
     applied: BTreeMap<u64, (u64, u64)>,
     hard_states: BTreeMap<u64, HardState>,
-    first: Option<Violation>,
+    last_applied: BTreeMap<u64, u64>,
+    violations: Vec<Violation>,
     trace_hash: u64,
     events: u64,
     lines: Vec<String>,
@@ -43,7 +58,8 @@ impl Default for Observer {
             durable: BTreeMap::new(),
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
-            first: None,
+            last_applied: BTreeMap::new(),
+            violations: Vec::new(),
             trace_hash: linsim_checker::history::FNV1A_INIT,
             events: 0,
             lines: Vec::new(),
@@ -72,8 +88,10 @@ impl Observer {
             at_ns,
             &format!("VIOLATION {invariant} node {node}: {facts}"),
         );
-        if self.first.is_none() {
-            self.first = Some(Violation {
+        // Keep the first violation of each invariant: a run stops soon after the first,
+        // and more of the same would say nothing new.
+        if self.violations.iter().all(|v| v.invariant != invariant) {
+            self.violations.push(Violation {
                 invariant,
                 at_ns,
                 node,
@@ -84,7 +102,12 @@ impl Observer {
 
     /// The first violation, if any.
     pub fn violation(&self) -> Option<&Violation> {
-        self.first.as_ref()
+        self.violations.first()
+    }
+
+    /// The first violation of every invariant that broke, in order.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
     }
 
     /// Records a violation found elsewhere (a liveness failure, a node panic).
@@ -242,9 +265,25 @@ impl Observer {
         self.hard_states.insert(node, hs);
     }
 
+    /// `node` (re)started: it applies its log again from the beginning.
+    pub fn restarted(&mut self, node: u64) {
+        self.last_applied.insert(node, 0);
+    }
+
+    /// The last index each node applied since it last started.
+    pub fn last_applied(&self) -> &BTreeMap<u64, u64> {
+        &self.last_applied
+    }
+
+    /// The highest index known committed.
+    pub fn commit_index(&self) -> u64 {
+        self.committed.keys().next_back().copied().unwrap_or(0)
+    }
+
     /// `node` applied the entry at `index`: no two nodes apply different entries there.
     pub fn applied(&mut self, at_ns: u64, node: u64, e: &Entry) {
         self.trace(at_ns, &format!("{node} applied {}/{}", e.term, e.index));
+        self.last_applied.insert(node, e.index);
         let fact = (e.term, fnv1a(&e.data));
         match self.applied.get(&e.index) {
             Some(&seen) if seen != fact => {
@@ -262,6 +301,68 @@ impl Observer {
             None => {
                 self.applied.insert(e.index, fact);
             }
+        }
+    }
+
+    /// A message is leaving `node`: whatever it promises must already be durable there
+    /// (durable-before-send). A crash right after the send must not make the promise
+    /// false, or a restarted node could vote twice in a term or lose an entry a leader
+    /// counted toward a quorum.
+    /// - a granted vote for term T: the durable hard state holds T and that vote (or a
+    ///   later term, which also rules out voting again in T);
+    /// - a candidate's vote request for term T: the durable hard state holds T and the
+    ///   vote for itself;
+    /// - an append acknowledgement up to index i: the durable log holds i with the
+    ///   term the node's log has there;
+    /// - a leader's own match index (what it counts toward commit) never exceeds its
+    ///   durable log.
+    pub fn sent(&mut self, at_ns: u64, node: u64, m: &Message, durable: &DurableView<'_>) {
+        let hs = durable.hard_state;
+        let holds_vote =
+            |term: u64, vote: u64| hs.term > term || (hs.term == term && hs.vote == vote);
+        let broken = match m.msg_type {
+            MessageType::MsgVoteResp if !m.reject && !holds_vote(m.term, m.to) => Some(format!(
+                "granted its vote to {} for term {} while its durable hard state is term {} vote {}",
+                m.to, m.term, hs.term, hs.vote
+            )),
+            MessageType::MsgVote if !holds_vote(m.term, node) => Some(format!(
+                "asked {} for a vote in term {} while its durable hard state is term {} vote {}",
+                m.to, m.term, hs.term, hs.vote
+            )),
+            MessageType::MsgAppResp if !m.reject => {
+                let i = m.index;
+                match ((durable.term_at)(i), (durable.log_term_at)(i)) {
+                    (None, _) => Some(format!(
+                        "acknowledged entries up to {i} to {} while its durable log ends at {}",
+                        m.to, durable.last_index
+                    )),
+                    (Some(d), Some(l)) if d != l => Some(format!(
+                        "acknowledged entries up to {i} to {} with term {l} there, but its durable log has term {d}",
+                        m.to
+                    )),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let broken = broken.or_else(|| {
+            let matched = durable.leader_self_match?;
+            let ok = matched <= durable.last_index
+                && (durable.term_at)(matched) == (durable.log_term_at)(matched);
+            (!ok).then(|| {
+                format!(
+                    "as leader counts its own log as matched up to {matched}, but its durable log ends at {}",
+                    durable.last_index
+                )
+            })
+        });
+        if let Some(facts) = broken {
+            self.violate(
+                "durable-before-send",
+                at_ns,
+                node,
+                format!("{}: {facts}", m.msg_type),
+            );
         }
     }
 

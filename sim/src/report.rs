@@ -1,9 +1,11 @@
 //! The result of one seed, as data.
 
 use crate::faults::FaultEvent;
+use crate::knobs::Knobs;
 use crate::observer::Violation;
 use linsim_checker::{CheckResult, History};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The verdict of a seed.
@@ -49,12 +51,39 @@ pub struct RunStats {
     pub faults: u64,
     /// Trace events observed.
     pub events: u64,
+    /// Server crashes (a power loss counts each server it takes down).
+    pub crashes: u64,
+    /// Writes (records) that were in a page cache, not yet synced, when their server
+    /// crashed: the bite of the crash faults.
+    pub unsynced_writes_lost: u64,
+    /// Log entries among them.
+    pub entries_lost: u64,
+    /// Torn last records that recovery found and truncated.
+    pub torn_records_truncated: u64,
+    /// Virtual ms from the final heal until a leader was known.
+    pub heal_leader_ms: u64,
+    /// Elections (term increases) between the final heal and that leader.
+    pub heal_elections: u64,
+    /// Virtual ms from the final heal until every server applied the commit index
+    /// reached once clients were served.
+    pub heal_catch_up_ms: u64,
     /// Virtual time of the run, milliseconds.
     pub virtual_ms: u64,
     /// Wall time of the simulation, milliseconds.
     pub sim_wall_ms: u64,
     /// Wall time of the linearizability check, milliseconds.
     pub check_wall_ms: u64,
+}
+
+/// One check that failed: an invariant (with its name), liveness, a panic, or
+/// linearizability (`linearizable`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FailedCheck {
+    /// The check's name (`election-safety`, `durable-before-send`, `liveness`,
+    /// `no-panic`, `linearizable`, ...).
+    pub check: String,
+    /// What it found.
+    pub facts: String,
 }
 
 /// Everything one seed produced.
@@ -68,10 +97,18 @@ pub struct RunReport {
     pub verdict: Verdict,
     /// Why it failed or is unknown.
     pub reason: Option<String>,
+    /// Every check that failed, first failure first. The linearizability checker runs
+    /// even when an invariant broke, so a report says whether clients saw the damage.
+    pub failures: Vec<FailedCheck>,
     /// The first invariant violation (liveness and panics included).
     pub violation: Option<Violation>,
-    /// The linearizability check (absent if the run stopped on a violation first).
+    /// The linearizability check.
     pub check: Option<CheckResult>,
+    /// The knobs this run used.
+    pub knobs: Knobs,
+    /// Code probes hit in this run, by name, with their hit counts (probes not hit
+    /// are absent).
+    pub probes: BTreeMap<&'static str, u64>,
     /// Counts.
     pub stats: RunStats,
     /// Hash of the history (stable across runs of the same seed).

@@ -2,7 +2,7 @@
 
 use crate::faults::{Faults, GRID};
 use crate::observer::Violation;
-use crate::report::{RunReport, RunStats, Verdict};
+use crate::report::{FailedCheck, RunReport, RunStats, Verdict};
 use crate::scenario::{FaultSource, Scenario};
 use crate::world::{stream, Phase, World};
 use crate::{client, server};
@@ -43,15 +43,18 @@ pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunRe
         .name(format!("linsim-seed-{seed}"))
         .spawn(move || {
             let _guard = thread_log.map(|buf| buf.install());
+            // Probe counters are per thread: this fresh thread counts only this run.
+            let _ = crate::probes::take_all();
             let rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
-            rt.block_on(simulate(sim_world))
+            let virtual_ms = rt.block_on(simulate(sim_world));
+            (virtual_ms, crate::probes::take_all())
         })
         .expect("spawn the seed's thread")
         .join();
     let sim_wall_ms = wall.elapsed().as_millis() as u64;
-    let virtual_ms = match &outcome {
-        Ok(ms) => *ms,
-        Err(_) => 0,
+    let (virtual_ms, probe_hits) = match &outcome {
+        Ok((ms, hits)) => (*ms, hits.clone()),
+        Err(_) => (0, Vec::new()),
     };
     if let Err(payload) = outcome {
         let msg = payload
@@ -67,64 +70,89 @@ pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunRe
         );
     }
     let mut report = finish(&world, seed, sim_wall_ms, virtual_ms);
+    report.probes = crate::probes::all()
+        .iter()
+        .zip(probe_hits)
+        .filter(|(_, hits)| *hits > 0)
+        .map(|(p, hits)| (p.name, hits))
+        .collect();
     report.log = log.map(|buf| buf.contents());
     report
 }
 
 fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunReport {
     let history = History::new(world.lock(&world.history).clone());
-    let violation: Option<Violation> = world.lock(&world.observer).violation().cloned();
+    let violations: Vec<Violation> = world.lock(&world.observer).violations().to_vec();
     let sc = &world.scenario;
+    // The checker runs even when an invariant broke: the report then says whether
+    // clients saw the damage.
     let check_start = std::time::Instant::now();
-    let check = if violation.is_none() {
-        let opts = CheckOptions {
-            timeout: Some(sc.check_timeout),
-            ..CheckOptions::default()
-        };
-        Some(
-            check_named(sc.workload.model(), &history, &opts)
-                .expect("workloads generate ops their model accepts"),
-        )
-    } else {
-        None
+    let opts = CheckOptions {
+        timeout: Some(sc.check_timeout),
+        ..CheckOptions::default()
     };
+    let check = check_named(sc.workload.model(), &history, &opts)
+        .expect("workloads generate ops their model accepts");
     let check_wall_ms = check_start.elapsed().as_millis() as u64;
-    let (verdict, reason) = match (&violation, &check) {
-        (Some(v), _) => (Verdict::Fail, Some(format!("{}: {}", v.invariant, v.facts))),
-        (None, Some(c)) if c.verdict == linsim_checker::Verdict::Illegal => {
-            let detail = c
-                .first_illegal()
-                .and_then(|p| p.counterexample.as_ref())
-                .map(|cx| {
-                    format!(
-                        "{} cannot be linearized after {} ops, in state {}",
-                        cx.blocked_op,
-                        cx.prefix.len(),
-                        cx.state
-                    )
-                })
-                .unwrap_or_default();
-            (Verdict::Fail, Some(format!("not linearizable: {detail}")))
-        }
-        (None, Some(c)) if c.verdict == linsim_checker::Verdict::Unknown => (
+    let mut failures: Vec<FailedCheck> = violations
+        .iter()
+        .map(|v| FailedCheck {
+            check: v.invariant.to_string(),
+            facts: v.facts.clone(),
+        })
+        .collect();
+    if check.verdict == linsim_checker::Verdict::Illegal {
+        let detail = check
+            .first_illegal()
+            .and_then(|p| p.counterexample.as_ref())
+            .map(|cx| {
+                format!(
+                    "{} cannot be linearized after {} ops, in state {}",
+                    cx.blocked_op,
+                    cx.prefix.len(),
+                    cx.state
+                )
+            })
+            .unwrap_or_default();
+        failures.push(FailedCheck {
+            check: "linearizable".to_string(),
+            facts: detail,
+        });
+    }
+    let (verdict, reason) = match failures.first() {
+        Some(f) if f.check == "linearizable" => (
+            Verdict::Fail,
+            Some(format!("not linearizable: {}", f.facts)),
+        ),
+        Some(f) => (Verdict::Fail, Some(format!("{}: {}", f.check, f.facts))),
+        None if check.verdict == linsim_checker::Verdict::Unknown => (
             Verdict::Unknown,
             Some("the linearizability checker gave up (budget)".to_string()),
         ),
-        _ => (Verdict::Pass, None),
+        None => (Verdict::Pass, None),
     };
     let count = |o: Outcome| history.ops.iter().filter(|op| op.outcome == o).count() as u64;
     let obs = world.lock(&world.observer);
     let faults = world.lock(&world.faults).clone();
+    let c = &world.counters;
+    let heal = *world.lock(&world.heal);
     let stats = RunStats {
         ops_ok: count(Outcome::Ok),
         ops_fail: count(Outcome::Fail),
         ops_info: count(Outcome::Info),
-        messages: world.counters.messages.load(Ordering::Relaxed),
-        dropped: world.counters.dropped.load(Ordering::Relaxed),
-        duplicated: world.counters.duplicated.load(Ordering::Relaxed),
+        messages: c.messages.load(Ordering::Relaxed),
+        dropped: c.dropped.load(Ordering::Relaxed),
+        duplicated: c.duplicated.load(Ordering::Relaxed),
         applied: obs.applied_count() as u64,
         faults: faults.len() as u64,
         events: obs.events(),
+        crashes: c.crashes.load(Ordering::Relaxed),
+        unsynced_writes_lost: c.unsynced_writes_lost.load(Ordering::Relaxed),
+        entries_lost: c.entries_lost.load(Ordering::Relaxed),
+        torn_records_truncated: c.torn_records_truncated.load(Ordering::Relaxed),
+        heal_leader_ms: heal.leader_ms,
+        heal_elections: heal.elections,
+        heal_catch_up_ms: heal.catch_up_ms,
         virtual_ms,
         sim_wall_ms,
         check_wall_ms,
@@ -134,8 +162,11 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         scenario: sc.name(),
         verdict,
         reason,
-        violation,
-        check,
+        failures,
+        violation: violations.into_iter().next(),
+        check: Some(check),
+        knobs: world.knobs.clone(),
+        probes: Default::default(),
         stats,
         history_hash: history.hash64(),
         trace_hash: obs.trace_hash(),
@@ -156,6 +187,8 @@ fn ip(a: u8, b: u8) -> IpAddr {
 /// The simulation of one run; returns its virtual duration in milliseconds.
 async fn simulate(world: Arc<World>) -> u64 {
     world.start_clock();
+    let knobs = format!("knobs {}", world.knobs.describe());
+    world.lock(&world.observer).trace(0, &knobs);
     let handle = Handle::current();
     let sc = world.scenario.clone();
     let mut nodes: Vec<NodeId> = Vec::new();
@@ -178,6 +211,7 @@ async fn simulate(world: Arc<World>) -> u64 {
             .ip(ip(1, c as u8 + 1))
             .init(move || client::run(c, w.clone()))
             .build();
+        world.lock(&world.client_nodes).insert(c, node.id());
         nodes.push(node.id());
     }
     let w = world.clone();
@@ -256,10 +290,28 @@ fn liveness_failure(world: &World, facts: String) {
         .report("liveness", now, 0, facts);
 }
 
+/// Catch-up time allowed per entry a server lags after healing (one slow round trip).
+const CATCH_UP_PER_ENTRY: Duration = Duration::from_millis(20);
+
+/// The top term any live server reports.
+fn top_term(world: &World) -> u64 {
+    world
+        .lock(&world.roles)
+        .values()
+        .map(|(t, _)| *t)
+        .max()
+        .unwrap_or(0)
+}
+
+/// After the final heal: a leader within the bound, every client's outstanding op
+/// done and one more read served, and every server caught up to the commit index
+/// reached by then. Records how long each took in `world.heal`.
 async fn check_liveness(world: &World) {
     let sc = &world.scenario;
     let healed = Instant::now();
-    let bound = sc.election_timeout() * sc.liveness_elections;
+    let since_heal = || (Instant::now() - healed).as_millis() as u64;
+    let term_at_heal = top_term(world);
+    let bound = world.election_timeout() * sc.liveness_elections;
     while world.leader().is_none() {
         if Instant::now() >= healed + bound {
             liveness_failure(
@@ -274,27 +326,73 @@ async fn check_liveness(world: &World) {
         }
         sleep(Duration::from_millis(5)).await;
     }
+    {
+        let mut heal = world.lock(&world.heal);
+        heal.leader_ms = since_heal();
+        heal.elections = top_term(world).saturating_sub(term_at_heal);
+    }
     // Clients finish their outstanding op, then one read each.
-    let deadline = healed + bound + sc.client_timeout * 2;
+    // Each client may still wait out one op, then retries its final read until served.
+    let deadline = healed + bound + world.knobs.client_timeout() * 2;
     loop {
-        let finished = world.lock(&world.finished).clone();
-        if finished.len() as u64 == sc.clients {
-            if let Some((&c, _)) = finished.iter().find(|(_, &served)| !served) {
-                liveness_failure(
-                    world,
-                    format!("client {c}'s read after healing was not served"),
-                );
-            }
-            return;
+        let finished = world.lock(&world.finished).len() as u64;
+        if finished == sc.clients {
+            break;
         }
         if Instant::now() >= deadline {
             liveness_failure(
                 world,
                 format!(
-                    "{} of {} clients still waiting {} ms after healing",
-                    sc.clients - finished.len() as u64,
+                    "{} of {} clients' final reads not served {} ms after healing",
+                    sc.clients - finished,
                     sc.clients,
                     (deadline - healed).as_millis()
+                ),
+            );
+            return;
+        }
+        sleep(Duration::from_millis(5)).await;
+    }
+    // Every server catches up: applies everything committed by the time clients
+    // were served.
+    // A server that was down may lag by hundreds of entries, and with one entry per
+    // message (max_size_per_msg=1) it gets a few per round trip: besides the bound,
+    // allow one madsim round trip (at most 20 ms) per entry it lags.
+    let (target, lag) = {
+        let obs = world.lock(&world.observer);
+        let target = obs.commit_index();
+        let slowest = (1..=sc.nodes)
+            .map(|id| obs.last_applied().get(&id).copied().unwrap_or(0))
+            .min()
+            .unwrap_or(0);
+        (target, target.saturating_sub(slowest))
+    };
+    let served = Instant::now();
+    let allowance = bound + CATCH_UP_PER_ENTRY * lag as u32;
+    let catch_up_deadline = served + allowance;
+    loop {
+        let lagging: Vec<(u64, u64)> = {
+            let obs = world.lock(&world.observer);
+            (1..=sc.nodes)
+                .map(|id| (id, obs.last_applied().get(&id).copied().unwrap_or(0)))
+                .filter(|&(_, applied)| applied < target)
+                .collect()
+        };
+        if lagging.is_empty() {
+            world.lock(&world.heal).catch_up_ms = since_heal();
+            return;
+        }
+        if Instant::now() >= catch_up_deadline {
+            let list: Vec<String> = lagging
+                .iter()
+                .map(|(id, applied)| format!("{id} at {applied}"))
+                .collect();
+            liveness_failure(
+                world,
+                format!(
+                    "servers not caught up to commit index {target} within {} ms of clients being served (lag was {lag} entries): {}",
+                    allowance.as_millis(),
+                    list.join(", ")
                 ),
             );
             return;

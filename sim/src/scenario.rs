@@ -1,6 +1,7 @@
 //! What one seed runs: cluster size, timing, workload, nemesis, and test-only bugs.
 
 use crate::faults::FaultEvent;
+use crate::knobs::KnobChoice;
 use crate::workload::{Nemesis, Workload};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,28 +37,14 @@ pub struct Scenario {
     pub clients: u64,
     /// Virtual time of the workload phase.
     pub duration: Duration,
-    /// Raft election timeout, in ticks.
-    pub election_tick: usize,
-    /// Raft heartbeat interval, in ticks.
-    pub heartbeat_tick: usize,
     /// Virtual time per tick (before drift).
     pub tick_interval: Duration,
-    /// Raft pre-vote.
-    pub pre_vote: bool,
-    /// Raft check-quorum.
-    pub check_quorum: bool,
-    /// Each operation starts at the client's home server (client i: server 1 + i % nodes)
-    /// and follows redirects, as Jepsen binds clients to nodes; otherwise it starts at
-    /// the server the client believes leads.
-    pub home_node_clients: bool,
-    /// A client gives up on an operation after this long (outcome unknown).
-    pub client_timeout: Duration,
+    /// The settings drawn from each seed (raft, server, client), and those fixed.
+    pub knobs: KnobChoice,
     /// A client waits up to this long between operations.
     pub max_think_time: Duration,
-    /// Virtual time an fsync takes (a crash during it loses the unsynced writes).
-    pub fsync_latency: Duration,
-    /// After healing, a leader must exist and clients be served within this many
-    /// election timeouts.
+    /// After healing, a leader must exist, clients be served and every server catch up
+    /// within this many election timeouts.
     pub liveness_elections: u32,
     /// The checker's time budget.
     pub check_timeout: Duration,
@@ -70,22 +57,16 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The defaults: 5 nodes, 5 clients, 10 s of workload, 10 ms ticks, election after
-    /// 10 ticks, heartbeat every tick, pre-vote and check-quorum on.
+    /// The defaults: 5 nodes, 5 clients, 10 s of workload, 10 ms ticks, knobs drawn
+    /// from each seed.
     pub fn new(workload: Arc<dyn Workload>, nemesis: Arc<dyn Nemesis>) -> Scenario {
         Scenario {
             nodes: 5,
             clients: 5,
             duration: Duration::from_secs(10),
-            election_tick: 10,
-            heartbeat_tick: 1,
             tick_interval: Duration::from_millis(10),
-            pre_vote: true,
-            check_quorum: true,
-            home_node_clients: false,
-            client_timeout: Duration::from_millis(1000),
+            knobs: KnobChoice::default(),
             max_think_time: Duration::from_millis(20),
-            fsync_latency: Duration::from_micros(500),
             liveness_elections: 10,
             check_timeout: Duration::from_secs(60),
             workload,
@@ -94,9 +75,13 @@ impl Scenario {
         }
     }
 
-    /// The virtual time of one election timeout.
-    pub fn election_timeout(&self) -> Duration {
-        self.tick_interval * self.election_tick as u32
+    /// Fixes a knob for every seed (see `knobs::KNOBS`); panics on an invalid one, so
+    /// use it with literal names and values (the CLI validates user input instead).
+    pub fn fix_knob(&mut self, name: &str, value: &str) -> &mut Scenario {
+        if let Err(e) = self.knobs.fix(name, value) {
+            panic!("invalid knob in scenario: {e}");
+        }
+        self
     }
 
     /// A short description, e.g. `kv-partition`.

@@ -1,12 +1,15 @@
 //! A server node: one RawNode over the node's Disk, a KV state machine, raft messages
 //! over the simulated network, and the client protocol.
 
+use crate::knobs::ClientRouting;
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Request, Response};
+use crate::observer::DurableView;
+use crate::probes::probe;
 use crate::transport::{self, TAG_CLIENT, TAG_RAFT, TAG_RESPONSE};
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use linsim_raft::{Config, MemStorage, Message, RawNode, StateType};
+use linsim_raft::{Config, MemStorage, Message, RawNode, StateType, NONE};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Duration};
 use std::collections::BTreeMap;
@@ -14,10 +17,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing::debug;
 
-enum Input {
+/// What a server takes in: ticks, raft messages, client requests, admin commands.
+pub enum Input {
+    /// One tick of its clock.
     Tick,
+    /// A raft message from a peer.
     Raft(Message),
+    /// A client request and where to answer.
     Client(Request, SocketAddr),
+    /// An operator's command.
+    Admin(AdminCommand),
+}
+
+/// Commands an operator (the nemesis) gives a server directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminCommand {
+    /// Ask raft to transfer leadership to this server (a follower forwards it to its
+    /// leader).
+    TransferLeader(u64),
 }
 
 struct Server {
@@ -26,8 +43,9 @@ struct Server {
     node: RawNode<MemStorage>,
     kv: KvStore,
     ep: Arc<Endpoint>,
-    /// Requests this server proposed, waiting to be applied: request id -> client.
-    pending: BTreeMap<u64, SocketAddr>,
+    /// Requests this server proposed (or forwarded), waiting to be applied: request id
+    /// -> (client, whether a follower forwarded it).
+    pending: BTreeMap<u64, (SocketAddr, bool)>,
     role: (u64, StateType),
 }
 
@@ -40,14 +58,16 @@ pub async fn run(id: u64, world: Arc<World>) {
             .expect("server address is free"),
     );
     let sc = &world.scenario;
+    let k = &world.knobs;
     let restarts = world.lock(&world.restarts).get(&id).copied().unwrap_or(0);
     let config = Config {
-        election_tick: sc.election_tick,
-        heartbeat_tick: sc.heartbeat_tick,
-        pre_vote: sc.pre_vote,
-        check_quorum: sc.check_quorum,
-        max_inflight_msgs: 64,
-        max_size_per_msg: 64 * 1024,
+        election_tick: k.election_tick,
+        heartbeat_tick: k.heartbeat_tick,
+        pre_vote: k.pre_vote,
+        check_quorum: k.check_quorum,
+        max_inflight_msgs: k.max_inflight_msgs,
+        max_size_per_msg: k.max_size_per_msg,
+        max_uncommitted_entries_size: k.max_uncommitted_size,
         seed: world.seed ^ restarts.wrapping_mul(0x2545_F491_4F6C_DD1D),
         ..Config::new(id)
     };
@@ -57,15 +77,23 @@ pub async fn run(id: u64, world: Arc<World>) {
         .expect("every server has a disk")
         .to_storage(1..=sc.nodes);
     let node = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
+    if restarts > 0 && node.raft.vote != NONE {
+        probe!(RestartedWithVote);
+    }
     let now = world.now_ns();
-    world.lock(&world.observer).trace(
-        now,
-        &format!(
-            "{id} started (restart {restarts}) at term {}",
-            node.raft.term
-        ),
-    );
+    {
+        let mut obs = world.lock(&world.observer);
+        obs.restarted(id);
+        obs.trace(
+            now,
+            &format!(
+                "{id} started (restart {restarts}) at term {}",
+                node.raft.term
+            ),
+        );
+    }
     let (tx, mut rx) = mpsc::unbounded::<Input>();
+    world.lock(&world.admin).insert(id, tx.clone());
     spawn_ticker(id, world.clone(), tx.clone());
     spawn_receiver(ep.clone(), TAG_RAFT, world.clone(), tx.clone());
     spawn_receiver(ep.clone(), TAG_CLIENT, world.clone(), tx);
@@ -90,8 +118,17 @@ pub async fn run(id: u64, world: Arc<World>) {
         pending: BTreeMap::new(),
         role: (0, StateType::StateFollower),
     };
+    let batch = server.world.knobs.ready_batch;
     while let Some(input) = rx.next().await {
         server.handle(input);
+        // Group commit: take in what else is already queued (up to the batch) so
+        // that one Ready, and one fsync, covers all of it.
+        for _ in 1..batch {
+            match rx.try_recv() {
+                Ok(input) => server.handle(input),
+                Err(_) => break,
+            }
+        }
         server.process_ready().await;
     }
 }
@@ -173,6 +210,7 @@ impl Server {
                 let _ = self.node.step(m);
             }
             Input::Client(req, from) => self.handle_request(req, from),
+            Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to),
         }
     }
 
@@ -191,11 +229,25 @@ impl Server {
                 return;
             }
         }
+        if let Some(result) = self.kv.result_of(req.id) {
+            // A resent request this server already applied: it is committed, so its
+            // first result is the answer.
+            probe!(ResentRequestAnsweredFromSession);
+            let result = result.clone();
+            self.respond(from, Response::Ok { id: req.id, result });
+            return;
+        }
+        let raft = &self.node.raft;
         let not_leader = Response::NotLeader {
             id: req.id,
-            leader: self.node.raft.lead,
+            leader: raft.lead,
         };
-        if self.node.raft.state != StateType::StateLeader {
+        // A leader proposes; with node routing a follower that knows a leader proposes
+        // too, and raft forwards the proposal (MsgProp) to the leader, as etcd does.
+        let forward = raft.state == StateType::StateFollower
+            && raft.lead != NONE
+            && self.world.knobs.client_routing == ClientRouting::Node;
+        if raft.state != StateType::StateLeader && !forward {
             self.respond(from, not_leader);
             return;
         }
@@ -206,9 +258,42 @@ impl Server {
         let data = serde_json::to_vec(&proposal).expect("proposals serialize");
         match self.node.propose(data) {
             Ok(()) => {
-                self.pending.insert(req.id, from);
+                if forward {
+                    probe!(RequestForwardedByFollower);
+                }
+                self.pending.insert(req.id, (from, forward));
             }
-            Err(_) => self.respond(from, not_leader),
+            Err(_) => {
+                // Not appended anywhere: the client may safely retry.
+                probe!(ProposalRefused);
+                self.respond(from, not_leader)
+            }
+        }
+    }
+
+    fn check_durable_before_send(&self, messages: &[linsim_raft::Message]) {
+        if messages.is_empty() {
+            return;
+        }
+        let w = &self.world;
+        let now = w.now_ns();
+        let disks = w.lock(&w.disks);
+        let disk = disks.get(&self.id).expect("every server has a disk");
+        let raft = &self.node.raft;
+        let term_at = |i: u64| disk.term(i);
+        let log_term_at = |i: u64| raft.raft_log.term(i).ok();
+        let view = DurableView {
+            hard_state: disk.hard_state(),
+            last_index: disk.entries().len() as u64,
+            term_at: &term_at,
+            log_term_at: &log_term_at,
+            leader_self_match: (raft.state == StateType::StateLeader)
+                .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
+                .flatten(),
+        };
+        let mut obs = w.lock(&w.observer);
+        for m in messages {
+            obs.sent(now, self.id, m, &view);
         }
     }
 
@@ -233,7 +318,7 @@ impl Server {
             }
         }
         if rd.must_sync {
-            sleep(w.scenario.fsync_latency).await;
+            sleep(w.knobs.fsync_latency()).await;
             let now = w.now_ns();
             let mut disks = w.lock(&w.disks);
             let disk = disks.get_mut(&id).expect("every server has a disk");
@@ -265,7 +350,8 @@ impl Server {
             store.set_hard_state(hs);
         }
         store.append(&rd.entries);
-        // 2. Send messages.
+        // 2. Send messages, each checked against what is durable now.
+        self.check_durable_before_send(&rd.messages);
         for m in &rd.messages {
             let to = w.server_addr(m.to);
             transport::send(&self.ep, &w, to, TAG_RAFT, m, true);
@@ -279,8 +365,13 @@ impl Server {
             }
             let proposal: Proposal =
                 serde_json::from_slice(&e.data).expect("committed entries are proposals");
-            let result = self.kv.apply(&proposal.command);
-            if let Some(client) = self.pending.remove(&proposal.request) {
+            // A request can be in the log twice (resent by its client, or a forwarded
+            // MsgProp duplicated by the network): the state machine applies it once.
+            let result = self.kv.apply_request(proposal.request, &proposal.command);
+            if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
+                if forwarded {
+                    probe!(ForwardedRequestAnswered);
+                }
                 self.respond(
                     client,
                     Response::Ok {

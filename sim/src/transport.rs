@@ -2,6 +2,7 @@
 //! with serde (JSON), so an encoding bug would show in simulation. Raft messages can
 //! also be dropped, delayed or duplicated here: madsim never duplicates by itself.
 
+use crate::probes::probe;
 use crate::world::World;
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Duration};
@@ -61,6 +62,7 @@ pub fn send<T: Serialize>(
         copies[0] = delay(&mut net.rng);
         if dup > 0.0 && net.rng.random_bool(dup) {
             world.counters.duplicated.fetch_add(1, Ordering::Relaxed);
+            probe!(MessageDuplicated);
             let d = delay(&mut net.rng);
             copies.push(d);
         }

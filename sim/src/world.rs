@@ -3,6 +3,7 @@
 
 use crate::disk::Disk;
 use crate::faults::FaultEvent;
+use crate::knobs::Knobs;
 use crate::observer::Observer;
 use crate::scenario::Scenario;
 use linsim_checker::{Operation, Outcome, Value};
@@ -37,8 +38,12 @@ pub struct NetState {
     pub latency_ns: (u64, u64),
     /// Probability of sending a raft message twice.
     pub duplicate: f64,
-    /// Clogged server links (src, dst).
-    pub clogged: BTreeSet<(u64, u64)>,
+    /// Cut server links (src, dst), with how many faults currently cut each: a link
+    /// is restored only when every fault that cut it is undone.
+    pub cut: BTreeMap<(u64, u64), u32>,
+    /// Cut client-server links (client index, server id), both directions, counted
+    /// the same way.
+    pub client_cut: BTreeMap<(u64, u64), u32>,
     /// The transport's own RNG stream.
     pub rng: StdRng,
 }
@@ -62,12 +67,33 @@ pub struct Counters {
     pub dropped: AtomicU64,
     /// Raft messages duplicated by the transport.
     pub duplicated: AtomicU64,
+    /// Server crashes (power losses count one per server).
+    pub crashes: AtomicU64,
+    /// Writes (records) lost from page caches in crashes.
+    pub unsynced_writes_lost: AtomicU64,
+    /// Log entries among them.
+    pub entries_lost: AtomicU64,
+    /// Torn records that recovery truncated.
+    pub torn_records_truncated: AtomicU64,
+}
+
+/// How the cluster recovered after the final heal, in virtual ms since the heal.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HealStats {
+    /// Until a leader was known.
+    pub leader_ms: u64,
+    /// Term increases until then.
+    pub elections: u64,
+    /// Until every server applied the commit index reached when clients were served.
+    pub catch_up_ms: u64,
 }
 
 /// The shared state of one run.
 pub struct World {
     /// The scenario.
     pub scenario: Scenario,
+    /// The knobs of this run (drawn from the seed, or fixed by the scenario).
+    pub knobs: Knobs,
     /// The run's seed.
     pub seed: u64,
     start: OnceLock<Instant>,
@@ -85,6 +111,10 @@ pub struct World {
     pub roles: Mutex<BTreeMap<u64, (u64, StateType)>>,
     /// madsim node ids of the servers, by raft id.
     pub servers: Mutex<BTreeMap<u64, NodeId>>,
+    /// Each running server's input queue, for admin commands.
+    pub admin: Mutex<BTreeMap<u64, futures::channel::mpsc::UnboundedSender<crate::server::Input>>>,
+    /// madsim node ids of the clients, by client index.
+    pub client_nodes: Mutex<BTreeMap<u64, NodeId>>,
     /// Servers crashed and not restarted.
     pub down: Mutex<BTreeSet<u64>>,
     /// Servers paused.
@@ -95,8 +125,10 @@ pub struct World {
     pub counters: Counters,
     /// Restarts per server (seeds a restarted node's election timer anew).
     pub restarts: Mutex<BTreeMap<u64, u64>>,
-    /// Clients done after healing, with whether their final read was served.
+    /// Clients whose final read after healing was served.
     pub finished: Mutex<BTreeMap<u64, bool>>,
+    /// How the cluster recovered after the final heal.
+    pub heal: Mutex<HealStats>,
     phase: AtomicU8,
     stop: AtomicBool,
     next_process: AtomicU64,
@@ -131,8 +163,10 @@ impl World {
             .map(|id| (id, Disk::default()))
             .collect();
         let clients = scenario.clients;
+        let knobs = scenario.knobs.resolve(seed);
         World {
             scenario,
+            knobs,
             seed,
             start: OnceLock::new(),
             observer: Mutex::new(Observer::default()),
@@ -142,23 +176,32 @@ impl World {
                 loss: 0.0,
                 latency_ns: (0, 0),
                 duplicate: 0.0,
-                clogged: BTreeSet::new(),
+                cut: BTreeMap::new(),
+                client_cut: BTreeMap::new(),
                 rng: stream(seed, "transport"),
             }),
             clocks: Mutex::new(clocks),
             roles: Mutex::new(BTreeMap::new()),
             servers: Mutex::new(BTreeMap::new()),
+            client_nodes: Mutex::new(BTreeMap::new()),
+            admin: Mutex::new(BTreeMap::new()),
             down: Mutex::new(BTreeSet::new()),
             paused: Mutex::new(BTreeSet::new()),
             faults: Mutex::new(Vec::new()),
             counters: Counters::default(),
             restarts: Mutex::new(BTreeMap::new()),
             finished: Mutex::new(BTreeMap::new()),
+            heal: Mutex::new(HealStats::default()),
             phase: AtomicU8::new(Phase::Workload as u8),
             stop: AtomicBool::new(false),
             next_process: AtomicU64::new(clients),
             next_request: AtomicU64::new(1),
         }
+    }
+
+    /// The virtual time of one election timeout (before drift).
+    pub fn election_timeout(&self) -> std::time::Duration {
+        self.scenario.tick_interval * self.knobs.election_tick as u32
     }
 
     /// Marks virtual time zero (called once, inside the runtime).

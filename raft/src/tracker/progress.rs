@@ -136,12 +136,16 @@ impl Progress {
     pub fn maybe_decr_to(&mut self, rejected: u64, match_hint: u64) -> bool {
         if self.state == ProgressState::Replicate {
             if rejected <= self.matched {
+                // The follower has since acknowledged past this index: a late rejection.
+                crate::probe!(AppendRejectionStale);
                 return false;
             }
             self.next_idx = self.matched + 1;
             return true;
         }
         if self.next_idx == 0 || self.next_idx - 1 != rejected {
+            // Not the probe we are waiting for: a duplicate or reordered rejection.
+            crate::probe!(AppendRejectionStale);
             return false;
         }
         self.next_idx = rejected.min(match_hint + 1).max(self.matched + 1).max(1);

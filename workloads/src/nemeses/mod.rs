@@ -1,6 +1,7 @@
 //! The shipped nemeses, one file each, and what they share.
 
 mod bridge;
+mod clients;
 mod clog;
 mod crash;
 mod duplicate;
@@ -9,8 +10,10 @@ mod loss;
 mod none;
 mod partition;
 mod pause;
+mod power;
 mod ring;
 mod skew;
+mod transfer;
 
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;

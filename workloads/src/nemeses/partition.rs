@@ -17,10 +17,11 @@ impl Nemesis for RandomHalves {
         Box::pin(alternate(faults, rng, |faults, rng| {
             let nodes = shuffled(faults, rng);
             let (minority, majority) = nodes.split_at(nodes.len() / 2);
+            let groups = vec![minority.to_vec(), majority.to_vec()];
             faults.apply(Fault::Partition {
-                groups: vec![minority.to_vec(), majority.to_vec()],
+                groups: groups.clone(),
             });
-            vec![Fault::Heal]
+            vec![Fault::Unpartition { groups }]
         }))
     }
 }
@@ -42,10 +43,11 @@ impl Nemesis for IsolateLeader {
                 .into_iter()
                 .filter(|&n| n != leader)
                 .collect();
+            let groups = vec![vec![leader], rest];
             faults.apply(Fault::Partition {
-                groups: vec![vec![leader], rest],
+                groups: groups.clone(),
             });
-            vec![Fault::Heal]
+            vec![Fault::Unpartition { groups }]
         }))
     }
 }

@@ -1,0 +1,183 @@
+//! Code probes, as FoundationDB's `CODE_PROBE`: named counters at interesting
+//! conditions, above all at every safety guard's refusal branch (the places where Raft
+//! refuses to do something unsafe). A sweep that never hits a guard's probe never ran
+//! the code a bug in that guard would live in, so it could not have found one.
+//!
+//! A crate declares its probes once with [`define_probes!`], which generates a `Probe`
+//! enum, the static table `PROBES` (name, file, whether it is a safety guard, what it
+//! means) and thread-local counters. Counting is one thread-local array increment:
+//! free next to anything else on the path. Counters are per thread, and the simulator
+//! runs every seed on a fresh thread, so [`take`](crate::probes::take) at the end of a
+//! run yields exactly that run's hits.
+
+/// What a probe is, for listings and sweep summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProbeInfo {
+    /// The probe's name, e.g. `commit_refused_earlier_term`.
+    pub name: &'static str,
+    /// The source file it lives in, relative to the workspace root.
+    pub file: &'static str,
+    /// Whether it marks a safety guard's refusal branch.
+    pub guard: bool,
+    /// What it means when it is hit.
+    pub description: &'static str,
+}
+
+/// Declares a crate's code probes: `define_probes! { Variant: "name", "file", guard, "description"; ... }`
+/// generates `enum Probe`, `PROBES: &[ProbeInfo]`, `hit(Probe)` and `take() -> Vec<u64>`
+/// (hits since the last take on this thread, in `PROBES` order) in the calling module.
+#[macro_export]
+macro_rules! define_probes {
+    ($($variant:ident : $name:literal, $file:literal, $guard:literal, $desc:literal;)*) => {
+        /// The probes of this crate (see `PROBES` for what each means).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(usize)]
+        pub enum Probe {
+            $(
+                #[doc = $desc]
+                $variant,
+            )*
+        }
+
+        const PROBE_COUNT: usize = [$($name),*].len();
+
+        /// Every probe of this crate, in the order of `PROBES`.
+        pub const ALL_PROBES: &[Probe] = &[$(Probe::$variant),*];
+
+        /// Every probe of this crate, in declaration order.
+        pub const PROBES: &[$crate::probes::ProbeInfo] = &[
+            $($crate::probes::ProbeInfo { name: $name, file: $file, guard: $guard, description: $desc },)*
+        ];
+
+        thread_local! {
+            static PROBE_HITS: [std::cell::Cell<u64>; PROBE_COUNT] =
+                const { [const { std::cell::Cell::new(0) }; PROBE_COUNT] };
+        }
+
+        /// Counts one hit of `p` on this thread.
+        #[inline]
+        pub fn hit(p: Probe) {
+            PROBE_HITS.with(|h| {
+                let c = &h[p as usize];
+                c.set(c.get() + 1);
+            });
+        }
+
+        /// The hits counted on this thread since the last `take`, in `PROBES` order;
+        /// resets them.
+        pub fn take() -> Vec<u64> {
+            PROBE_HITS.with(|h| h.iter().map(|c| c.replace(0)).collect())
+        }
+    };
+}
+
+/// Counts a hit of one of this crate's probes: `probe!(VoteRejectedStaleLog)`.
+#[macro_export]
+macro_rules! probe {
+    ($variant:ident) => {
+        $crate::probes::hit($crate::probes::Probe::$variant)
+    };
+}
+
+define_probes! {
+    CommitRefusedEarlierTerm: "commit_refused_earlier_term", "raft/src/log.rs", true,
+        "a leader refused to commit a quorum-replicated entry of an earlier term (Raft §5.4.2, Figure 8)";
+    VoteRejectedStaleLog: "vote_rejected_stale_log", "raft/src/raft.rs", true,
+        "a vote or pre-vote was refused because the candidate's log is not up to date (§5.4.1)";
+    VoteRejectedAlreadyVoted: "vote_rejected_already_voted", "raft/src/raft.rs", true,
+        "a vote was refused because this node voted for another candidate or knows a leader in the term";
+    VoteIgnoredInLease: "vote_ignored_in_lease", "raft/src/raft.rs", true,
+        "a vote request at a higher term was ignored: the leader's lease (CheckQuorum) has not expired";
+    VoteRepeatedSameTerm: "vote_repeated_same_term", "raft/src/raft.rs", false,
+        "a vote was granted again to the candidate this node had already voted for in the term (e.g. after a restart)";
+    PreVoteRejectedStaleTerm: "prevote_rejected_stale_term", "raft/src/raft.rs", true,
+        "a pre-vote at a term below ours was rejected";
+    StaleTermMessageIgnored: "stale_term_message_ignored", "raft/src/raft.rs", true,
+        "a message from a lower term was ignored";
+    StaleLeaderToldNewerTerm: "stale_leader_told_newer_term", "raft/src/raft.rs", false,
+        "a MsgApp or heartbeat from a stale leader was answered with our higher term";
+    AppendRejectedPrevMismatch: "append_rejected_prev_mismatch", "raft/src/raft.rs", true,
+        "a MsgApp was rejected: the follower lacks the entry before it or has another term there (§5.3)";
+    AppendBelowCommitAcked: "append_below_commit_acked", "raft/src/raft.rs", true,
+        "a MsgApp starting below the follower's commit index was answered with the commit index instead of being applied";
+    ConflictingSuffixTruncated: "conflicting_suffix_truncated", "raft/src/log.rs", true,
+        "a follower truncated an uncommitted log suffix that conflicts with the leader's";
+    AppendPartialSuffix: "append_partial_suffix", "raft/src/log.rs", false,
+        "a MsgApp carried entries the follower already had and some it lacked (only the new part was appended)";
+    HeartbeatCommitBoundedByMatch: "heartbeat_commit_bounded_by_match", "raft/src/raft.rs", true,
+        "a heartbeat's commit index was capped at the follower's match index, below the leader's commit";
+    FollowerCommitBoundedByLastNew: "follower_commit_bounded_by_last_new", "raft/src/log.rs", true,
+        "a follower capped the leader's commit index at the last entry the MsgApp confirmed";
+    LeaderSteppedDownCheckQuorum: "leader_stepped_down_check_quorum", "raft/src/raft.rs", true,
+        "a leader stepped down: it had not heard from a quorum within an election timeout";
+    LeaderSteppedDownHigherTerm: "leader_stepped_down_higher_term", "raft/src/raft.rs", false,
+        "a leader learned of a higher term and became a follower";
+    CandidateLostElection: "candidate_lost_election", "raft/src/raft.rs", false,
+        "a (pre-)candidate received a quorum of rejections and went back to follower";
+    PreVoteWonThenCampaigned: "prevote_won_then_campaigned", "raft/src/raft.rs", false,
+        "a pre-candidate won its pre-vote and started a real election";
+    ProposalDroppedNoLeader: "proposal_dropped_no_leader", "raft/src/raft.rs", true,
+        "a proposal was dropped because no leader is known";
+    ProposalDroppedTransfer: "proposal_dropped_transfer", "raft/src/raft.rs", true,
+        "a leader dropped a proposal because a leadership transfer is in progress";
+    ProposalDroppedUncommittedLimit: "proposal_dropped_uncommitted_limit", "raft/src/raft.rs", true,
+        "a leader dropped a proposal that would exceed its uncommitted entry size limit";
+    ProposalForwarded: "proposal_forwarded", "raft/src/raft.rs", false,
+        "a follower forwarded a proposal to its leader";
+    AppendRejectionStale: "append_rejection_stale", "raft/src/tracker/progress.rs", true,
+        "a leader ignored a stale MsgApp rejection (for an index it had already moved past)";
+    AppendBacktrackedByTerm: "append_backtracked_by_term", "raft/src/raft.rs", false,
+        "a leader skipped a whole term of entries after a rejection (fast backtracking by term)";
+    AppendAckStale: "append_ack_stale", "raft/src/raft.rs", false,
+        "a leader ignored a MsgApp acknowledgement for an index already matched (late or duplicated)";
+    ReplicateWindowFull: "replicate_window_full", "raft/src/raft.rs", false,
+        "a leader found a follower's inflight window full and sent only an empty MsgApp";
+    ReplicateFellBackToProbe: "replicate_fell_back_to_probe", "raft/src/raft.rs", false,
+        "a follower in Replicate state rejected an append and its progress went back to Probe";
+    MsgAppSplitBySize: "msg_app_split_by_size", "raft/src/raft.rs", false,
+        "a MsgApp carried fewer entries than were pending because of max_size_per_msg";
+    TransferStarted: "transfer_started", "raft/src/raft.rs", false,
+        "a leader started a leadership transfer";
+    TransferTimedOut: "transfer_timed_out", "raft/src/raft.rs", false,
+        "a leadership transfer did not finish within an election timeout and was abandoned";
+    CampaignByTimeoutNow: "campaign_by_timeout_now", "raft/src/raft.rs", false,
+        "a follower received MsgTimeoutNow and campaigned at once, bypassing pre-vote and leases";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_are_counted_per_probe_and_taken_once() {
+        let _ = take();
+        crate::probe!(VoteRejectedStaleLog);
+        crate::probe!(VoteRejectedStaleLog);
+        crate::probe!(CommitRefusedEarlierTerm);
+        let hits = take();
+        assert_eq!(hits.len(), PROBES.len());
+        assert_eq!(hits[Probe::VoteRejectedStaleLog as usize], 2);
+        assert_eq!(hits[Probe::CommitRefusedEarlierTerm as usize], 1);
+        assert!(take().iter().all(|&h| h == 0), "take resets the counters");
+    }
+
+    #[test]
+    fn every_probe_lives_in_the_file_its_table_names() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("raft/ has a parent");
+        for (i, p) in PROBES.iter().enumerate() {
+            let src = std::fs::read_to_string(root.join(p.file))
+                .unwrap_or_else(|e| panic!("probe {}: cannot read {}: {e}", p.name, p.file));
+            let variant = format!("{:?}", ALL_PROBES[i]);
+            assert!(
+                src.contains(&format!("probe!({variant})")),
+                "probe {} (Probe::{variant}) is not counted in {}",
+                p.name,
+                p.file
+            );
+        }
+        let names: std::collections::BTreeSet<_> = PROBES.iter().map(|p| p.name).collect();
+        assert_eq!(names.len(), PROBES.len(), "probe names are unique");
+    }
+}

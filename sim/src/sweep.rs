@@ -1,0 +1,238 @@
+//! The one sweep engine: many seeds of a scenario in parallel (each on a fresh
+//! thread), optionally each twice to prove determinism, optionally stopping at the
+//! first failure. `linsim sweep`, `bugs`, `hunt` and `shrink` all run on it, and a
+//! user's own test can call it directly:
+//!
+//! ```no_run
+//! # fn scenario() -> linsim_sim::Scenario { unimplemented!() }
+//! use linsim_sim::{sweep, SweepOptions, SweepSummary, Verdict};
+//! let mut summary = SweepSummary::default();
+//! sweep(&scenario(), &SweepOptions::seeds(0..100), |r| summary.add(&r.report));
+//! assert_eq!(summary.fail, 0);
+//! ```
+
+use crate::probes;
+use crate::report::{RunReport, Verdict};
+use crate::run::run_seed;
+use crate::scenario::Scenario;
+use linsim_raft::probes::ProbeInfo;
+use serde::Serialize;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Which seeds, how many at once, and when to stop.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// The seeds, in the order they are handed out.
+    pub seeds: Vec<u64>,
+    /// Seeds run at once (threads).
+    pub jobs: usize,
+    /// Run every seed twice; a second run that differs (history hash, trace hash or
+    /// verdict) turns the seed into a failure.
+    pub check_determinism: bool,
+    /// Stop at the first failing seed: no seed after it (in `seeds` order) is started,
+    /// while every seed before it still finishes, so the first failure found is the
+    /// first in order whatever the timing.
+    pub stop_at_first_failure: bool,
+}
+
+impl SweepOptions {
+    /// Every seed of `range`, on all cores, each once, without stopping.
+    pub fn seeds(range: Range<u64>) -> SweepOptions {
+        SweepOptions {
+            seeds: range.collect(),
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            check_determinism: false,
+            stop_at_first_failure: false,
+        }
+    }
+}
+
+/// One seed's outcome.
+pub struct SeedResult {
+    /// The run's report (its verdict is Fail if it was not deterministic).
+    pub report: RunReport,
+    /// With `check_determinism`: how the second run differed, if it did.
+    pub mismatch: Option<String>,
+}
+
+/// Runs `scenario` over the seeds, calling `on_result` (on the calling thread) as each
+/// finishes, in completion order.
+pub fn sweep(scenario: &Scenario, opts: &SweepOptions, mut on_result: impl FnMut(SeedResult)) {
+    let jobs = opts.jobs.clamp(1, opts.seeds.len().max(1));
+    let next = AtomicUsize::new(0);
+    // Position (in `seeds`) of the first failure so far; no later seed is started.
+    let first_failure = AtomicU64::new(u64::MAX);
+    let (tx, rx) = mpsc::channel::<SeedResult>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (next, first_failure) = (&next, &first_failure);
+            s.spawn(move || loop {
+                let pos = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&seed) = opts.seeds.get(pos) else {
+                    return;
+                };
+                if pos as u64 > first_failure.load(Ordering::SeqCst) {
+                    return;
+                }
+                let mut report = run_seed(scenario, seed);
+                let mismatch = opts
+                    .check_determinism
+                    .then(|| determinism_mismatch(&report, &run_seed(scenario, seed)))
+                    .flatten();
+                if let Some(m) = &mismatch {
+                    report.verdict = Verdict::Fail;
+                    report.reason = Some(m.clone());
+                }
+                if opts.stop_at_first_failure && report.verdict == Verdict::Fail {
+                    first_failure.fetch_min(pos as u64, Ordering::SeqCst);
+                }
+                if tx.send(SeedResult { report, mismatch }).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        for result in rx {
+            on_result(result);
+        }
+    });
+}
+
+/// How a second run of a seed differed from the first, if it did.
+pub fn determinism_mismatch(a: &RunReport, b: &RunReport) -> Option<String> {
+    let same = a.history_hash == b.history_hash
+        && a.trace_hash == b.trace_hash
+        && a.verdict == b.verdict
+        && a.knobs == b.knobs;
+    (!same).then(|| {
+        format!(
+            "nondeterministic: history {:016x} vs {:016x}, trace {:016x} vs {:016x}, verdict {} vs {}",
+            a.history_hash, b.history_hash, a.trace_hash, b.trace_hash, a.verdict, b.verdict
+        )
+    })
+}
+
+/// A probe's coverage over a sweep.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProbeCoverage {
+    /// The probe.
+    pub name: &'static str,
+    /// Where it lives.
+    pub file: &'static str,
+    /// Whether it marks a safety guard's refusal branch.
+    pub guard: bool,
+    /// Seeds that hit it.
+    pub seeds_hit: u64,
+    /// The share of seeds that hit it, 0 to 1.
+    pub share: f64,
+}
+
+/// Totals over a sweep, fed one report at a time.
+#[derive(Clone, Debug, Default)]
+pub struct SweepSummary {
+    /// Seeds run.
+    pub seeds: u64,
+    /// Seeds that passed.
+    pub pass: u64,
+    /// Seeds that failed.
+    pub fail: u64,
+    /// Seeds whose checker gave up.
+    pub unknown: u64,
+    /// Client operations.
+    pub ops: u64,
+    /// Raft messages delivered.
+    pub messages: u64,
+    /// Server crashes.
+    pub crashes: u64,
+    /// Unsynced writes lost in crashes.
+    pub unsynced_writes_lost: u64,
+    /// Seeds where a crash lost unsynced writes.
+    pub seeds_losing_writes: u64,
+    /// Log entries lost in crashes.
+    pub entries_lost: u64,
+    /// Torn records truncated by recovery.
+    pub torn_records_truncated: u64,
+    /// Ops with unknown outcome (info).
+    pub ops_info: u64,
+    /// Seeds that hit each probe, by name.
+    pub probe_seeds: std::collections::BTreeMap<&'static str, u64>,
+}
+
+impl SweepSummary {
+    /// Adds one seed's report.
+    pub fn add(&mut self, r: &RunReport) {
+        self.seeds += 1;
+        match r.verdict {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Unknown => self.unknown += 1,
+        }
+        let s = &r.stats;
+        self.ops += s.ops_ok + s.ops_fail + s.ops_info;
+        self.ops_info += s.ops_info;
+        self.messages += s.messages;
+        self.crashes += s.crashes;
+        self.unsynced_writes_lost += s.unsynced_writes_lost;
+        self.seeds_losing_writes += (s.unsynced_writes_lost > 0) as u64;
+        self.entries_lost += s.entries_lost;
+        self.torn_records_truncated += s.torn_records_truncated;
+        for &name in r.probes.keys() {
+            *self.probe_seeds.entry(name).or_default() += 1;
+        }
+    }
+
+    /// Every probe with the share of seeds that hit it, in table order.
+    pub fn probe_coverage(&self) -> Vec<ProbeCoverage> {
+        probes::all()
+            .iter()
+            .map(|p: &ProbeInfo| {
+                let seeds_hit = self.probe_seeds.get(p.name).copied().unwrap_or(0);
+                ProbeCoverage {
+                    name: p.name,
+                    file: p.file,
+                    guard: p.guard,
+                    seeds_hit,
+                    share: if self.seeds == 0 {
+                        0.0
+                    } else {
+                        seeds_hit as f64 / self.seeds as f64
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// The summary as JSON: counts, `probes_total`, `probes_hit`, the share of seeds
+    /// hitting each probe, and the probes never hit.
+    pub fn to_json(&self) -> serde_json::Value {
+        let cov = self.probe_coverage();
+        let hit = cov.iter().filter(|c| c.seeds_hit > 0).count();
+        let shares: serde_json::Map<String, serde_json::Value> = cov
+            .iter()
+            .map(|c| (c.name.to_string(), serde_json::json!(round4(c.share))))
+            .collect();
+        let never: Vec<&str> = cov
+            .iter()
+            .filter(|c| c.seeds_hit == 0)
+            .map(|c| c.name)
+            .collect();
+        serde_json::json!({
+            "seeds": self.seeds, "pass": self.pass, "fail": self.fail, "unknown": self.unknown,
+            "ops": self.ops, "ops_info": self.ops_info, "messages": self.messages,
+            "crashes": self.crashes,
+            "unsynced_writes_lost": self.unsynced_writes_lost,
+            "seeds_losing_writes": self.seeds_losing_writes,
+            "entries_lost": self.entries_lost,
+            "torn_records_truncated": self.torn_records_truncated,
+            "probes_total": cov.len(), "probes_hit": hit,
+            "probe_share": shares, "probes_never_hit": never,
+        })
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
