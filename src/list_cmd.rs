@@ -1,6 +1,7 @@
-//! `linsim list`: the registered workloads and nemeses.
+//! `linsim list`: the registered workloads and nemeses, and the knobs.
 
-/// Prints every workload and nemesis with its description.
+/// Prints every workload and nemesis with its description, and every knob with the
+/// range a seed draws it from.
 pub fn run() {
     println!("workloads:");
     for w in linsim_workloads::workload_entries() {
@@ -10,5 +11,19 @@ pub fn run() {
     println!("  {:<18} every nemesis below except none", "all");
     for n in linsim_workloads::nemesis_entries() {
         println!("  {:<18} {}", n.name, n.description);
+    }
+    println!("knobs (drawn from each seed; fix with --knob NAME=VALUE, or --knobs default):");
+    for k in linsim_sim::knobs::KNOBS {
+        println!(
+            "  {:<20} {:<26} default {:<7} {}",
+            k.name, k.range, k.default, k.description
+        );
+    }
+    println!("bugs (inject with --bug NAME; `linsim bugs` proves sweeps find each):");
+    for b in linsim_sim::ZOO {
+        println!(
+            "  {:<28} {:<12} caught by {:<22} {}",
+            b.name, b.layer, b.check, b.description
+        );
     }
 }

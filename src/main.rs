@@ -3,6 +3,7 @@
 mod artifacts;
 mod check_cmd;
 mod list_cmd;
+mod probes_cmd;
 mod run_cmd;
 mod scenario_args;
 mod sweep_cmd;
@@ -30,8 +31,10 @@ enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Check history files for linearizability (exit 0 ok, 1 illegal, 2 bad input, 3 unknown).
     Check(check_cmd::CheckArgs),
-    /// List the workloads and nemeses.
+    /// List the workloads, nemeses and knobs.
     List,
+    /// List the code probes and where they live.
+    Probes,
 }
 
 /// Warnings only, and none of madsim's per-task spans: entering and leaving them on
@@ -53,6 +56,10 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check_cmd::run(args),
         Some(Command::List) => {
             list_cmd::run();
+            ExitCode::SUCCESS
+        }
+        Some(Command::Probes) => {
+            probes_cmd::run();
             ExitCode::SUCCESS
         }
         None => sweep_cmd::run(sweep_cmd::SweepArgs::default_sweep()),

@@ -28,6 +28,9 @@ pub struct ScenarioArgs {
     /// `random`: draw every knob not fixed from the seed; `default`: use the defaults.
     #[arg(long, default_value = "random", value_parser = ["random", "default"])]
     pub knobs: String,
+    /// Inject a deliberate bug from the zoo (repeatable; `linsim list` shows them).
+    #[arg(long = "bug", value_name = "NAME")]
+    pub bug: Vec<String>,
     /// How clients pick a server: `leader` (follow the leader) or `node` (bound to one
     /// server, which forwards). Shorthand for `--knob client_routing=...`.
     #[arg(long, value_parser = ["leader", "node"])]
@@ -73,6 +76,7 @@ impl ScenarioArgs {
         sc.clients = self.clients;
         sc.duration = self.duration;
         sc.knobs = self.knob_choice()?;
+        sc.bugs = linsim_sim::zoo::bug_set(self.bug.iter().map(String::as_str))?;
         Ok(sc)
     }
 
@@ -111,6 +115,9 @@ impl ScenarioArgs {
         if !knobs.is_empty() {
             flags.push(' ');
             flags.push_str(&knobs);
+        }
+        for bug in &self.bug {
+            flags.push_str(&format!(" --bug {bug}"));
         }
         flags
     }

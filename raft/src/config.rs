@@ -48,6 +48,8 @@ pub struct Config {
     /// Seed of the randomized election timeout. Mixed with `id`, so nodes sharing a seed
     /// still draw different timeouts.
     pub seed: u64,
+    /// Deliberate bugs to inject (none by default): see `crate::bugs`.
+    pub bugs: crate::bugs::RaftBugs,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             read_only_option: ReadOnlyOption::Safe,
             disable_proposal_forwarding: false,
             seed: 0,
+            bugs: crate::bugs::RaftBugs::NONE,
         }
     }
 }

@@ -33,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bugs;
 pub mod config;
 pub mod describe;
 pub mod eraftpb;
@@ -48,6 +49,7 @@ pub mod storage;
 pub mod tracker;
 pub mod util;
 
+pub use bugs::{RaftBug, RaftBugs};
 pub use config::{Config, ReadOnlyOption};
 pub use eraftpb::{
     ConfState, Entry, EntryType, HardState, Message, MessageType, Snapshot, SnapshotMetadata,

@@ -6,6 +6,7 @@
 //! `Ready`. The role decides the step function (`step_leader`, `step_candidate`,
 //! `step_follower`).
 
+use crate::bugs::{RaftBug, RaftBugs};
 use crate::config::Config;
 use crate::eraftpb::{ConfState, Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result, StorageError};
@@ -100,6 +101,7 @@ pub struct Raft<S: Storage> {
     /// that many proposals travel in one message per follower.
     pending_append_bcast: bool,
     rng: StdRng,
+    bugs: RaftBugs,
 }
 
 impl<S: Storage> Raft<S> {
@@ -133,6 +135,7 @@ impl<S: Storage> Raft<S> {
             heartbeat_elapsed: 0,
             pending_append_bcast: false,
             rng: StdRng::seed_from_u64(seed),
+            bugs: c.bugs,
         };
         let next = r.raft_log.last_index() + 1;
         r.trk.apply_conf_state(&rs.conf_state, next);
@@ -361,7 +364,11 @@ impl<S: Storage> Raft<S> {
         if matched < self.raft_log.committed {
             crate::probe!(HeartbeatCommitBoundedByMatch);
         }
-        let commit = matched.min(self.raft_log.committed);
+        let commit = if self.bugs.has(RaftBug::HeartbeatCommitUnbounded) {
+            self.raft_log.committed
+        } else {
+            matched.min(self.raft_log.committed)
+        };
         self.send(Message {
             msg_type: MessageType::MsgHeartbeat,
             to,
@@ -393,6 +400,14 @@ impl<S: Storage> Raft<S> {
 
     fn maybe_commit(&mut self) -> bool {
         let mci = self.trk.committed();
+        if self.bugs.has(RaftBug::CommitEarlierTerm)
+            && mci > self.raft_log.committed
+            && mci <= self.raft_log.last_index()
+        {
+            // Bug: counting replicas commits any entry, whatever its term.
+            self.raft_log.commit_to(mci);
+            return true;
+        }
         self.raft_log.maybe_commit(mci, self.term)
     }
 
@@ -830,9 +845,11 @@ impl<S: Storage> Raft<S> {
         // know no leader in this term, or if this is a pre-vote for a future term.
         let can_vote = self.vote == m.from
             || (self.vote == NONE && self.lead == NONE)
-            || (m.msg_type == MessageType::MsgPreVote && m.term > self.term);
+            || (m.msg_type == MessageType::MsgPreVote && m.term > self.term)
+            || (self.bugs.has(RaftBug::VoteTwice) && m.msg_type == MessageType::MsgVote);
         let resp = m.msg_type.vote_response();
-        let up_to_date = self.raft_log.is_up_to_date(m.index, m.log_term);
+        let up_to_date = self.raft_log.is_up_to_date(m.index, m.log_term)
+            || self.bugs.has(RaftBug::VoteStaleLog);
         if !can_vote {
             crate::probe!(VoteRejectedAlreadyVoted);
         } else if !up_to_date {
@@ -950,7 +967,9 @@ impl<S: Storage> Raft<S> {
                 let last = self.raft_log.last_index();
                 let pr = self.trk.progress.get_mut(&from).expect("checked above");
                 pr.recent_active = true;
-                pr.msg_app_flow_paused = false;
+                if !self.bugs.has(RaftBug::ProbeStuck) {
+                    pr.msg_app_flow_paused = false;
+                }
                 if pr.matched < last || pr.state == ProgressState::Probe {
                     self.send_append(from);
                 }
@@ -1252,10 +1271,32 @@ impl<S: Storage> Raft<S> {
             });
             return;
         }
+        if self.bugs.has(RaftBug::NoTruncateConflict)
+            && self.raft_log.match_term(m.index, m.log_term)
+        {
+            let last_new = crate::bugs::append_without_truncating(
+                &mut self.raft_log,
+                m.index,
+                m.commit,
+                &m.entries,
+            );
+            self.send(Message {
+                msg_type: MessageType::MsgAppResp,
+                to: m.from,
+                index: last_new,
+                ..Message::default()
+            });
+            return;
+        }
         if let Some(last_new) = self
             .raft_log
             .maybe_append(m.index, m.log_term, m.commit, &m.entries)
         {
+            if self.bugs.has(RaftBug::FollowerCommitUnbounded) {
+                // Bug: the leader's commit index trusted past what this message proved.
+                let to = m.commit.min(self.raft_log.last_index());
+                self.raft_log.commit_to(to);
+            }
             self.send(Message {
                 msg_type: MessageType::MsgAppResp,
                 to: m.from,

@@ -120,6 +120,9 @@ pub struct Disk {
     platter: Vec<u8>,
     cache: Vec<u8>,
     cache_writes: Vec<Write>,
+    /// Writes a lying fsync acknowledged but did not make durable (`lying-fsync` bug).
+    lied_bytes: Vec<u8>,
+    lied_writes: Vec<Write>,
     durable: Vec<Entry>,
     hard_state: HardState,
 }
@@ -144,7 +147,7 @@ impl Disk {
 
     /// Whether writes are waiting in the page cache.
     pub fn has_unsynced(&self) -> bool {
-        !self.cache_writes.is_empty()
+        !self.cache_writes.is_empty() || !self.lied_writes.is_empty()
     }
 
     fn apply(durable: &mut Vec<Entry>, hard_state: &mut HardState, w: Write) {
@@ -164,19 +167,44 @@ impl Disk {
         }
     }
 
-    /// Makes every pending write durable (fsync).
-    pub fn sync(&mut self) {
-        self.platter.append(&mut self.cache);
-        for w in std::mem::take(&mut self.cache_writes) {
+    /// fsync: makes every pending write durable and returns the entries that became
+    /// durable. With `lying`, the disk acknowledges at once but makes durable only what
+    /// the previous sync was asked for (a volatile write cache that lies about flushes).
+    pub fn sync(&mut self, lying: bool) -> Vec<Entry> {
+        let (bytes, writes) = if lying {
+            // Durable now: what the previous sync was asked for. This sync's writes wait
+            // in the drive's cache, acknowledged but lost if the power goes.
+            (
+                std::mem::replace(&mut self.lied_bytes, std::mem::take(&mut self.cache)),
+                std::mem::replace(
+                    &mut self.lied_writes,
+                    std::mem::take(&mut self.cache_writes),
+                ),
+            )
+        } else {
+            (
+                std::mem::take(&mut self.cache),
+                std::mem::take(&mut self.cache_writes),
+            )
+        };
+        self.platter.extend_from_slice(&bytes);
+        let mut written = Vec::new();
+        for w in writes {
+            if let Write::Entries(ents) = &w {
+                written.extend(ents.iter().cloned());
+            }
             Self::apply(&mut self.durable, &mut self.hard_state, w);
         }
+        written
     }
 
     /// A crash: the page cache is lost, or with `torn` a random byte prefix of it
     /// reached the platter (possibly ending inside a record). Recovery then runs.
     pub fn crash(&mut self, torn: Option<&mut impl Rng>) -> CrashLoss {
-        let cache = std::mem::take(&mut self.cache);
-        let writes = std::mem::take(&mut self.cache_writes);
+        let mut cache = std::mem::take(&mut self.lied_bytes);
+        cache.append(&mut self.cache);
+        let mut writes = std::mem::take(&mut self.lied_writes);
+        writes.append(&mut self.cache_writes);
         let kept_bytes = match torn {
             Some(rng) if !cache.is_empty() => rng.random_range(0..=cache.len()),
             _ => 0,
@@ -266,15 +294,6 @@ impl Disk {
         self.durable.get(index as usize - 1).map(|e| e.term)
     }
 
-    /// Test hook: flips the data of the durable entry at `index` (a corrupted disk).
-    pub fn corrupt(&mut self, index: u64) {
-        if let Some(e) = self.durable.get_mut(index as usize - 1) {
-            let mut data = e.data.to_vec();
-            data.extend_from_slice(b"!corrupt");
-            e.data = data.into();
-        }
-    }
-
     /// A raft storage holding exactly what is durable, for a restarted node.
     pub fn to_storage(&self, voters: impl IntoIterator<Item = u64>) -> MemStorage {
         let mut s = MemStorage::new_with_voters(voters);
@@ -306,7 +325,7 @@ mod tests {
     fn crash_drops_unsynced_writes_and_counts_them() {
         let mut d = Disk::default();
         d.write_entries(&[e(1, 1), e(2, 1)]);
-        d.sync();
+        d.sync(false);
         d.write_entries(&[e(3, 1)]);
         d.write_hard_state(hs(1, 1, 3));
         let loss = d.crash(None::<&mut rand::rngs::StdRng>);
@@ -326,9 +345,9 @@ mod tests {
     fn sync_truncates_conflicting_suffixes() {
         let mut d = Disk::default();
         d.write_entries(&[e(1, 1), e(2, 1), e(3, 1)]);
-        d.sync();
+        d.sync(false);
         d.write_entries(&[e(2, 2)]);
-        d.sync();
+        d.sync(false);
         assert_eq!(d.entries(), &[e(1, 1), e(2, 2)]);
     }
 
@@ -337,7 +356,7 @@ mod tests {
         let mut base = Disk::default();
         base.write_entries(&[e(1, 1), e(2, 1)]);
         base.write_hard_state(hs(1, 1, 2));
-        base.sync();
+        base.sync(false);
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let (mut kept, mut torn) = (std::collections::BTreeSet::new(), 0);
         for _ in 0..200 {
@@ -372,10 +391,10 @@ mod tests {
     fn a_corrupt_record_ends_the_log_at_recovery() {
         let mut d = Disk::default();
         d.write_entries(&[e(1, 1)]);
-        d.sync();
+        d.sync(false);
         let good = d.platter.len();
         d.write_entries(&[e(2, 1)]);
-        d.sync();
+        d.sync(false);
         let last = d.platter.len() - 1;
         d.platter[last] ^= 0xff;
         assert!(d.recover());

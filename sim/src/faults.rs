@@ -59,7 +59,8 @@ pub enum Fault {
         /// Receiver.
         dst: u64,
     },
-    /// Extra loss probability and latency range for raft messages.
+    /// Extra loss probability and latency range for raft messages (the extra latency
+    /// is drawn per message, so it reorders them).
     Network {
         /// Loss probability in [0, 1].
         loss: f64,

@@ -252,7 +252,7 @@ pub const KNOBS: &[KnobSpec] = &[
     },
     KnobSpec {
         name: "client_timeout_ms",
-        description: "a client gives up on an operation after this long (outcome unknown)",
+        description: "a client waits this long for an answer before resending elsewhere; after 3 tries the outcome is unknown",
         range: "300..=2000",
         default: "1000",
         draw: |r| r.random_range(300..=2000u64).to_string(),

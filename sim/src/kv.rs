@@ -92,13 +92,26 @@ pub struct KvStore {
     data: BTreeMap<String, Value>,
     /// The result of every request applied, by request id (the clients' sessions).
     results: BTreeMap<u64, KvResult>,
+    /// Whether requests are applied at most once (off only for the `session-reapply` bug).
+    sessions: bool,
 }
 
 impl KvStore {
+    /// An empty store; `sessions` off applies a resent request again (a bug).
+    pub fn new(sessions: bool) -> KvStore {
+        KvStore {
+            sessions,
+            ..KvStore::default()
+        }
+    }
+
     /// Applies the command of client request `request` once. A request already
     /// applied (resent by its client, or a forwarded proposal duplicated by the
     /// network, so in the log twice) changes nothing and gets its first result.
     pub fn apply_request(&mut self, request: u64, cmd: &KvCommand) -> KvResult {
+        if !self.sessions {
+            return self.apply(cmd);
+        }
         if let Some(r) = self.results.get(&request) {
             probe!(DuplicateRequestNotReapplied);
             return r.clone();

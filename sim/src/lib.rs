@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bugs;
 pub mod client;
 pub mod disk;
 pub mod faults;
@@ -23,12 +24,15 @@ pub mod sweep;
 pub mod transport;
 pub mod workload;
 pub mod world;
+pub mod zoo;
 
+pub use bugs::{BugSet, SimBug};
 pub use faults::{Fault, FaultEvent, Faults};
 pub use knobs::{ClientRouting, KnobChoice, KnobError, Knobs};
 pub use observer::{Observer, Violation};
 pub use report::{FailedCheck, RunReport, RunStats, Verdict};
 pub use run::{run_seed, run_seed_with, RunOptions};
-pub use scenario::{Bugs, FaultSource, Scenario};
+pub use scenario::{FaultSource, Scenario};
 pub use sweep::{sweep, SeedResult, SweepOptions, SweepSummary};
 pub use workload::{ClientOp, Nemesis, NemesisFuture, Workload};
+pub use zoo::{ZooBug, ZOO};

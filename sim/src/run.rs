@@ -45,7 +45,9 @@ pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunRe
             let _guard = thread_log.map(|buf| buf.install());
             // Probe counters are per thread: this fresh thread counts only this run.
             let _ = crate::probes::take_all();
-            let rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
+            let mut config = madsim::Config::default();
+            config.net.send_latency = crate::transport::MADSIM_LATENCY;
+            let rt = Runtime::with_seed_and_config(seed, config);
             let virtual_ms = rt.block_on(simulate(sim_world));
             (virtual_ms, crate::probes::take_all())
         })

@@ -1,23 +1,11 @@
-//! What one seed runs: cluster size, timing, workload, nemesis, and test-only bugs.
+//! What one seed runs: cluster size, timing, knobs, workload, nemesis, and bugs.
 
+use crate::bugs::BugSet;
 use crate::faults::FaultEvent;
 use crate::knobs::KnobChoice;
 use crate::workload::{Nemesis, Workload};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Test-only hooks that break the system on purpose, to prove linsim notices.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Bugs {
-    /// This server corrupts the data of every entry it persists at this index.
-    pub corrupt_log: Option<(u64, u64)>,
-    /// A server that believes it leads answers reads at once from its local state,
-    /// without the log or confirming its leadership (the classic Raft read bug): a
-    /// deposed leader cut off in a minority serves stale values.
-    pub stale_reads: bool,
-    /// This server panics after this much virtual time.
-    pub panic_at: Option<(u64, Duration)>,
-}
 
 /// Where the faults of a run come from.
 #[derive(Clone)]
@@ -52,8 +40,8 @@ pub struct Scenario {
     pub workload: Arc<dyn Workload>,
     /// The faults.
     pub faults: FaultSource,
-    /// Deliberate bugs (tests only).
-    pub bugs: Bugs,
+    /// Deliberate bugs to inject (none by default): see `crate::zoo`.
+    pub bugs: BugSet,
 }
 
 impl Scenario {
@@ -71,7 +59,7 @@ impl Scenario {
             check_timeout: Duration::from_secs(60),
             workload,
             faults: FaultSource::Nemesis(nemesis),
-            bugs: Bugs::default(),
+            bugs: BugSet::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! A server node: one RawNode over the node's Disk, a KV state machine, raft messages
 //! over the simulated network, and the client protocol.
 
+use crate::bugs::SimBug;
 use crate::knobs::ClientRouting;
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Request, Response};
 use crate::observer::DurableView;
@@ -9,9 +10,9 @@ use crate::transport::{self, TAG_CLIENT, TAG_RAFT, TAG_RESPONSE};
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use linsim_raft::{Config, MemStorage, Message, RawNode, StateType, NONE};
+use linsim_raft::{Config, HardState, MemStorage, Message, RawNode, StateType, NONE};
 use madsim::net::Endpoint;
-use madsim::time::{sleep, Duration};
+use madsim::time::sleep;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,13 +70,19 @@ pub async fn run(id: u64, world: Arc<World>) {
         max_size_per_msg: k.max_size_per_msg,
         max_uncommitted_entries_size: k.max_uncommitted_size,
         seed: world.seed ^ restarts.wrapping_mul(0x2545_F491_4F6C_DD1D),
+        bugs: sc.bugs.raft,
         ..Config::new(id)
     };
-    let storage = world
+    let mut storage = world
         .lock(&world.disks)
         .get(&id)
         .expect("every server has a disk")
         .to_storage(1..=sc.nodes);
+    if restarts > 0 && sc.bugs.has(SimBug::RestartForgetsVote) {
+        // Bug: the vote is not reloaded.
+        let hs = storage.hard_state();
+        storage.set_hard_state(HardState { vote: NONE, ..hs });
+    }
     let node = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
     if restarts > 0 && node.raft.vote != NONE {
         probe!(RestartedWithVote);
@@ -97,23 +104,12 @@ pub async fn run(id: u64, world: Arc<World>) {
     spawn_ticker(id, world.clone(), tx.clone());
     spawn_receiver(ep.clone(), TAG_RAFT, world.clone(), tx.clone());
     spawn_receiver(ep.clone(), TAG_CLIENT, world.clone(), tx);
-    if let Some((node_id, at)) = world.scenario.bugs.panic_at {
-        if node_id == id {
-            let w = world.clone();
-            madsim::task::spawn(async move {
-                let now = Duration::from_nanos(w.now_ns());
-                if at > now {
-                    sleep(at - now).await;
-                }
-                panic!("test hook: server {id} panics on purpose");
-            });
-        }
-    }
+    let sc_bugs_session_reapply = world.scenario.bugs.has(SimBug::SessionReapply);
     let mut server = Server {
         id,
         world,
         node,
-        kv: KvStore::default(),
+        kv: KvStore::new(!sc_bugs_session_reapply),
         ep,
         pending: BTreeMap::new(),
         role: (0, StateType::StateFollower),
@@ -215,9 +211,10 @@ impl Server {
     }
 
     fn handle_request(&mut self, req: Request, from: SocketAddr) {
-        if self.world.scenario.bugs.stale_reads && self.node.raft.state == StateType::StateLeader {
+        let bugs = &self.world.scenario.bugs;
+        if bugs.has(SimBug::StaleLocalReads) && self.node.raft.state == StateType::StateLeader {
             if let KvCommand::Get { key } = &req.command {
-                // Test hook: a read served from local state, bypassing the log.
+                // Bug: a read served from local state, bypassing the log.
                 let value = self.kv.get(key);
                 self.respond(
                     from,
@@ -256,10 +253,21 @@ impl Server {
             command: req.command,
         };
         let data = serde_json::to_vec(&proposal).expect("proposals serialize");
+        let proposal_command = proposal.command;
         match self.node.propose(data) {
             Ok(()) => {
                 if forward {
                     probe!(RequestForwardedByFollower);
+                }
+                let blind_write = matches!(
+                    proposal_command,
+                    KvCommand::Put { .. } | KvCommand::Append { .. }
+                );
+                if blind_write && !forward && bugs.has(SimBug::RespondOnPropose) {
+                    // Bug: acknowledged before it is committed.
+                    let result = KvResult::Done;
+                    self.respond(from, Response::Ok { id: req.id, result });
+                    return;
                 }
                 self.pending.insert(req.id, (from, forward));
             }
@@ -304,11 +312,13 @@ impl Server {
         let rd = self.node.ready();
         let id = self.id;
         let w = self.world.clone();
+        let bugs = &w.scenario.bugs;
         // 0. Report role and commit changes now, before any await: a pause must not make a
         //    node's election or commit look later than it was.
         self.report_state(rd.hard_state.map(|hs| hs.commit));
         // 1. Persist entries and hard state; sync when raft says so. A crash while the
-        //    sync is in flight loses these writes.
+        //    sync is in flight loses these writes. Only then may messages leave: a vote
+        //    or an append ack promises that what it acknowledges survives a crash.
         {
             let mut disks = w.lock(&w.disks);
             let disk = disks.get_mut(&id).expect("every server has a disk");
@@ -317,32 +327,19 @@ impl Server {
                 disk.write_hard_state(hs);
             }
         }
-        if rd.must_sync {
+        if bugs.has(SimBug::AckBeforeFsync) {
+            self.send_messages(&rd.messages);
+        }
+        let skip_sync = bugs.has(SimBug::UnsyncedVote) && rd.entries.is_empty();
+        if rd.must_sync && !skip_sync {
             sleep(w.knobs.fsync_latency()).await;
             let now = w.now_ns();
             let mut disks = w.lock(&w.disks);
             let disk = disks.get_mut(&id).expect("every server has a disk");
-            disk.sync();
-            if let Some((bad_node, bad_index)) = w.scenario.bugs.corrupt_log {
-                if bad_node == id && rd.entries.iter().any(|e| e.index == bad_index) {
-                    disk.corrupt(bad_index);
-                }
-            }
-            let durable = disk.entries();
-            let written: Vec<_> = rd
-                .entries
-                .iter()
-                .map(|e| durable[e.index as usize - 1].clone())
-                .collect();
+            let written = disk.sync(bugs.has(SimBug::LyingFsync));
             let hs = disk.hard_state();
             let mut obs = w.lock(&w.observer);
-            obs.persisted(now, id, &written, |i| {
-                if i == 0 {
-                    0
-                } else {
-                    durable[i as usize - 1].term
-                }
-            });
+            obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
             obs.hard_state(now, id, hs);
         }
         let store = self.node.store_mut();
@@ -351,36 +348,53 @@ impl Server {
         }
         store.append(&rd.entries);
         // 2. Send messages, each checked against what is durable now.
-        self.check_durable_before_send(&rd.messages);
-        for m in &rd.messages {
-            let to = w.server_addr(m.to);
-            transport::send(&self.ep, &w, to, TAG_RAFT, m, true);
+        if !bugs.has(SimBug::AckBeforeFsync) {
+            self.send_messages(&rd.messages);
         }
         // 3. Apply committed entries; answer the requests this server proposed.
-        for e in &rd.committed_entries {
-            let now = w.now_ns();
-            w.lock(&w.observer).applied(now, id, e);
-            if e.data.is_empty() {
-                continue;
-            }
-            let proposal: Proposal =
-                serde_json::from_slice(&e.data).expect("committed entries are proposals");
-            // A request can be in the log twice (resent by its client, or a forwarded
-            // MsgProp duplicated by the network): the state machine applies it once.
-            let result = self.kv.apply_request(proposal.request, &proposal.command);
-            if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
-                if forwarded {
-                    probe!(ForwardedRequestAnswered);
-                }
-                self.respond(
-                    client,
-                    Response::Ok {
-                        id: proposal.request,
-                        result,
-                    },
-                );
-            }
+        let to_apply = if bugs.has(SimBug::ApplyBeforeCommit) {
+            // Bug: applied as soon as appended, committed or not.
+            &rd.entries
+        } else {
+            &rd.committed_entries
+        };
+        for e in to_apply {
+            self.apply(e);
         }
         self.node.advance();
+    }
+
+    fn send_messages(&self, messages: &[Message]) {
+        self.check_durable_before_send(messages);
+        for m in messages {
+            let to = self.world.server_addr(m.to);
+            transport::send(&self.ep, &self.world, to, TAG_RAFT, m, true);
+        }
+    }
+
+    fn apply(&mut self, e: &linsim_raft::Entry) {
+        let w = &self.world;
+        let now = w.now_ns();
+        w.lock(&w.observer).applied(now, self.id, e);
+        if e.data.is_empty() {
+            return;
+        }
+        let proposal: Proposal =
+            serde_json::from_slice(&e.data).expect("committed entries are proposals");
+        // A request can be in the log twice (resent by its client, or a forwarded
+        // MsgProp duplicated by the network): the state machine applies it once.
+        let result = self.kv.apply_request(proposal.request, &proposal.command);
+        if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
+            if forwarded {
+                probe!(ForwardedRequestAnswered);
+            }
+            self.respond(
+                client,
+                Response::Ok {
+                    id: proposal.request,
+                    result,
+                },
+            );
+        }
     }
 }

@@ -44,6 +44,9 @@ pub struct NetState {
     /// Cut client-server links (client index, server id), both directions, counted
     /// the same way.
     pub client_cut: BTreeMap<(u64, u64), u32>,
+    /// The last delivery time scheduled on each link (from, to), virtual ns: messages
+    /// on a link are delivered in order.
+    pub link_last: BTreeMap<(SocketAddr, SocketAddr), u64>,
     /// The transport's own RNG stream.
     pub rng: StdRng,
 }
@@ -178,6 +181,7 @@ impl World {
                 duplicate: 0.0,
                 cut: BTreeMap::new(),
                 client_cut: BTreeMap::new(),
+                link_last: BTreeMap::new(),
                 rng: stream(seed, "transport"),
             }),
             clocks: Mutex::new(clocks),

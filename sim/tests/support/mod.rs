@@ -173,8 +173,8 @@ pub fn stale_read_scenario() -> Scenario {
         stale_reads: true,
         ..linsim_sim::Bugs::default()
     };
-    sc.check_quorum = false;
-    sc.home_node_clients = true;
+    sc.fix_knob("check_quorum", "false")
+        .fix_knob("client_routing", "node");
     sc
 }
 

@@ -1,0 +1,62 @@
+//! Injectable bugs: deliberate, named defects in raft's real code paths, off by
+//! default. They are the proof that linsim's checks and faults work: every one must
+//! be found by a plain sweep (`linsim bugs`). The catalogue with provenance lives in
+//! the simulator's zoo (`linsim_sim::zoo`); here is only the switch and, where a bug
+//! needs more than a flipped condition, its code (one small file each).
+//!
+//! A `RaftBugs` set is a bitmask carried in `Config`: checking it is one AND, free
+//! when no bug is on.
+
+mod no_truncate_conflict;
+
+pub(crate) use no_truncate_conflict::append_without_truncating;
+
+/// One injectable raft bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum RaftBug {
+    /// A leader commits an entry of an earlier term once a quorum holds it (Raft paper
+    /// §5.4.2 and Figure 8 forbid it).
+    CommitEarlierTerm,
+    /// A voter grants votes without checking the candidate's log is up to date (§5.4.1).
+    VoteStaleLog,
+    /// A voter grants a vote to any candidate of a term, even after voting for another.
+    VoteTwice,
+    /// A follower appends a MsgApp's new entries but keeps a conflicting suffix it
+    /// already had instead of truncating it (§5.3).
+    NoTruncateConflict,
+    /// A heartbeat carries the leader's full commit index instead of capping it at the
+    /// follower's match index.
+    HeartbeatCommitUnbounded,
+    /// A follower commits up to the leader's commit index within its whole log, not
+    /// only up to the last entry the MsgApp proved matching.
+    FollowerCommitUnbounded,
+    /// A heartbeat response does not resume a paused Probe progress: if the one probe
+    /// in flight is lost, the follower is never caught up.
+    ProbeStuck,
+}
+
+/// A set of raft bugs (empty by default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RaftBugs(u32);
+
+impl RaftBugs {
+    /// No bugs.
+    pub const NONE: RaftBugs = RaftBugs(0);
+
+    /// This set plus `bug`.
+    pub fn with(self, bug: RaftBug) -> RaftBugs {
+        RaftBugs(self.0 | 1 << bug as u8)
+    }
+
+    /// Whether `bug` is on.
+    #[inline]
+    pub fn has(self, bug: RaftBug) -> bool {
+        self.0 & (1 << bug as u8) != 0
+    }
+
+    /// Whether any bug is on.
+    pub fn any(self) -> bool {
+        self.0 != 0
+    }
+}

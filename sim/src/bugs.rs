@@ -1,0 +1,60 @@
+//! The simulator's injectable bugs (server, disk, client protocol and state machine),
+//! and the set a scenario carries: raft's bugs plus these. The catalogue, with
+//! provenance and what finds each, is `crate::zoo`.
+
+use linsim_raft::RaftBugs;
+
+/// One injectable bug outside raft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum SimBug {
+    /// The server sends a Ready's messages before its writes are fsynced.
+    AckBeforeFsync,
+    /// The server skips the fsync when a Ready changes only the hard state (term and
+    /// vote), so votes go out unsynced.
+    UnsyncedVote,
+    /// The disk acknowledges an fsync before the data is durable: each sync makes only
+    /// the previous sync's writes durable.
+    LyingFsync,
+    /// A restarted server loads its term but forgets whom it voted for.
+    RestartForgetsVote,
+    /// The server applies entries to its state machine when they are appended, not
+    /// when they are committed.
+    ApplyBeforeCommit,
+    /// The state machine applies a resent request again instead of answering it from
+    /// its session.
+    SessionReapply,
+    /// The leader answers writes as soon as it proposes them, before they commit.
+    RespondOnPropose,
+    /// A server that believes it leads answers reads from its local state without the
+    /// log or any leadership check.
+    StaleLocalReads,
+}
+
+/// The bugs injected into a run: raft's and the simulator's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BugSet {
+    /// Bugs in raft (carried into every server's raft `Config`).
+    pub raft: RaftBugs,
+    sim: u32,
+    /// The zoo names of the bugs, in the order given.
+    pub names: Vec<&'static str>,
+}
+
+impl BugSet {
+    /// Turns on `bug` outside raft.
+    pub fn add_sim(&mut self, bug: SimBug) {
+        self.sim |= 1 << bug as u8;
+    }
+
+    /// Whether `bug` is on.
+    #[inline]
+    pub fn has(&self, bug: SimBug) -> bool {
+        self.sim & (1 << bug as u8) != 0
+    }
+
+    /// Whether no bug is on.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}

@@ -1,0 +1,237 @@
+//! The bug zoo: every injectable bug with its name, what it does, where it comes from
+//! (the published Raft bug, paper section or incident it reproduces), the workload,
+//! nemesis and knobs that find it fastest, and the check expected to catch it.
+//! `--bug NAME` turns one on; `linsim bugs` proves a plain sweep finds each.
+
+use crate::bugs::{BugSet, SimBug};
+use linsim_raft::RaftBug;
+
+/// Where a bug is injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Injection {
+    /// In raft's code.
+    Raft(RaftBug),
+    /// In the server, disk, client protocol or state machine.
+    Sim(SimBug),
+}
+
+/// One bug of the zoo.
+#[derive(Clone, Copy, Debug)]
+pub struct ZooBug {
+    /// Its name on the command line.
+    pub name: &'static str,
+    /// The layer it lives in: elections, replication, persistence, client.
+    pub layer: &'static str,
+    /// What it does, in one line.
+    pub description: &'static str,
+    /// What it reproduces: paper section, published bug, incident.
+    pub provenance: &'static str,
+    /// The workload that finds it fastest.
+    pub workload: &'static str,
+    /// The nemesis that finds it fastest.
+    pub nemesis: &'static str,
+    /// Knobs fixed to reach it (`NAME=VALUE`), if any.
+    pub knobs: &'static [&'static str],
+    /// The check expected to catch it first.
+    pub check: &'static str,
+    /// Where it is injected.
+    pub injection: Injection,
+}
+
+use Injection::{Raft, Sim};
+
+/// Every bug, grouped by layer.
+pub const ZOO: &[ZooBug] = &[
+    ZooBug {
+        name: "commit-earlier-term",
+        layer: "replication",
+        description: "a leader commits an entry of an earlier term by counting its replicas",
+        provenance: "Raft paper §5.4.2 and Figure 8: an old-term entry on a majority can still be overwritten",
+        workload: "register",
+        nemesis: "partition,crash,kill-leader",
+        knobs: &[],
+        check: "leader-completeness",
+        injection: Raft(RaftBug::CommitEarlierTerm),
+    },
+    ZooBug {
+        name: "vote-stale-log",
+        layer: "elections",
+        description: "voters grant votes without checking the candidate's log is up to date",
+        provenance: "Raft paper §5.4.1, the election restriction",
+        workload: "register",
+        nemesis: "partition,crash",
+        knobs: &[],
+        check: "leader-completeness",
+        injection: Raft(RaftBug::VoteStaleLog),
+    },
+    ZooBug {
+        name: "vote-twice",
+        layer: "elections",
+        description: "a voter grants a vote to every candidate of a term, not only the first",
+        provenance: "Raft paper §5.2 and Figure 2 (votedFor): at most one vote per term",
+        workload: "register",
+        nemesis: "partition",
+        knobs: &["pre_vote=false"],
+        check: "election-safety",
+        injection: Raft(RaftBug::VoteTwice),
+    },
+    ZooBug {
+        name: "no-truncate-conflict",
+        layer: "replication",
+        description: "a follower keeps a conflicting log suffix instead of truncating it",
+        provenance: "Raft paper §5.3 and Figure 2, AppendEntries receiver rule 3",
+        workload: "register",
+        nemesis: "partition-leader,crash",
+        knobs: &[],
+        check: "log-matching",
+        injection: Raft(RaftBug::NoTruncateConflict),
+    },
+    ZooBug {
+        name: "heartbeat-commit-unbounded",
+        layer: "replication",
+        description: "heartbeats carry the leader's commit index uncapped by the follower's match",
+        provenance: "etcd raft sendHeartbeat (commit = min(match, committed)); the etcd panic \"tocommit(N) is out of range [lastIndex(M)]\"",
+        workload: "kv",
+        nemesis: "crash",
+        knobs: &[],
+        check: "no-panic",
+        injection: Raft(RaftBug::HeartbeatCommitUnbounded),
+    },
+    ZooBug {
+        name: "follower-commit-unbounded",
+        layer: "replication",
+        description: "a follower commits to the leader's commit index over its whole log, past what the MsgApp matched",
+        provenance: "Raft paper Figure 2, AppendEntries receiver rule 5: commit min(leaderCommit, index of last new entry)",
+        workload: "register",
+        nemesis: "partition-leader,crash",
+        knobs: &["max_size_per_msg=1"],
+        check: "state-machine-safety",
+        injection: Raft(RaftBug::FollowerCommitUnbounded),
+    },
+    ZooBug {
+        name: "probe-stuck",
+        layer: "replication",
+        description: "a heartbeat response does not resume a paused Probe: a follower whose probe was lost never catches up",
+        provenance: "etcd raft TestHeartbeatRespRecoversFromProbing (MsgHeartbeatResp clears MsgAppFlowPaused)",
+        workload: "kv",
+        nemesis: "loss",
+        knobs: &[],
+        check: "liveness",
+        injection: Raft(RaftBug::ProbeStuck),
+    },
+    ZooBug {
+        name: "ack-before-fsync",
+        layer: "persistence",
+        description: "the server sends votes and append acks before their writes are fsynced",
+        provenance: "etcd Ready contract and Raft Figure 2: persist before responding to RPCs",
+        workload: "kv",
+        nemesis: "none",
+        knobs: &[],
+        check: "durable-before-send",
+        injection: Sim(SimBug::AckBeforeFsync),
+    },
+    ZooBug {
+        name: "unsynced-vote",
+        layer: "persistence",
+        description: "a Ready that changes only term and vote is not fsynced",
+        provenance: "Raft Figure 2: currentTerm and votedFor are persistent, updated before responding",
+        workload: "register",
+        nemesis: "partition",
+        knobs: &[],
+        check: "durable-before-send",
+        injection: Sim(SimBug::UnsyncedVote),
+    },
+    ZooBug {
+        name: "lying-fsync",
+        layer: "persistence",
+        description: "the disk acknowledges fsync before the data is durable (each sync flushes only the previous one)",
+        provenance: "disks that ack flushes from volatile cache; \"Protocol-Aware Recovery for Consensus-Based Storage\" (FAST 2018); PostgreSQL fsyncgate",
+        workload: "kv",
+        nemesis: "none",
+        knobs: &[],
+        check: "durable-before-send",
+        injection: Sim(SimBug::LyingFsync),
+    },
+    ZooBug {
+        name: "restart-forgets-vote",
+        layer: "persistence",
+        description: "a restarted server reloads its term but not whom it voted for",
+        provenance: "Raft Figure 2: votedFor is persistent state; without it a restarted voter can vote twice in a term",
+        workload: "register",
+        nemesis: "crash,partition",
+        knobs: &["pre_vote=false", "check_quorum=false"],
+        check: "vote-once",
+        injection: Sim(SimBug::RestartForgetsVote),
+    },
+    ZooBug {
+        name: "apply-before-commit",
+        layer: "client",
+        description: "the server applies entries to the state machine when appended, not when committed",
+        provenance: "Raft paper §5.3: an entry is applied only once committed",
+        workload: "register",
+        nemesis: "partition-leader",
+        knobs: &[],
+        check: "state-machine-safety",
+        injection: Sim(SimBug::ApplyBeforeCommit),
+    },
+    ZooBug {
+        name: "session-reapply",
+        layer: "client",
+        description: "the state machine applies a resent request again instead of answering from its session",
+        provenance: "Raft dissertation §6.3: exactly-once semantics need client sessions",
+        workload: "kv",
+        nemesis: "loss",
+        knobs: &[],
+        check: "linearizable",
+        injection: Sim(SimBug::SessionReapply),
+    },
+    ZooBug {
+        name: "respond-on-propose",
+        layer: "client",
+        description: "the leader acknowledges writes when it proposes them, before they commit",
+        provenance: "Jepsen's lost acknowledged writes; Raft §8: answer a client only after the entry is committed and applied",
+        workload: "register",
+        nemesis: "partition-leader",
+        knobs: &[],
+        check: "linearizable",
+        injection: Sim(SimBug::RespondOnPropose),
+    },
+    ZooBug {
+        name: "stale-local-reads",
+        layer: "client",
+        description: "a server that believes it leads answers reads from local state, without the log or a leadership check",
+        provenance: "Raft dissertation §6.4; Jepsen's 2014 etcd and Consul analyses (stale reads from deposed leaders)",
+        workload: "register",
+        nemesis: "partition-leader",
+        knobs: &["check_quorum=false", "client_routing=node"],
+        check: "linearizable",
+        injection: Sim(SimBug::StaleLocalReads),
+    },
+];
+
+/// The zoo bug named `name`, or an error listing the names.
+pub fn bug(name: &str) -> Result<&'static ZooBug, String> {
+    ZOO.iter().find(|b| b.name == name).ok_or_else(|| {
+        format!(
+            "unknown bug {name:?}; valid bugs: {}",
+            ZOO.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// The bug set for these names (each must exist).
+pub fn bug_set<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<BugSet, String> {
+    let mut set = BugSet::default();
+    for name in names {
+        let b = bug(name)?;
+        if set.names.contains(&b.name) {
+            continue;
+        }
+        match b.injection {
+            Raft(r) => set.raft = set.raft.with(r),
+            Sim(s) => set.add_sim(s),
+        }
+        set.names.push(b.name);
+    }
+    Ok(set)
+}
