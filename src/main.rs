@@ -1,9 +1,12 @@
 //! The linsim command line.
 
 mod artifacts;
+mod bugs_cmd;
 mod check_cmd;
+mod hunt_cmd;
 mod list_cmd;
 mod probes_cmd;
+mod progress;
 mod run_cmd;
 mod scenario_args;
 mod sweep_cmd;
@@ -29,6 +32,10 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Run many seeds in parallel and summarize (exit 0 all pass, 1 any failure, 3 unknown).
     Sweep(sweep_cmd::SweepArgs),
+    /// For every bug of the zoo, sweep until a seed finds it; table of where and how.
+    Bugs(bugs_cmd::BugsArgs),
+    /// Sweep until the first failing seed and print it with its artifacts.
+    Hunt(hunt_cmd::HuntArgs),
     /// Check history files for linearizability (exit 0 ok, 1 illegal, 2 bad input, 3 unknown).
     Check(check_cmd::CheckArgs),
     /// List the workloads, nemeses and knobs.
@@ -54,6 +61,8 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run_cmd::run(args),
         Some(Command::Sweep(args)) => sweep_cmd::run(args),
         Some(Command::Check(args)) => check_cmd::run(args),
+        Some(Command::Bugs(args)) => bugs_cmd::run(args),
+        Some(Command::Hunt(args)) => hunt_cmd::run(args),
         Some(Command::List) => {
             list_cmd::run();
             ExitCode::SUCCESS

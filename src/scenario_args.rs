@@ -67,6 +67,17 @@ fn format_duration(d: Duration) -> String {
 }
 
 impl ScenarioArgs {
+    /// The defaults of every flag (as `linsim run` without scenario flags).
+    pub fn defaults() -> ScenarioArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: ScenarioArgs,
+        }
+        Wrapper::parse_from(["linsim"]).args
+    }
+
     /// The scenario, or a usage error naming what is wrong and the valid names.
     pub fn build(&self) -> Result<Scenario, String> {
         let workload = linsim_workloads::workload(&self.workload).map_err(|e| e.to_string())?;

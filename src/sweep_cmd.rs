@@ -1,12 +1,11 @@
 //! `linsim sweep`: many seeds in parallel, each on a fresh thread.
 
 use crate::artifacts;
+use crate::progress::Progress;
 use crate::run_cmd::json_line;
 use crate::scenario_args::ScenarioArgs;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use linsim_sim::{sweep, SeedResult, SweepOptions, SweepSummary, Verdict};
-use std::io::IsTerminal;
 use std::ops::Range;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -49,7 +48,8 @@ impl SweepArgs {
     }
 }
 
-fn parse_range(s: &str) -> Result<Range<u64>, String> {
+/// Parses a seed range `A..B`.
+pub fn parse_range(s: &str) -> Result<Range<u64>, String> {
     let (a, b) = s
         .split_once("..")
         .ok_or_else(|| format!("{s:?} is not a range A..B"))?;
@@ -198,59 +198,6 @@ fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
             "safety-guard probes hit in under 1% of seeds: {}",
             rare.join(", ")
         );
-    }
-}
-
-/// An indicatif bar on a terminal; plain periodic lines (on stderr) otherwise, as in CI.
-struct Progress {
-    bar: Option<ProgressBar>,
-    total: u64,
-    started: Instant,
-    last_line: std::cell::Cell<Instant>,
-}
-
-impl Progress {
-    fn new(total: u64) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} seeds {per_sec} eta {eta} {msg}",
-                )
-                .expect("valid template"),
-            );
-            bar
-        });
-        Progress {
-            bar,
-            total,
-            started: Instant::now(),
-            last_line: std::cell::Cell::new(Instant::now()),
-        }
-    }
-
-    fn update(&self, done: u64, failed: u64) {
-        match &self.bar {
-            Some(bar) => {
-                bar.set_position(done);
-                bar.set_message(format!("failures: {failed}"));
-            }
-            None if self.last_line.get().elapsed().as_secs() >= 10 || done == self.total => {
-                self.last_line.set(Instant::now());
-                let rate = done as f64 / self.started.elapsed().as_secs_f64();
-                eprintln!(
-                    "{done}/{} seeds, {rate:.1} seeds/s, {failed} failures",
-                    self.total
-                );
-            }
-            None => {}
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
     }
 }
 

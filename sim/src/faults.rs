@@ -248,64 +248,61 @@ impl Faults {
             .expect("faults name existing servers")
     }
 
-    /// Cuts (`delta` +1) or restores (-1) one direction of a server link. The link is
-    /// clogged while any fault cuts it.
-    fn cut_link(&self, src: u64, dst: u64, delta: i32) {
-        let mut state = self.world.lock(&self.world.net);
-        let count = state.cut.entry((src, dst)).or_default();
-        let before = *count;
-        *count = count.saturating_add_signed(delta);
-        let after = *count;
-        if after == 0 {
-            state.cut.remove(&(src, dst));
-        }
-        drop(state);
-        if (before == 0) != (after == 0) {
-            let (a, b) = (self.madsim_id(src), self.madsim_id(dst));
-            let net = NetSim::current();
-            if after > 0 {
-                net.clog_link(a, b);
+    /// Cuts (`cut`) or restores one direction of a server link in madsim's network,
+    /// when no other fault still cuts it.
+    fn cut_link(&self, src: u64, dst: u64, cut: bool) {
+        let changed = {
+            let mut net = self.world.lock(&self.world.net);
+            if cut {
+                net.cut.cut((src, dst))
             } else {
-                net.unclog_link(a, b);
+                net.cut.restore(&(src, dst))
             }
+        };
+        if changed {
+            self.clog(self.madsim_id(src), self.madsim_id(dst), cut);
         }
+    }
+
+    fn clog(&self, a: madsim::task::NodeId, b: madsim::task::NodeId, cut: bool) {
+        let net = NetSim::current();
+        if cut {
+            net.clog_link(a, b);
+        } else {
+            net.unclog_link(a, b);
+        }
+    }
+
+    fn client_node(&self, c: u64) -> madsim::task::NodeId {
+        let w = &self.world;
+        *w.lock(&w.client_nodes)
+            .get(&c)
+            .expect("faults name existing clients")
     }
 
     /// Cuts or restores both directions between client `c` and server `s`.
-    fn cut_client_link(&self, c: u64, s: u64, delta: i32) {
-        let w = &self.world;
-        let mut state = w.lock(&w.net);
-        let count = state.client_cut.entry((c, s)).or_default();
-        let before = *count;
-        *count = count.saturating_add_signed(delta);
-        let after = *count;
-        if after == 0 {
-            state.client_cut.remove(&(c, s));
-        }
-        drop(state);
-        if (before == 0) != (after == 0) {
-            let client = *w
-                .lock(&w.client_nodes)
-                .get(&c)
-                .expect("faults name existing clients");
-            let server = self.madsim_id(s);
-            let net = NetSim::current();
-            for (a, b) in [(client, server), (server, client)] {
-                if after > 0 {
-                    net.clog_link(a, b);
-                } else {
-                    net.unclog_link(a, b);
-                }
+    fn cut_client_link(&self, c: u64, s: u64, cut: bool) {
+        let changed = {
+            let mut net = self.world.lock(&self.world.net);
+            if cut {
+                net.client_cut.cut((c, s))
+            } else {
+                net.client_cut.restore(&(c, s))
             }
+        };
+        if changed {
+            let (client, server) = (self.client_node(c), self.madsim_id(s));
+            self.clog(client, server, cut);
+            self.clog(server, client, cut);
         }
     }
 
-    fn partition_links(&self, groups: &[Vec<u64>], delta: i32) {
+    fn partition_links(&self, groups: &[Vec<u64>], cut: bool) {
         let group_of = |n: u64| groups.iter().position(|g| g.contains(&n));
         for a in self.nodes() {
             for b in self.nodes() {
                 if a != b && group_of(a) != group_of(b) {
-                    self.cut_link(a, b, delta);
+                    self.cut_link(a, b, cut);
                 }
             }
         }
@@ -365,37 +362,39 @@ impl Faults {
             .trace(at_ns, &format!("fault {fault}"));
         let w = &self.world;
         match &fault {
-            Fault::Partition { groups } => self.partition_links(groups, 1),
-            Fault::Unpartition { groups } => self.partition_links(groups, -1),
+            Fault::Partition { groups } => self.partition_links(groups, true),
+            Fault::Unpartition { groups } => self.partition_links(groups, false),
             Fault::Heal => {
                 let (cut, client_cut) = {
-                    let net = w.lock(&w.net);
-                    (net.cut.clone(), net.client_cut.clone())
+                    let mut net = w.lock(&w.net);
+                    (net.cut.restore_all(), net.client_cut.restore_all())
                 };
-                for ((a, b), n) in cut {
-                    self.cut_link(a, b, -(n as i32));
+                for (a, b) in cut {
+                    self.clog(self.madsim_id(a), self.madsim_id(b), false);
                 }
-                for ((c, s), n) in client_cut {
-                    self.cut_client_link(c, s, -(n as i32));
+                for (c, s) in client_cut {
+                    let (client, server) = (self.client_node(c), self.madsim_id(s));
+                    self.clog(client, server, false);
+                    self.clog(server, client, false);
                 }
             }
             Fault::CutClients { clients, servers } => {
                 probe!(ClientsCutOff);
                 for &c in clients {
                     for &s in servers {
-                        self.cut_client_link(c, s, 1);
+                        self.cut_client_link(c, s, true);
                     }
                 }
             }
             Fault::UncutClients { clients, servers } => {
                 for &c in clients {
                     for &s in servers {
-                        self.cut_client_link(c, s, -1);
+                        self.cut_client_link(c, s, false);
                     }
                 }
             }
-            Fault::Clog { src, dst } => self.cut_link(*src, *dst, 1),
-            Fault::Unclog { src, dst } => self.cut_link(*src, *dst, -1),
+            Fault::Clog { src, dst } => self.cut_link(*src, *dst, true),
+            Fault::Unclog { src, dst } => self.cut_link(*src, *dst, false),
             Fault::Network {
                 loss,
                 min_latency_ms,

@@ -201,9 +201,9 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "max_uncommitted_size",
         description: "byte limit of a leader's uncommitted entries (0: none); past it proposals are dropped",
-        range: "0 | 64 | 256 | 4096",
+        range: "0 | 128 | 256 | 4096",
         default: "0",
-        draw: |r| pick(r, &[0u64, 64, 256, 4096]),
+        draw: |r| pick(r, &[0u64, 128, 256, 4096]),
         set: |k, v| {
             k.max_uncommitted_size = parse(v, "a byte count")?;
             Ok(())

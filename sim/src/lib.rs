@@ -13,6 +13,7 @@ pub mod disk;
 pub mod faults;
 pub mod knobs;
 pub mod kv;
+pub mod links;
 pub mod log_capture;
 pub mod observer;
 pub mod probes;

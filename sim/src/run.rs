@@ -285,7 +285,32 @@ async fn run_faults(world: Arc<World>) {
     }
 }
 
-fn liveness_failure(world: &World, facts: String) {
+async fn liveness_failure(world: &World, facts: String) {
+    // First each running server writes its raft status (and the leader its view of
+    // every follower) into the trace, for whoever reads the report.
+    let cut: Vec<String> = {
+        let net = world.lock(&world.net);
+        net.cut
+            .cut_links()
+            .map(|(a, b)| format!("{a}->{b}"))
+            .chain(
+                net.client_cut
+                    .cut_links()
+                    .map(|(c, s)| format!("client {c}<->{s}")),
+            )
+            .collect()
+    };
+    let now = world.now_ns();
+    world
+        .lock(&world.observer)
+        .trace(now, &format!("links still cut: [{}]", cut.join(", ")));
+    let admins: Vec<_> = world.lock(&world.admin).values().cloned().collect();
+    for tx in admins {
+        let _ = tx.unbounded_send(crate::server::Input::Admin(
+            crate::server::AdminCommand::TraceStatus,
+        ));
+    }
+    sleep(Duration::from_millis(2)).await;
     let now = world.now_ns();
     world
         .lock(&world.observer)
@@ -323,7 +348,8 @@ async fn check_liveness(world: &World) {
                     bound.as_millis(),
                     sc.liveness_elections
                 ),
-            );
+            )
+            .await;
             return;
         }
         sleep(Duration::from_millis(5)).await;
@@ -334,8 +360,9 @@ async fn check_liveness(world: &World) {
         heal.elections = top_term(world).saturating_sub(term_at_heal);
     }
     // Clients finish their outstanding op, then one read each.
-    // Each client may still wait out one op, then retries its final read until served.
-    let deadline = healed + bound + world.knobs.client_timeout() * 2;
+    // Each client may still be waiting out every attempt of its current op; then it
+    // retries its final read until served, which must happen within one more attempt.
+    let deadline = healed + bound + world.knobs.client_timeout() * (client::ATTEMPTS + 1);
     loop {
         let finished = world.lock(&world.finished).len() as u64;
         if finished == sc.clients {
@@ -350,7 +377,8 @@ async fn check_liveness(world: &World) {
                     sc.clients,
                     (deadline - healed).as_millis()
                 ),
-            );
+            )
+            .await;
             return;
         }
         sleep(Duration::from_millis(5)).await;
@@ -396,7 +424,7 @@ async fn check_liveness(world: &World) {
                     allowance.as_millis(),
                     list.join(", ")
                 ),
-            );
+            ).await;
             return;
         }
         sleep(Duration::from_millis(5)).await;

@@ -36,6 +36,8 @@ pub enum AdminCommand {
     /// Ask raft to transfer leadership to this server (a follower forwards it to its
     /// leader).
     TransferLeader(u64),
+    /// Write this server's raft status into the trace (for a failure report).
+    TraceStatus,
 }
 
 struct Server {
@@ -195,6 +197,29 @@ impl Server {
         }
     }
 
+    fn trace_status(&self) {
+        let r = &self.node.raft;
+        let mut line = format!(
+            "{} status: {} term {} lead {} commit {} applied {} last {} uncommitted bytes {}",
+            self.id,
+            r.state,
+            r.term,
+            r.lead,
+            r.raft_log.committed,
+            r.raft_log.applied,
+            r.raft_log.last_index(),
+            r.uncommitted_size
+        );
+        if r.state == StateType::StateLeader {
+            for (id, pr) in &r.trk.progress {
+                line.push_str(&format!("; {id}: {pr}"));
+            }
+        }
+        let w = &self.world;
+        let now = w.now_ns();
+        w.lock(&w.observer).trace(now, &line);
+    }
+
     fn respond(&self, to: SocketAddr, r: Response) {
         transport::send(&self.ep, &self.world, to, TAG_RESPONSE, &r, false);
     }
@@ -207,6 +232,7 @@ impl Server {
             }
             Input::Client(req, from) => self.handle_request(req, from),
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to),
+            Input::Admin(AdminCommand::TraceStatus) => self.trace_status(),
         }
     }
 

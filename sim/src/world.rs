@@ -4,6 +4,7 @@
 use crate::disk::Disk;
 use crate::faults::FaultEvent;
 use crate::knobs::Knobs;
+use crate::links::LinkCuts;
 use crate::observer::Observer;
 use crate::scenario::Scenario;
 use linsim_checker::{Operation, Outcome, Value};
@@ -40,10 +41,10 @@ pub struct NetState {
     pub duplicate: f64,
     /// Cut server links (src, dst), with how many faults currently cut each: a link
     /// is restored only when every fault that cut it is undone.
-    pub cut: BTreeMap<(u64, u64), u32>,
+    pub cut: LinkCuts<(u64, u64)>,
     /// Cut client-server links (client index, server id), both directions, counted
     /// the same way.
-    pub client_cut: BTreeMap<(u64, u64), u32>,
+    pub client_cut: LinkCuts<(u64, u64)>,
     /// The last delivery time scheduled on each link (from, to), virtual ns: messages
     /// on a link are delivered in order.
     pub link_last: BTreeMap<(SocketAddr, SocketAddr), u64>,
@@ -179,8 +180,8 @@ impl World {
                 loss: 0.0,
                 latency_ns: (0, 0),
                 duplicate: 0.0,
-                cut: BTreeMap::new(),
-                client_cut: BTreeMap::new(),
+                cut: LinkCuts::default(),
+                client_cut: LinkCuts::default(),
                 link_last: BTreeMap::new(),
                 rng: stream(seed, "transport"),
             }),

@@ -1,0 +1,70 @@
+//! `linsim hunt`: sweeps seeds until the first failure, then prints it with its
+//! artifacts and repro line.
+
+use crate::artifacts;
+use crate::progress::Progress;
+use crate::run_cmd::text_line;
+use crate::scenario_args::ScenarioArgs;
+use crate::sweep_cmd::parse_range;
+use clap::Args;
+use linsim_sim::{sweep, RunReport, SeedResult, SweepOptions, Verdict};
+use std::ops::Range;
+use std::process::ExitCode;
+
+/// Arguments of `linsim hunt`.
+#[derive(Args, Debug, Clone)]
+pub struct HuntArgs {
+    /// Seeds to search, `A..B` (B excluded), in order.
+    #[arg(long, default_value = "0..100000", value_parser = parse_range)]
+    pub seeds: Range<u64>,
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
+
+/// Runs `linsim hunt`; exit 1 when a failure is found, 0 when none in the range, 2 bad usage.
+pub fn run(args: HuntArgs) -> ExitCode {
+    let sc = match args.scenario.build() {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let opts = SweepOptions {
+        seeds: args.seeds.clone().collect(),
+        jobs: args.jobs.unwrap_or(SweepOptions::seeds(0..1).jobs),
+        check_determinism: false,
+        stop_at_first_failure: true,
+    };
+    let progress = Progress::new(opts.seeds.len() as u64);
+    let (mut done, mut first): (u64, Option<RunReport>) = (0, None);
+    sweep(&sc, &opts, |SeedResult { report, .. }| {
+        done += 1;
+        if report.verdict == Verdict::Fail && first.as_ref().is_none_or(|f| report.seed < f.seed) {
+            first = Some(report);
+        }
+        progress.update(done, first.is_some() as u64);
+    });
+    progress.finish();
+    let Some(report) = first else {
+        println!("no failure in seeds {:?} ({done} run)", args.seeds);
+        return ExitCode::SUCCESS;
+    };
+    let repro = format!(
+        "linsim run --seed {} {}",
+        report.seed,
+        args.scenario.flags()
+    );
+    let dir = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
+    println!("{}", text_line(&report));
+    println!("knobs: {}", report.knobs.describe());
+    for f in &report.failures {
+        println!("failed: {}: {}", f.check, f.facts);
+    }
+    println!("artifacts: {}", dir.display());
+    println!("repro: {repro}");
+    ExitCode::from(1)
+}
