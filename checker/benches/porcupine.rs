@@ -63,8 +63,9 @@ fn main() {
     ] {
         let (history, _) = read_file(&dir.join(name), None).unwrap_or_else(|e| panic!("{e}"));
         let opts = CheckOptions {
+            max_steps: u64::MAX,
+            max_bytes: 8 << 30,
             timeout: Some(Duration::from_secs(budget)),
-            max_cache_bytes: 8 << 30,
             threads: 1,
         };
         let r = check(&KvModel::unpartitioned(), &history, &opts).expect("model fits");

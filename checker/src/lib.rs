@@ -3,8 +3,9 @@
 //! A `History` of operations (each with a call time, a return time and an outcome) is
 //! checked against a `Model` (a sequential specification). The search is Wing and
 //! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
-//! split into independent partitions (P-compositionality) searched in parallel under one
-//! budget (time and cache memory). The result is data (`CheckResult`): the verdict, and
+//! split into independent partitions (P-compositionality) searched in parallel, each
+//! under a deterministic budget of search steps and bytes, so a verdict is a pure
+//! function of the history, the model and the budget. The result is data (`CheckResult`): the verdict, and
 //! for an illegal history the longest linearizable prefix and the operations that could
 //! not be linearized next.
 //!
@@ -19,13 +20,16 @@ pub mod history;
 pub mod model;
 pub mod models;
 pub mod reference;
+pub mod result;
 pub mod search;
 
-pub use check::{check, CheckOptions, CheckResult, Counterexample, PartitionResult, Verdict};
+pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};
 pub use formats::{Format, ParseError};
 pub use history::{Event, Function, History, Operation, Outcome, Value};
 pub use model::{Model, ModelError, NondeterministicModel, PowerSet, Prepared};
 pub use models::{KvModel, RegisterModel, MODEL_NAMES};
+pub use result::{CheckResult, Counterexample, PartitionResult, Verdict};
+pub use search::{GaveUp, SearchStats};
 
 /// Checks `history` with the model named `model` (see `MODEL_NAMES`).
 pub fn check_named(

@@ -66,6 +66,14 @@ pub trait Model: Sync {
     fn describe_operation(&self, op: &Operation) -> String {
         op.describe()
     }
+
+    /// Heap bytes a state owns beyond `size_of::<State>()` and does not share with the
+    /// state it was stepped from (an estimate from lengths, never capacities, so it is
+    /// the same on every machine). The search counts it against `max_bytes` for every
+    /// state it caches. States without heap keep the default, 0.
+    fn heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
 }
 
 /// A model whose step may lead to several states (e.g. a queue whose dequeue order is
@@ -90,6 +98,10 @@ pub trait NondeterministicModel: Sync {
     fn step(&self, state: &Self::State, op: &Self::Op) -> Vec<Self::State>;
     /// A human-readable form of a state.
     fn describe_state(&self, state: &Self::State) -> String;
+    /// As `Model::heap_bytes`, for one possible state.
+    fn heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
 }
 
 /// Turns a nondeterministic model into a deterministic one whose state is the set of
@@ -128,5 +140,10 @@ impl<M: NondeterministicModel> Model for PowerSet<M> {
     fn describe_state(&self, states: &Self::State) -> String {
         let parts: Vec<String> = states.iter().map(|s| self.0.describe_state(s)).collect();
         format!("{{{}}}", parts.join(", "))
+    }
+
+    fn heap_bytes(&self, states: &Self::State) -> usize {
+        states.len() * std::mem::size_of::<M::State>()
+            + states.iter().map(|s| self.0.heap_bytes(s)).sum::<usize>()
     }
 }
