@@ -27,11 +27,14 @@ pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};
 pub use formats::{Format, ParseError};
 pub use history::{Event, Function, History, Operation, Outcome, Value};
 pub use model::{Model, ModelError, NondeterministicModel, PowerSet, Prepared};
-pub use models::{KvModel, RegisterModel, MODEL_NAMES};
+pub use models::{
+    FifoQueueModel, KvModel, ModelInfo, MultiRegisterModel, MutexModel, RegisterModel, SetModel,
+    UnorderedQueueModel, MODELS, MODEL_NAMES,
+};
 pub use result::{CheckResult, Counterexample, PartitionResult, Verdict};
 pub use search::{GaveUp, SearchStats};
 
-/// Checks `history` with the model named `model` (see `MODEL_NAMES`).
+/// Checks `history` with the model named `model` (see `MODELS`).
 pub fn check_named(
     model: &str,
     history: &History,
@@ -41,6 +44,11 @@ pub fn check_named(
         "register" => check(&RegisterModel::register(), history, opts)?,
         "cas-register" => check(&RegisterModel::cas_register(), history, opts)?,
         "kv" => check(&KvModel::new(), history, opts)?,
+        "multi-register" => check(&MultiRegisterModel, history, opts)?,
+        "mutex" => check(&MutexModel, history, opts)?,
+        "set" => check(&SetModel, history, opts)?,
+        "fifo-queue" => check(&FifoQueueModel, history, opts)?,
+        "unordered-queue" => check(&PowerSet(UnorderedQueueModel), history, opts)?,
         other => return Err(CheckNamedError::UnknownModel(other.to_string())),
     };
     Ok(result)
@@ -50,7 +58,7 @@ pub fn check_named(
 #[derive(Debug, thiserror::Error)]
 pub enum CheckNamedError {
     /// No model has that name.
-    #[error("unknown model {0:?}: expected one of register, cas-register, kv")]
+    #[error("unknown model {0:?}: expected one of {names}", names = MODEL_NAMES.join(", "))]
     UnknownModel(String),
     /// The model cannot interpret an operation of the history.
     #[error(transparent)]

@@ -16,6 +16,17 @@ pub struct ModelError {
     pub reason: String,
 }
 
+impl ModelError {
+    /// `model` cannot check `op` because of `reason`.
+    pub fn new(model: &'static str, op: &Operation, reason: impl Into<String>) -> ModelError {
+        ModelError {
+            model,
+            op: op.describe(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// One partition's operations in the model's own form, and its initial state.
 pub struct Prepared<S, O> {
     /// The state before any operation.
@@ -28,7 +39,8 @@ pub struct Prepared<S, O> {
 
 /// A sequential specification, as porcupine's `Model`: adding a model never touches the
 /// search. Operations with an unknown outcome (`Info`) are prepared with no output and
-/// must be accepted whatever they would have returned.
+/// must be accepted whatever they would have returned; the search also considers that
+/// they never took effect.
 pub trait Model: Sync {
     /// The state of the specified object. Equality and hashing drive the search cache.
     type State: Clone + Eq + Hash + Send;

@@ -5,7 +5,8 @@
 //! at a call it tries to linearize that operation now (the model accepts it and the
 //! (linearized set, state) pair is new to the cache), lifting the call and its return
 //! out of the list; at a return whose operation is not yet linearized it backtracks.
-//! The history is linearizable when the list empties.
+//! The history is linearizable when the list empties, or when only operations that
+//! never returned are left (they may never have taken effect).
 
 use crate::bitset::Bitset;
 use crate::model::Model;
@@ -416,6 +417,12 @@ pub fn search<M: Model>(
             }
             entry = node.next;
         } else {
+            if !dead_end && ops[node.id as usize].ret == u64::MAX {
+                // The first return not lifted is that of an op that never returned. All
+                // returns of completed ops come before it, so every completed op is
+                // linearized: the ops still open never took effect.
+                break SearchOutcome::Ok;
+            }
             // A return whose call is not linearized (or a dead end): record how far we
             // got, then backtrack to the last choice that has alternatives.
             if !dead_end && best.as_ref().is_none_or(|b| calls.len() > b.prefix.len()) {
