@@ -11,7 +11,7 @@ mod scan;
 mod value;
 mod write;
 
-pub use write::write_edn;
+pub use write::{write_edn, write_edn_layout, EdnLayout};
 
 use super::pairing::Pairing;
 use super::{ParseError, Pos};

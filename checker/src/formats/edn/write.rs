@@ -1,10 +1,22 @@
-//! Writing a history as Jepsen EDN, one op map per line.
+//! Writing a history as Jepsen EDN: one op map per line (linsim's artifacts), or as
+//! Jepsen pretty-prints it, or all on one line.
 
 use super::entry::CAS_FAILED;
 use super::value::emit;
 use crate::history::{Function, History, Operation, Outcome, Value};
 use edn_format::Value as Edn;
-use std::fmt::Write;
+
+/// How a written EDN history is laid out. Every layout reads back to the same history.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EdnLayout {
+    /// One op map per line, no enclosing vector (linsim's `history.edn`).
+    #[default]
+    Lines,
+    /// One vector, one map entry per line, as Clojure's pprint writes a Jepsen history.
+    Pretty,
+    /// One vector on a single line.
+    OneLine,
+}
 
 /// The `:value` of an invocation.
 fn invoke_value(op: &Operation) -> String {
@@ -15,10 +27,12 @@ fn invoke_value(op: &Operation) -> String {
     }
 }
 
-/// Writes a history as Jepsen EDN, one op map per line, readable by Knossos, Elle and
-/// `linsim check`. Ops that never returned get an `:info` completion at the end.
-pub fn write_edn(history: &History) -> String {
-    let mut lines: Vec<(u64, u8, usize, String)> = Vec::new();
+/// One entry: its order key and its fields in order.
+type Entry = ((u64, u8, usize), Vec<(&'static str, String)>);
+
+/// Every invocation and completion, in time order, with `:index` added.
+fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
+    let mut out: Vec<Entry> = Vec::new();
     let end = history
         .ops
         .iter()
@@ -27,52 +41,76 @@ pub fn write_edn(history: &History) -> String {
         .unwrap_or(0)
         .saturating_add(1);
     for (i, op) in history.ops.iter().enumerate() {
-        let f = op.f.name();
-        let key = if op.key.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", :key {}",
-                edn_format::emit_str(&Edn::String(op.key.clone()))
-            )
-        };
+        let f = format!(":{}", op.f.name());
+        let key = (!op.key.is_empty()).then(|| edn_format::emit_str(&Edn::String(op.key.clone())));
         let invoke = invoke_value(op);
-        lines.push((
-            op.call,
-            0,
-            i,
-            format!(
-                "{{:type :invoke, :f :{f}, :process {}, :time {}{key}, :value {invoke}}}",
-                op.process, op.call
-            ),
-        ));
-        let mut extra = String::new();
-        let (kind, time, value) = match (op.outcome, op.ret) {
+        let fields = |kind: &str, time: u64, value: String| {
+            let mut v = vec![
+                ("type", format!(":{kind}")),
+                ("f", f.clone()),
+                ("process", op.process.to_string()),
+                ("time", time.to_string()),
+            ];
+            if let Some(k) = &key {
+                v.push(("key", k.clone()));
+            }
+            v.push(("value", value));
+            v
+        };
+        out.push(((op.call, 0, i), fields("invoke", op.call, invoke.clone())));
+        let (kind, time, value, cas_failed) = match (op.outcome, op.ret) {
             (Outcome::Ok, Some(t)) if op.f == Function::Cas && op.output == Value::Bool(false) => {
-                extra = format!(", :error :{CAS_FAILED}");
-                ("fail", t, invoke.clone())
+                ("fail", t, invoke.clone(), true)
             }
             (Outcome::Ok, Some(t)) if op.f.has_output() && op.f != Function::Cas => {
-                ("ok", t, emit(&op.output))
+                ("ok", t, emit(&op.output), false)
             }
-            (Outcome::Ok, Some(t)) => ("ok", t, invoke.clone()),
-            (Outcome::Fail, Some(t)) => ("fail", t, invoke.clone()),
-            _ => ("info", end, invoke.clone()),
+            (Outcome::Ok, Some(t)) => ("ok", t, invoke.clone(), false),
+            (Outcome::Fail, Some(t)) => ("fail", t, invoke.clone(), false),
+            _ => ("info", end, invoke.clone(), false),
         };
-        lines.push((
-            time,
-            1,
-            i,
-            format!(
-                "{{:type :{kind}, :f :{f}, :process {}, :time {time}{key}, :value {value}{extra}}}",
-                op.process
-            ),
-        ));
+        let mut done = fields(kind, time, value);
+        if cas_failed {
+            done.push(("error", format!(":{CAS_FAILED}")));
+        }
+        out.push(((time, 1, i), done));
     }
-    lines.sort_by_key(|l| (l.0, l.1, l.2));
-    let mut out = String::new();
-    for (index, (_, _, _, text)) in lines.into_iter().enumerate() {
-        let _ = writeln!(out, "{}, :index {index}}}", &text[..text.len() - 1]);
+    out.sort_by_key(|e| e.0);
+    out.into_iter()
+        .enumerate()
+        .map(|(index, (_, mut fields))| {
+            fields.push(("index", index.to_string()));
+            fields
+        })
+        .collect()
+}
+
+fn map_text(fields: &[(&str, String)], separator: &str) -> String {
+    let parts: Vec<String> = fields.iter().map(|(k, v)| format!(":{k} {v}")).collect();
+    format!("{{{}}}", parts.join(separator))
+}
+
+/// Writes a history as Jepsen EDN in `layout`, readable by Knossos, Elle and
+/// `linsim check`. Ops that never returned get an `:info` completion at the end.
+pub fn write_edn_layout(history: &History, layout: EdnLayout) -> String {
+    let entries = entries(history);
+    match layout {
+        EdnLayout::Lines => entries
+            .iter()
+            .map(|e| format!("{}\n", map_text(e, ", ")))
+            .collect(),
+        EdnLayout::OneLine => {
+            let maps: Vec<String> = entries.iter().map(|e| map_text(e, ", ")).collect();
+            format!("[{}]\n", maps.join(" "))
+        }
+        EdnLayout::Pretty => {
+            let maps: Vec<String> = entries.iter().map(|e| map_text(e, ",\n  ")).collect();
+            format!("[{}]\n", maps.join("\n "))
+        }
     }
-    out
+}
+
+/// Writes a history as Jepsen EDN, one op map per line (`EdnLayout::Lines`).
+pub fn write_edn(history: &History) -> String {
+    write_edn_layout(history, EdnLayout::Lines)
 }
