@@ -87,8 +87,10 @@ fn prepare<M: Model>(
         for (p, &i) in prepared.ops.into_iter().zip(&idxs) {
             if let Some(op) = p {
                 let h = &history.ops[i];
+                // u64::MAX marks an op that never returned: a completed op returns
+                // before it, whatever its recorded time.
                 let ret = match (h.outcome, h.ret) {
-                    (Outcome::Ok, Some(t)) => t,
+                    (Outcome::Ok, Some(t)) => t.min(u64::MAX - 1),
                     _ => u64::MAX,
                 };
                 ops.push(SearchOp {
