@@ -166,7 +166,8 @@ fn run_round<M: Model>(
 /// call, or never.
 ///
 /// Partitions are searched in rounds: every partition still undecided gets a step
-/// budget that grows 8-fold each round up to `max_steps`. After the first round in
+/// budget that grows 8-fold each round up to `max_steps` (a lone partition gets
+/// `max_steps` at once). After the first round in
 /// which some partition is illegal, the check stops and reports the first illegal
 /// partition in key order. Each round's outcome is a pure function of the history and
 /// the budgets, so the whole result is too (unless `timeout` fires).
@@ -188,6 +189,11 @@ pub fn check<M: Model>(
     let mut round_steps = FIRST_ROUND_STEPS.min(opts.max_steps);
     let mut illegal_found = false;
     while !live.is_empty() {
+        if live.len() == 1 {
+            // Rounds only serve to find an illegal partition among several early: a
+            // lone partition is searched once with the whole budget.
+            round_steps = opts.max_steps;
+        }
         let budget = Budget {
             deadline,
             ..Budget::new(round_steps, opts.max_bytes)
