@@ -5,9 +5,9 @@
 //! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
 //! split into independent partitions (P-compositionality) searched in parallel, each
 //! under a deterministic budget of search steps and bytes, so a verdict is a pure
-//! function of the history, the model and the budget. The result is data (`CheckResult`): the verdict, and
-//! for an illegal history the longest linearizable prefix and the operations that could
-//! not be linearized next.
+//! function of the history, the model and the budget. The result is data
+//! (`CheckResult`): the verdict, and for an illegal history the longest linearizable
+//! prefix and the operations that could not be linearized next.
 //!
 //! It knows nothing of Raft: point it at any Jepsen, porcupine or linsim history.
 
