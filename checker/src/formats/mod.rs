@@ -5,9 +5,7 @@ mod json;
 mod pairing;
 mod porcupine_etcd;
 
-pub use edn::{
-    parse_edn, parse_edn_summary, write_edn, write_edn_layout, EdnLayout, EdnSummary,
-};
+pub use edn::{parse_edn, parse_edn_summary, write_edn, write_edn_layout, EdnLayout, EdnSummary};
 pub use json::{parse_json, write_json};
 pub use porcupine_etcd::parse_porcupine_etcd;
 
