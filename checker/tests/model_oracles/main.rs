@@ -7,4 +7,5 @@ mod brute_force;
 mod multi_register;
 mod mutex;
 mod queues;
+mod round_trip;
 mod set;

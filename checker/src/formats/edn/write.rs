@@ -40,6 +40,17 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
         .max()
         .unwrap_or(0)
         .saturating_add(1);
+    // An op that never returned gets its `:info` completion just before its process's
+    // next invocation, or at the end: a process has one op open at a time.
+    let mut next_call: Vec<Option<(u64, usize)>> = vec![None; history.ops.len()];
+    let mut last: std::collections::BTreeMap<u64, usize> = std::collections::BTreeMap::new();
+    let mut by_call: Vec<usize> = (0..history.ops.len()).collect();
+    by_call.sort_by_key(|&i| (history.ops[i].call, i));
+    for &i in &by_call {
+        if let Some(prev) = last.insert(history.ops[i].process, i) {
+            next_call[prev] = Some((history.ops[i].call, i));
+        }
+    }
     for (i, op) in history.ops.iter().enumerate() {
         let f = format!(":{}", op.f.name());
         let key = (!op.key.is_empty()).then(|| edn_format::emit_str(&Edn::String(op.key.clone())));
@@ -57,7 +68,7 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
             v.push(("value", value));
             v
         };
-        out.push(((op.call, 0, i), fields("invoke", op.call, invoke.clone())));
+        out.push(((op.call, 1, i), fields("invoke", op.call, invoke.clone())));
         let (kind, time, value, cas_failed) = match (op.outcome, op.ret) {
             (Outcome::Ok, Some(t)) if op.f == Function::Cas && op.output == Value::Bool(false) => {
                 ("fail", t, invoke.clone(), true)
@@ -66,14 +77,22 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
                 ("ok", t, emit(&op.output), false)
             }
             (Outcome::Ok, Some(t)) => ("ok", t, invoke.clone(), false),
-            (Outcome::Fail, Some(t)) => ("fail", t, invoke.clone(), false),
+            (Outcome::Fail, t) => ("fail", t.unwrap_or(end), invoke.clone(), false),
             _ => ("info", end, invoke.clone(), false),
         };
+        // Completions sort after invocations at the same time (so they overlap), except
+        // one with no return time, which closes its op just before the process's next
+        // invocation.
+        let order = match (op.ret.is_none() || kind == "info", next_call[i]) {
+            (true, Some((t, j))) => (t, 0, j),
+            _ => (time, 2, i),
+        };
+        let time = order.0;
         let mut done = fields(kind, time, value);
         if cas_failed {
             done.push(("error", format!(":{CAS_FAILED}")));
         }
-        out.push(((time, 1, i), done));
+        out.push((order, done));
     }
     out.sort_by_key(|e| e.0);
     out.into_iter()
@@ -91,7 +110,8 @@ fn map_text(fields: &[(&str, String)], separator: &str) -> String {
 }
 
 /// Writes a history as Jepsen EDN in `layout`, readable by Knossos, Elle and
-/// `linsim check`. Ops that never returned get an `:info` completion at the end.
+/// `linsim check`. Ops that never returned get an `:info` completion at the end, or just
+/// before their process invokes again.
 pub fn write_edn_layout(history: &History, layout: EdnLayout) -> String {
     let entries = entries(history);
     match layout {
