@@ -104,6 +104,17 @@ fn empty_files_are_empty_histories_and_undetectable_files_are_rejected() {
         assert_eq!(r.verdict, Verdict::Ok);
         assert!(r.note.unwrap().contains("no client operations"));
     }
+    let (h, _) = parse(
+        "h.edn",
+        "\u{feff}#_{:x 1} {:type :invoke, :f :read, :process 0}",
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        h.ops.len(),
+        1,
+        "a byte order mark and a leading discard are fine"
+    );
     let e = parse_err("\nhello world\n", None);
     assert!(
         e.starts_with("h.edn:2: cannot detect the history format"),

@@ -139,7 +139,7 @@ pub fn detect(file: &str, text: &str) -> Result<Format, ParseError> {
     if first.starts_with("{\"") || first == "{" || first.starts_with("[{\"") {
         return Ok(Format::Json);
     }
-    if first.starts_with('{') || first.starts_with('[') || first.starts_with('(') {
+    if ['{', '[', '(', '#'].iter().any(|c| first.starts_with(*c)) {
         if first.contains(":key")
             && (first.contains(":get") || first.contains(":put") || first.contains(":append"))
         {
@@ -171,6 +171,8 @@ pub fn parse_detailed(
     text: &str,
     format: Option<Format>,
 ) -> Result<ReadHistory, ParseError> {
+    // A byte order mark is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let format = match format {
         Some(f) => f,
         None => detect(file, text)?,
