@@ -1,26 +1,48 @@
 //! `linsim check`: check history files for linearizability.
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Args;
-use linsim_checker::formats::{read_file, Format};
-use linsim_checker::{check_named, CheckOptions, CheckResult, History, Verdict, MODEL_NAMES};
+use linsim_checker::formats::{read_file_detailed, Format};
+use linsim_checker::{
+    check_named, CheckOptions, CheckResult, History, Verdict, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS,
+    MODELS,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+fn model_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        MODELS
+            .iter()
+            .map(|m| PossibleValue::new(m.name).help(m.description)),
+    )
+}
+
 /// Arguments of `linsim check`.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// History files: linsim JSON, Jepsen EDN, or porcupine's etcd-log and kv formats.
+    /// History files: linsim JSON, Jepsen EDN (any layout), or porcupine's etcd-log and
+    /// kv formats.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The model (default: the one the history names, else implied by the format, else
     /// cas-register).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(MODEL_NAMES))]
+    #[arg(long, value_parser = model_names())]
     model: Option<String>,
     /// The file format (default: detected from the content).
-    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(["auto", "json", "edn", "porcupine-etcd", "porcupine-kv"]))]
+    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(["auto", "json", "edn", "porcupine-etcd", "porcupine-kv"]))]
     format: String,
-    /// Give up after this many seconds per file (verdict unknown).
+    /// Give up on a partition after this many search steps (verdict unknown). The
+    /// same budget gives the same verdict on any machine.
+    #[arg(long, value_name = "STEPS", default_value_t = DEFAULT_MAX_STEPS)]
+    max_steps: u64,
+    /// Give up on a partition whose search holds more than this many bytes (cache
+    /// entries and the heap their states own). Deterministic too.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    max_bytes: usize,
+    /// Also give up after this many seconds per file. Wall-clock time depends on the
+    /// machine and its load, so a verdict reached this way may differ between runs.
     #[arg(long, value_name = "SECS")]
     timeout: Option<f64>,
     /// Print one JSON object per file instead of text.
@@ -52,6 +74,31 @@ fn describe_illegal(history: &History, r: &CheckResult) -> String {
     )
 }
 
+fn describe_unknown(r: &CheckResult, opts: &CheckOptions) -> String {
+    if r.verdict != Verdict::Unknown {
+        return String::new();
+    }
+    let Some(p) = r.partitions.iter().find(|p| p.gave_up.is_some()) else {
+        return String::new();
+    };
+    let key = p
+        .key
+        .as_ref()
+        .map(|k| format!(" (key {k:?})"))
+        .unwrap_or_default();
+    let why = match p.gave_up {
+        Some(linsim_checker::GaveUp::Steps) => {
+            format!("the step budget ran out (--max-steps {})", opts.max_steps)
+        }
+        Some(linsim_checker::GaveUp::Memory) => {
+            format!("the byte budget ran out (--max-bytes {})", opts.max_bytes)
+        }
+        Some(linsim_checker::GaveUp::Timeout) => "the --timeout ran out".to_string(),
+        _ => "cancelled".to_string(),
+    };
+    format!("; gave up{key}: {why}")
+}
+
 /// Runs `linsim check`; exit 0 all ok, 1 any illegal, 2 bad input, 3 unknown.
 pub fn run(args: CheckArgs) -> ExitCode {
     if let Some(t) = args.timeout {
@@ -62,12 +109,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
     let format = Format::from_name(&args.format);
     let opts = CheckOptions {
+        max_steps: args.max_steps,
+        max_bytes: args.max_bytes,
         timeout: args.timeout.map(Duration::from_secs_f64),
         ..CheckOptions::default()
     };
     let (mut bad_input, mut illegal, mut unknown) = (false, false, false);
     for path in &args.files {
-        let (history, detected) = match read_file(path, format) {
+        let read = match read_file_detailed(path, format) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -75,13 +124,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 continue;
             }
         };
+        let history = &read.history;
         let model = args
             .model
             .clone()
             .or_else(|| history.model.clone())
-            .or_else(|| detected.default_model().map(String::from))
+            .or_else(|| read.format.default_model().map(String::from))
             .unwrap_or_else(|| "cas-register".to_string());
-        let r = match check_named(&model, &history, &opts) {
+        let r = match check_named(&model, history, &opts) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {}: {e}", path.display());
@@ -99,23 +149,46 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 "file": path.display().to_string(),
                 "verdict": r.verdict,
                 "model": r.model,
-                "format": detected.to_string(),
+                "format": read.format.to_string(),
                 "ops": r.ops,
                 "partitions": r.partitions.len(),
+                "steps": r.steps(),
+                "fingerprint": format!("{:016x}", r.fingerprint()),
                 "check_ms": r.check_ms,
+                "gave_up": r.partitions.iter().find_map(|p| p.gave_up),
                 "first_illegal": r.first_illegal(),
+                "note": r.note,
+                "edn": read.edn,
             });
             println!("{line}");
         } else {
+            let skipped = read
+                .edn
+                .as_ref()
+                .filter(|s| s.nemesis_entries + s.log_entries + s.discarded > 0)
+                .map(|s| {
+                    format!(
+                        " skipped={}",
+                        s.nemesis_entries + s.log_entries + s.discarded
+                    )
+                })
+                .unwrap_or_default();
+            let note = r
+                .note
+                .as_ref()
+                .map(|n| format!("; note: {n}"))
+                .unwrap_or_default();
             println!(
-                "{}: {} model={} ops={} partitions={} check_ms={:.1}{}",
+                "{}: {} model={} ops={} partitions={} steps={}{skipped} check_ms={:.1}{}{}{note}",
                 path.display(),
                 r.verdict,
                 r.model,
                 r.ops,
                 r.partitions.len(),
+                r.steps(),
                 r.check_ms,
-                describe_illegal(&history, &r)
+                describe_illegal(history, &r),
+                describe_unknown(&r, &opts),
             );
         }
     }

@@ -69,7 +69,9 @@ fn json_output_has_the_documented_fields() {
 fn unknown_model_exits_2_listing_valid_names() {
     let (code, _, err) = linsim(&["check", "--model", "nosuch", "x"]);
     assert_eq!(code, 2);
-    assert!(err.contains("register, cas-register, kv"), "{err}");
+    for name in linsim_checker::MODEL_NAMES {
+        assert!(err.contains(name), "{name} missing from: {err}");
+    }
 }
 
 #[test]
@@ -80,4 +82,109 @@ fn missing_file_exits_2() {
         err.contains("/nonexistent/history.edn:0: cannot read"),
         "{err}"
     );
+}
+
+fn edn(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("histories/edn")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn the_one_line_read_of_5_is_illegal() {
+    let (code, out, _) = linsim(&[
+        "check",
+        "--model",
+        "register",
+        &edn("one-line-read-of-unwritten-5.edn"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(": illegal model=register ops=1 ")
+            && out.contains("first op that cannot be linearized: read -> 5"),
+        "{out}"
+    );
+}
+
+#[test]
+fn every_edn_corpus_file_gets_its_verdict_and_exit_code() {
+    let text = std::fs::read_to_string(edn("expected.json")).unwrap();
+    let expected: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(&text).unwrap();
+    assert!(expected.len() >= 20);
+    for (name, want) in &expected {
+        let model = want["model"].as_str().unwrap();
+        let verdict = want["verdict"].as_str().unwrap();
+        let (code, out, err) = linsim(&["check", "--model", model, &edn(name)]);
+        let want_code = if verdict == "ok" { 0 } else { 1 };
+        assert_eq!(code, want_code, "{name}: {out}{err}");
+        assert!(
+            out.contains(&format!(": {verdict} model={model} ")),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn a_history_with_only_nemesis_entries_is_ok_with_a_note() {
+    let (code, out, _) = linsim(&["check", &edn("nemesis-only.edn")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(": ok "), "{out}");
+    assert!(out.contains("skipped=3"), "{out}");
+    assert!(
+        out.contains("note: the history has no client operations"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_edn_exits_2_naming_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("linsim-cli-edn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.edn");
+    std::fs::write(
+        &f,
+        "[{:type :invoke, :f :read, :process 0}\n {:type :ok,\n  :f :read,\n  :process 7}]",
+    )
+    .unwrap();
+    let (code, out, err) = linsim(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("bad.edn:2:2: process 7 completes an op it never invoked"),
+        "{err}"
+    );
+    std::fs::write(&f, "[{:type :invoke, :f :read, :process 0}\n {:type :ok").unwrap();
+    let (code, _, err) = linsim(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.edn:2:2: `{` is never closed"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_step_budget_gives_the_same_unknown_verdict_every_time() {
+    let f = corpus().join("kv/c50-ok.txt");
+    let run = || {
+        linsim(&[
+            "check",
+            "--json",
+            "--model",
+            "kv",
+            "--max-steps",
+            "300",
+            f.to_str().unwrap(),
+        ])
+    };
+    let (code, first, _) = run();
+    assert_eq!(code, 3, "{first}");
+    let a: serde_json::Value = serde_json::from_str(first.trim()).unwrap();
+    assert_eq!(
+        (a["verdict"].as_str(), a["gave_up"].as_str()),
+        (Some("unknown"), Some("steps"))
+    );
+    let (_, second, _) = run();
+    let b: serde_json::Value = serde_json::from_str(second.trim()).unwrap();
+    assert_eq!(a["fingerprint"], b["fingerprint"]);
+    assert_eq!(a["steps"], b["steps"]);
 }

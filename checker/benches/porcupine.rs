@@ -1,6 +1,8 @@
 //! Checks every porcupine reference history (parsing outside the timed part, best of 5)
-//! and prints a line per file, then
-//! `porcupine-suite files=N expected=M total_check_ms=X`, then the unpartitioned kv runs.
+//! and prints a line per file (verdict, search steps, the largest partition's steps,
+//! the result's fingerprint, time), then
+//! `porcupine-suite files=N expected=M total_check_ms=X max_partition_steps=S`, then the
+//! unpartitioned kv runs. Two runs print the same lines but for the times.
 
 use linsim_checker::formats::read_file;
 use linsim_checker::reference::{cases, corpus_dir};
@@ -14,15 +16,26 @@ fn main() {
     let cases = cases(&dir).unwrap_or_else(|e| panic!("{e}"));
     let opts = CheckOptions::default();
     let (mut total_ms, mut expected, mut etcd_ms, mut kv_ms) = (0.0, 0, 0.0, 0.0);
+    let mut max_partition_steps = 0;
     for case in &cases {
         let (history, _) = read_file(&case.path, None).unwrap_or_else(|e| panic!("{e}"));
         let mut best = f64::MAX;
         let mut verdict = Verdict::Unknown;
+        let (mut steps, mut widest, mut fingerprint) = (0, 0, 0);
         for _ in 0..5 {
             let r = check_named(case.model, &history, &opts).expect("model fits");
             best = best.min(r.check_ms);
             verdict = r.verdict;
+            steps = r.steps();
+            widest = r
+                .partitions
+                .iter()
+                .map(|p| p.stats.iterations)
+                .max()
+                .unwrap_or(0);
+            fingerprint = r.fingerprint();
         }
+        max_partition_steps = max_partition_steps.max(widest);
         let want = if case.linearizable {
             Verdict::Ok
         } else {
@@ -38,7 +51,7 @@ fn main() {
             etcd_ms += best;
         }
         println!(
-            "{} verdict={} expected={} ops={} check_ms={:.3}",
+            "{} verdict={} expected={} ops={} steps={steps} max_partition_steps={widest} fingerprint={fingerprint:016x} check_ms={:.3}",
             case.name,
             verdict,
             want,
@@ -48,7 +61,7 @@ fn main() {
     }
     println!("etcd files total_check_ms={etcd_ms:.1}; kv files total_check_ms={kv_ms:.1}");
     println!(
-        "porcupine-suite files={} expected={} total_check_ms={:.1}",
+        "porcupine-suite files={} expected={} total_check_ms={:.1} max_partition_steps={max_partition_steps}",
         cases.len(),
         expected,
         total_ms
@@ -63,8 +76,9 @@ fn main() {
     ] {
         let (history, _) = read_file(&dir.join(name), None).unwrap_or_else(|e| panic!("{e}"));
         let opts = CheckOptions {
+            max_steps: u64::MAX,
+            max_bytes: 8 << 30,
             timeout: Some(Duration::from_secs(budget)),
-            max_cache_bytes: 8 << 30,
             threads: 1,
         };
         let r = check(&KvModel::unpartitioned(), &history, &opts).expect("model fits");
@@ -73,8 +87,10 @@ fn main() {
             .map(|g| format!(" gave_up={g:?}"))
             .unwrap_or_default();
         println!(
-            "unpartitioned {name} verdict={}{why} check_ms={:.1} budget_s={budget} peak_rss_mib={}",
+            "unpartitioned {name} verdict={}{why} steps={} bytes={} check_ms={:.1} budget_s={budget} peak_rss_mib={}",
             r.verdict,
+            r.steps(),
+            r.partitions[0].stats.bytes,
             r.check_ms,
             peak_rss_mib()
         );

@@ -1,135 +1,76 @@
-//! Checking a history: partition it, search every partition in parallel under one
-//! budget, and gather the verdict with the data a report or timeline needs.
+//! Checking a history: partition it, then search every partition in parallel under a
+//! deterministic budget, in rounds of growing step budgets so that an illegal
+//! partition is found early and the same one is reported on every run.
 
 use crate::history::{History, Outcome};
 use crate::model::{Model, ModelError};
+use crate::result::{CheckResult, Counterexample, PartitionResult, Verdict};
 use crate::search::{search, Budget, GaveUp, SearchOp, SearchOutcome, SearchStats};
-use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The verdict of a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Linearizable.
-    Ok,
-    /// Not linearizable.
-    Illegal,
-    /// The budget ran out before a verdict.
-    Unknown,
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Verdict::Ok => "ok",
-            Verdict::Illegal => "illegal",
-            Verdict::Unknown => "unknown",
-        })
-    }
-}
-
-/// Limits of a check.
+/// Limits of a check. `max_steps` and `max_bytes` apply to each partition and are
+/// counted the same way on every machine: the same history, model and options give
+/// the same verdict anywhere, whatever the load. `timeout` is an optional wall-clock
+/// extra (off by default) that gives up that guarantee.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
-    /// Give up after this long (`None`: no limit).
+    /// Give up on a partition after this many search steps (verdict unknown).
+    pub max_steps: u64,
+    /// Give up on a partition whose search holds more than this many bytes: cache
+    /// entries, the heap their states own, and fixed per-operation arrays. At most
+    /// `threads` partitions are searched at once.
+    pub max_bytes: usize,
+    /// Also give up after this much wall-clock time (`None`: no limit). Not
+    /// deterministic: prefer `max_steps`.
     pub timeout: Option<Duration>,
-    /// Give up when search caches hold this many bytes in total.
-    pub max_cache_bytes: usize,
-    /// Worker threads for partitions (0: all cores).
+    /// Worker threads for partitions (0: all cores). Does not change any verdict.
     pub threads: usize,
 }
+
+/// The default step budget per partition: about 240 times what the hardest partition of
+/// the 108 reference histories needs (410,092 steps), and up to about a minute of search on
+/// a large unpartitioned key-value history in a release build.
+pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
+
+/// The default byte budget per partition (1 GiB).
+pub const DEFAULT_MAX_BYTES: usize = 1 << 30;
 
 impl Default for CheckOptions {
     fn default() -> CheckOptions {
         CheckOptions {
+            max_steps: DEFAULT_MAX_STEPS,
+            max_bytes: DEFAULT_MAX_BYTES,
             timeout: None,
-            max_cache_bytes: 4 << 30,
             threads: 0,
         }
     }
 }
 
-/// Where an illegal partition got stuck, in history terms.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Counterexample {
-    /// The longest linearizable prefix found: history op indexes in linearization order.
-    pub prefix: Vec<usize>,
-    /// The model state after that prefix, described.
-    pub state: String,
-    /// The op whose return came before it could be linearized (history index).
-    pub blocked: usize,
-    /// That op, described.
-    pub blocked_op: String,
-    /// The pending ops tried after the prefix, none of which could go next.
-    pub candidates: Vec<usize>,
-}
+/// The step budget of the first round; each later round has `ROUND_GROWTH` times more,
+/// up to `max_steps`. A partition still unknown after a round is searched again from
+/// the start with the larger budget (at most 1/7 more work than one run).
+const FIRST_ROUND_STEPS: u64 = 20_000;
 
-/// The outcome of one partition.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PartitionResult {
-    /// The partition key (`None`: the whole history).
-    pub key: Option<String>,
-    /// Its verdict.
-    pub verdict: Verdict,
-    /// Operations searched (after dropping failed ops and unknown reads).
-    pub ops: usize,
-    /// Why it gave up, if it did.
-    pub gave_up: Option<GaveUp>,
-    /// Where it got stuck, if illegal.
-    pub counterexample: Option<Counterexample>,
-    /// How much work the search did.
-    pub stats: SearchStats,
-}
+/// How much each round's step budget grows.
+const ROUND_GROWTH: u64 = 8;
 
-/// The outcome of checking a history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CheckResult {
-    /// The overall verdict: illegal if any partition is, else unknown if any is.
-    pub verdict: Verdict,
-    /// The model used.
-    pub model: String,
-    /// Operations in the history.
-    pub ops: usize,
-    /// Every partition, by key.
-    pub partitions: Vec<PartitionResult>,
-    /// Wall time of the search, milliseconds.
-    pub check_ms: f64,
-}
-
-impl CheckResult {
-    /// The first illegal partition, if any.
-    pub fn first_illegal(&self) -> Option<&PartitionResult> {
-        self.partitions
-            .iter()
-            .find(|p| p.verdict == Verdict::Illegal)
-    }
-}
-
-/// One partition ready to search: initial state, search ops, and for each search op
-/// its index in the history.
-struct PartitionWork<S, O> {
-    init: S,
+/// One partition ready to search: its search ops, and for each its index in the
+/// history. Shared by every worker, read-only.
+struct PartitionWork<O> {
+    key: Option<String>,
     ops: Vec<SearchOp<O>>,
     back: Vec<usize>,
 }
 
-/// A partition waiting for a worker (taken once).
-type WorkSlot<M> = Mutex<Option<PartitionWork<<M as Model>::State, <M as Model>::Op>>>;
-
-/// Checks `history` against `model`. Ops that failed (`Fail`) are left out: they did
-/// not happen. Ops with unknown outcome (`Info`) may take effect any time after their
-/// call, or never.
-pub fn check<M: Model>(
+/// Groups the history's ops by partition and prepares each partition.
+#[allow(clippy::type_complexity)]
+fn prepare<M: Model>(
     model: &M,
     history: &History,
-    opts: &CheckOptions,
-) -> Result<CheckResult, ModelError> {
-    let start = Instant::now();
+) -> Result<(Vec<PartitionWork<M::Op>>, Vec<M::State>), ModelError> {
     let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
     for (i, op) in history.ops.iter().enumerate() {
         if op.outcome == Outcome::Fail {
@@ -137,9 +78,8 @@ pub fn check<M: Model>(
         }
         groups.entry(model.partition_key(op)).or_default().push(i);
     }
-    // Prepare each partition: model ops, intervals, and the map back to history indexes.
-    let mut keys = Vec::new();
-    let mut work: Vec<WorkSlot<M>> = Vec::new();
+    let mut works = Vec::new();
+    let mut inits = Vec::new();
     for (key, idxs) in groups {
         let refs: Vec<&_> = idxs.iter().map(|&i| &history.ops[i]).collect();
         let prepared = model.prepare(&refs)?;
@@ -148,8 +88,10 @@ pub fn check<M: Model>(
         for (p, &i) in prepared.ops.into_iter().zip(&idxs) {
             if let Some(op) = p {
                 let h = &history.ops[i];
+                // u64::MAX marks an op that never returned: a completed op returns
+                // before it, whatever its recorded time.
                 let ret = match (h.outcome, h.ret) {
-                    (Outcome::Ok, Some(t)) => t,
+                    (Outcome::Ok, Some(t)) => t.min(u64::MAX - 1),
                     _ => u64::MAX,
                 };
                 ops.push(SearchOp {
@@ -160,102 +102,175 @@ pub fn check<M: Model>(
                 back.push(i);
             }
         }
-        keys.push(key);
-        work.push(Mutex::new(Some(PartitionWork {
-            init: prepared.init,
-            ops,
-            back,
-        })));
+        works.push(PartitionWork { key, ops, back });
+        inits.push(prepared.init);
     }
+    Ok((works, inits))
+}
 
-    let budget = Budget {
-        deadline: opts.timeout.map(|t| start + t),
-        max_cache_bytes: opts.max_cache_bytes,
-        cache_bytes: AtomicUsize::new(0),
-        cancel: AtomicBool::new(false),
-    };
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    }
-    .min(work.len())
-    .max(1);
-
+/// Searches the partitions `live` (indexes into `works`) in parallel, each from its
+/// initial state, under `budget`. Returns each one's outcome and stats.
+#[allow(clippy::type_complexity)]
+fn run_round<M: Model>(
+    model: &M,
+    works: &[PartitionWork<M::Op>],
+    inits: &[M::State],
+    live: &[usize],
+    budget: &Budget,
+    threads: usize,
+) -> Vec<(usize, SearchOutcome<M::State>, SearchStats)> {
     // Largest partitions first, so one big partition does not start last.
-    let sizes: Vec<usize> = work
+    let mut order: Vec<usize> = live.to_vec();
+    order.sort_by_key(|&i| (std::cmp::Reverse(works[i].ops.len()), i));
+    let slots: Vec<Mutex<Option<M::State>>> = order
         .iter()
-        .map(|w| {
-            w.lock()
-                .expect("not poisoned")
-                .as_ref()
-                .map_or(0, |p| p.ops.len())
-        })
+        .map(|&i| Mutex::new(Some(inits[i].clone())))
         .collect();
-    let mut order: Vec<usize> = (0..work.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    let results: Vec<Mutex<Option<PartitionResult>>> =
-        work.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-
+    let done = Mutex::new(Vec::with_capacity(order.len()));
     std::thread::scope(|s| {
-        for _ in 0..threads {
+        for _ in 0..threads.min(order.len()).max(1) {
             s.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&pi) = order.get(k) else {
                     break;
                 };
-                let PartitionWork { init, ops, back } = work[pi]
+                let init = slots[k]
                     .lock()
                     .expect("no panics while holding the lock")
                     .take()
                     .expect("each partition is taken once");
-                let (outcome, stats) = if budget.cancel.load(Ordering::Relaxed) {
+                let (outcome, stats) = if budget.cancelled(pi) {
                     (
                         SearchOutcome::Unknown(GaveUp::Cancelled),
                         SearchStats::default(),
                     )
                 } else {
-                    search(model, init, &ops, &budget)
+                    search(model, init, &works[pi].ops, budget, pi)
                 };
-                let (verdict, gave_up, counterexample) = match outcome {
-                    SearchOutcome::Ok => (Verdict::Ok, None, None),
-                    SearchOutcome::Unknown(why) => (Verdict::Unknown, Some(why), None),
-                    SearchOutcome::Illegal(stuck) => {
-                        budget.cancel.store(true, Ordering::Relaxed);
-                        let blocked = back[stuck.blocked];
-                        let cx = Counterexample {
-                            prefix: stuck.prefix.iter().map(|&i| back[i]).collect(),
-                            state: model.describe_state(&stuck.state),
-                            blocked,
-                            blocked_op: model.describe_operation(&history.ops[blocked]),
-                            candidates: stuck.candidates.iter().map(|&i| back[i]).collect(),
-                        };
-                        (Verdict::Illegal, None, Some(cx))
-                    }
-                };
-                *results[pi]
-                    .lock()
-                    .expect("no panics while holding the lock") = Some(PartitionResult {
-                    key: keys[pi].clone(),
-                    verdict,
-                    ops: ops.len(),
-                    gave_up,
-                    counterexample,
-                    stats,
-                });
+                if matches!(outcome, SearchOutcome::Illegal(_)) {
+                    budget.found_illegal(pi);
+                }
+                done.lock()
+                    .expect("no panics while holding the lock")
+                    .push((pi, outcome, stats));
             });
         }
     });
+    let mut done = done.into_inner().expect("no panics while holding the lock");
+    done.sort_by_key(|d| d.0);
+    done
+}
 
-    let partitions: Vec<PartitionResult> = results
+/// Checks `history` against `model`. Ops that failed (`Fail`) are left out: they did
+/// not happen. Ops with unknown outcome (`Info`) may take effect any time after their
+/// call, or never.
+///
+/// Partitions are searched in rounds: every partition still undecided gets a step
+/// budget that grows 8-fold each round up to `max_steps` (a lone partition gets
+/// `max_steps` at once). After the first round in
+/// which some partition is illegal, the check stops and reports the first illegal
+/// partition in key order. Each round's outcome is a pure function of the history and
+/// the budgets, so the whole result is too (unless `timeout` fires).
+pub fn check<M: Model>(
+    model: &M,
+    history: &History,
+    opts: &CheckOptions,
+) -> Result<CheckResult, ModelError> {
+    let start = Instant::now();
+    let (works, inits) = prepare(model, history)?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let deadline = opts.timeout.map(|t| start + t);
+    let mut results: Vec<Option<PartitionResult>> = works.iter().map(|_| None).collect();
+    let mut live: Vec<usize> = (0..works.len()).collect();
+    let mut round_steps = FIRST_ROUND_STEPS.min(opts.max_steps);
+    let mut illegal_found = false;
+    while !live.is_empty() {
+        if live.len() == 1 {
+            // Rounds only serve to find an illegal partition among several early: a
+            // lone partition is searched once with the whole budget.
+            round_steps = opts.max_steps;
+        }
+        let budget = Budget {
+            deadline,
+            ..Budget::new(round_steps, opts.max_bytes)
+        };
+        let last_round = round_steps >= opts.max_steps;
+        let mut still = Vec::new();
+        for (pi, outcome, stats) in run_round(model, &works, &inits, &live, &budget, threads) {
+            let w = &works[pi];
+            let (verdict, gave_up, counterexample) = match outcome {
+                SearchOutcome::Ok => (Verdict::Ok, None, None),
+                SearchOutcome::Illegal(stuck) => {
+                    illegal_found = true;
+                    let blocked = w.back[stuck.blocked];
+                    let cx = Counterexample {
+                        prefix: stuck.prefix.iter().map(|&i| w.back[i]).collect(),
+                        state: model.describe_state(&stuck.state),
+                        blocked,
+                        blocked_op: model.describe_operation(&history.ops[blocked]),
+                        candidates: stuck.candidates.iter().map(|&i| w.back[i]).collect(),
+                    };
+                    (Verdict::Illegal, None, Some(cx))
+                }
+                SearchOutcome::Unknown(GaveUp::Steps | GaveUp::Cancelled) if !last_round => {
+                    // Undecided in this round: searched again in the next, if any.
+                    still.push(pi);
+                    continue;
+                }
+                SearchOutcome::Unknown(why) => (Verdict::Unknown, Some(why), None),
+            };
+            results[pi] = Some(PartitionResult {
+                key: w.key.clone(),
+                verdict,
+                ops: w.ops.len(),
+                gave_up,
+                counterexample,
+                stats,
+            });
+        }
+        live = still;
+        if illegal_found || last_round {
+            break;
+        }
+        round_steps = round_steps.saturating_mul(ROUND_GROWTH).min(opts.max_steps);
+    }
+    let mut partitions: Vec<PartitionResult> = results
         .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .expect("no panics while holding the lock")
-                .expect("every partition was searched")
+        .zip(&works)
+        .map(|(r, w)| {
+            r.unwrap_or_else(|| PartitionResult {
+                key: w.key.clone(),
+                verdict: Verdict::Unknown,
+                ops: w.ops.len(),
+                gave_up: Some(GaveUp::Cancelled),
+                counterexample: None,
+                stats: SearchStats::default(),
+            })
         })
         .collect();
+    // Partitions after the first illegal one may or may not have finished before they
+    // saw the cancellation, depending on thread timing: report them all as cancelled,
+    // so the result does not depend on it.
+    if let Some(first) = partitions
+        .iter()
+        .position(|p| p.verdict == Verdict::Illegal)
+    {
+        for p in &mut partitions[first + 1..] {
+            *p = PartitionResult {
+                key: p.key.clone(),
+                verdict: Verdict::Unknown,
+                ops: p.ops,
+                gave_up: Some(GaveUp::Cancelled),
+                counterexample: None,
+                stats: SearchStats::default(),
+            };
+        }
+    }
     let verdict = if partitions.iter().any(|p| p.verdict == Verdict::Illegal) {
         Verdict::Illegal
     } else if partitions.iter().any(|p| p.verdict == Verdict::Unknown) {
@@ -267,6 +282,10 @@ pub fn check<M: Model>(
         verdict,
         model: model.name().to_string(),
         ops: history.ops.len(),
+        note: history
+            .ops
+            .is_empty()
+            .then(|| "the history has no client operations: trivially linearizable".to_string()),
         partitions,
         check_ms: start.elapsed().as_secs_f64() * 1e3,
     })

@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A value read, written or compared. Registers hold integers or strings; nil is the
-/// value of a register never written.
+/// A value read, written or compared. Registers hold integers, strings or keywords;
+/// nil is the value of a register never written; lists hold a set's elements, a
+/// transaction's micro-operations, or any nested Jepsen value. In JSON a keyword is
+/// `{"keyword": "name"}`, so it stays distinct from the string `"name"`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
@@ -17,6 +19,51 @@ pub enum Value {
     Int(i64),
     /// A string.
     Str(String),
+    /// A sequence of values (an EDN vector, list or set).
+    List(Vec<Value>),
+    /// A keyword (`:name`, or `:ns/name`), stored without the colon.
+    Keyword(#[serde(with = "keyword_json")] String),
+}
+
+/// A keyword's JSON form: `{"keyword": "name"}`.
+mod keyword_json {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Keyword {
+        keyword: String,
+    }
+
+    pub fn serialize<S: Serializer>(name: &str, s: S) -> Result<S::Ok, S::Error> {
+        Keyword {
+            keyword: name.to_string(),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Keyword::deserialize(d).map(|k| k.keyword)
+    }
+}
+
+impl Value {
+    /// The keyword `:name`.
+    pub fn keyword(name: &str) -> Value {
+        Value::Keyword(name.to_string())
+    }
+
+    /// Heap bytes the value owns, from lengths (the same on every machine).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::Nil | Value::Bool(_) | Value::Int(_) => 0,
+            Value::Str(s) | Value::Keyword(s) => s.len(),
+            Value::List(vs) => {
+                vs.len() * std::mem::size_of::<Value>()
+                    + vs.iter().map(Value::heap_bytes).sum::<usize>()
+            }
+        }
+    }
 }
 
 impl fmt::Display for Value {
@@ -26,15 +73,26 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Str(s) => write!(f, "{s:?}"),
+            Value::Keyword(k) => write!(f, ":{k}"),
+            Value::List(vs) => {
+                f.write_str("[")?;
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
         }
     }
 }
 
-/// What an operation does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What an operation does. The names are Jepsen's (`:read`, `:txn`, `:enqueue`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Function {
-    /// Read a key (`get` in key-value terms).
+    /// Read a key (`get` in key-value terms); of a set, read all its elements.
     Read,
     /// Overwrite a key (`put`).
     Write,
@@ -42,17 +100,64 @@ pub enum Function {
     Cas,
     /// Append a string to a key's value.
     Append,
+    /// A transaction over several registers: input `[[[:read k nil] [:write k v] ...]]`,
+    /// output the same micro-operations with the values read.
+    Txn,
+    /// Acquire a mutex.
+    Acquire,
+    /// Release a mutex.
+    Release,
+    /// Add an element to a set: input `[v]`.
+    Add,
+    /// Enqueue an element: input `[v]`.
+    Enqueue,
+    /// Dequeue an element: output the element (nil: the queue was empty).
+    Dequeue,
 }
 
-impl fmt::Display for Function {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
+impl Function {
+    /// Every function, in declaration order.
+    pub const ALL: [Function; 10] = [
+        Function::Read,
+        Function::Write,
+        Function::Cas,
+        Function::Append,
+        Function::Txn,
+        Function::Acquire,
+        Function::Release,
+        Function::Add,
+        Function::Enqueue,
+        Function::Dequeue,
+    ];
+
+    /// The name, as Jepsen spells it (without the colon).
+    pub fn name(self) -> &'static str {
+        match self {
             Function::Read => "read",
             Function::Write => "write",
             Function::Cas => "cas",
             Function::Append => "append",
-        };
-        f.write_str(s)
+            Function::Txn => "txn",
+            Function::Acquire => "acquire",
+            Function::Release => "release",
+            Function::Add => "add",
+            Function::Enqueue => "enqueue",
+            Function::Dequeue => "dequeue",
+        }
+    }
+
+    /// Whether the operation's output carries what it observed (so it is printed).
+    pub fn has_output(self) -> bool {
+        matches!(
+            self,
+            Function::Read | Function::Cas | Function::Txn | Function::Dequeue
+        )
+    }
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -110,9 +215,7 @@ impl Operation {
             }
         }
         match self.outcome {
-            Outcome::Ok if matches!(self.f, Function::Read | Function::Cas) => {
-                s.push_str(&format!(" -> {}", self.output))
-            }
+            Outcome::Ok if self.f.has_output() => s.push_str(&format!(" -> {}", self.output)),
             Outcome::Ok => {}
             Outcome::Fail => s.push_str(" -> fail"),
             Outcome::Info => s.push_str(" -> ?"),
@@ -263,6 +366,24 @@ mod tests {
         assert!(matches!(evs[2], Event::Return { id: 0, .. }));
         let back = History::from_events(&evs, h.ops.clone());
         assert_eq!(back, h);
+    }
+
+    #[test]
+    fn keywords_stay_distinct_from_strings_in_json() {
+        let mut o = op(1, Function::Write, 3, Some(4));
+        o.input = vec![
+            Value::keyword("x"),
+            Value::Str("x".into()),
+            Value::List(vec![Value::Int(1), Value::keyword("ns/y")]),
+        ];
+        let h = History::new(vec![o]);
+        let text = serde_json::to_string(&h).unwrap();
+        assert!(
+            text.contains(r#""input":[{"keyword":"x"},"x",[1,{"keyword":"ns/y"}]]"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<History>(&text).unwrap(), h);
+        assert_eq!(h.ops[0].describe(), "write [:x \"x\" [1 :ns/y]]");
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! A `History` of operations (each with a call time, a return time and an outcome) is
 //! checked against a `Model` (a sequential specification). The search is Wing and
 //! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
-//! split into independent partitions (P-compositionality) searched in parallel under one
-//! budget (time and cache memory). The result is data (`CheckResult`): the verdict, and
-//! for an illegal history the longest linearizable prefix and the operations that could
-//! not be linearized next.
+//! split into independent partitions (P-compositionality) searched in parallel, each
+//! under a deterministic budget of search steps and bytes, so a verdict is a pure
+//! function of the history, the model and the budget. The result is data
+//! (`CheckResult`): the verdict, and for an illegal history the longest linearizable
+//! prefix and the operations that could not be linearized next.
 //!
 //! It knows nothing of Raft: point it at any Jepsen, porcupine or linsim history.
 
@@ -19,15 +20,21 @@ pub mod history;
 pub mod model;
 pub mod models;
 pub mod reference;
+pub mod result;
 pub mod search;
 
-pub use check::{check, CheckOptions, CheckResult, Counterexample, PartitionResult, Verdict};
+pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};
 pub use formats::{Format, ParseError};
 pub use history::{Event, Function, History, Operation, Outcome, Value};
 pub use model::{Model, ModelError, NondeterministicModel, PowerSet, Prepared};
-pub use models::{KvModel, RegisterModel, MODEL_NAMES};
+pub use models::{
+    FifoQueueModel, KvModel, ModelInfo, MultiRegisterModel, MutexModel, RegisterModel, SetModel,
+    UnorderedQueueModel, MODELS, MODEL_NAMES,
+};
+pub use result::{CheckResult, Counterexample, PartitionResult, Verdict};
+pub use search::{GaveUp, SearchStats};
 
-/// Checks `history` with the model named `model` (see `MODEL_NAMES`).
+/// Checks `history` with the model named `model` (see `MODELS`).
 pub fn check_named(
     model: &str,
     history: &History,
@@ -37,6 +44,11 @@ pub fn check_named(
         "register" => check(&RegisterModel::register(), history, opts)?,
         "cas-register" => check(&RegisterModel::cas_register(), history, opts)?,
         "kv" => check(&KvModel::new(), history, opts)?,
+        "multi-register" => check(&MultiRegisterModel, history, opts)?,
+        "mutex" => check(&MutexModel, history, opts)?,
+        "set" => check(&SetModel, history, opts)?,
+        "fifo-queue" => check(&FifoQueueModel, history, opts)?,
+        "unordered-queue" => check(&PowerSet(UnorderedQueueModel), history, opts)?,
         other => return Err(CheckNamedError::UnknownModel(other.to_string())),
     };
     Ok(result)
@@ -46,7 +58,7 @@ pub fn check_named(
 #[derive(Debug, thiserror::Error)]
 pub enum CheckNamedError {
     /// No model has that name.
-    #[error("unknown model {0:?}: expected one of register, cas-register, kv")]
+    #[error("unknown model {0:?}: expected one of {names}", names = MODEL_NAMES.join(", "))]
     UnknownModel(String),
     /// The model cannot interpret an operation of the history.
     #[error(transparent)]

@@ -16,6 +16,17 @@ pub struct ModelError {
     pub reason: String,
 }
 
+impl ModelError {
+    /// `model` cannot check `op` because of `reason`.
+    pub fn new(model: &'static str, op: &Operation, reason: impl Into<String>) -> ModelError {
+        ModelError {
+            model,
+            op: op.describe(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// One partition's operations in the model's own form, and its initial state.
 pub struct Prepared<S, O> {
     /// The state before any operation.
@@ -28,7 +39,8 @@ pub struct Prepared<S, O> {
 
 /// A sequential specification, as porcupine's `Model`: adding a model never touches the
 /// search. Operations with an unknown outcome (`Info`) are prepared with no output and
-/// must be accepted whatever they would have returned.
+/// must be accepted whatever they would have returned; the search also considers that
+/// they never took effect.
 pub trait Model: Sync {
     /// The state of the specified object. Equality and hashing drive the search cache.
     type State: Clone + Eq + Hash + Send;
@@ -66,6 +78,14 @@ pub trait Model: Sync {
     fn describe_operation(&self, op: &Operation) -> String {
         op.describe()
     }
+
+    /// Heap bytes a state owns beyond `size_of::<State>()` and does not share with the
+    /// state it was stepped from (an estimate from lengths, never capacities, so it is
+    /// the same on every machine). The search counts it against `max_bytes` for every
+    /// state it caches. States without heap keep the default, 0.
+    fn heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
 }
 
 /// A model whose step may lead to several states (e.g. a queue whose dequeue order is
@@ -90,6 +110,10 @@ pub trait NondeterministicModel: Sync {
     fn step(&self, state: &Self::State, op: &Self::Op) -> Vec<Self::State>;
     /// A human-readable form of a state.
     fn describe_state(&self, state: &Self::State) -> String;
+    /// As `Model::heap_bytes`, for one possible state.
+    fn heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
 }
 
 /// Turns a nondeterministic model into a deterministic one whose state is the set of
@@ -128,5 +152,10 @@ impl<M: NondeterministicModel> Model for PowerSet<M> {
     fn describe_state(&self, states: &Self::State) -> String {
         let parts: Vec<String> = states.iter().map(|s| self.0.describe_state(s)).collect();
         format!("{{{}}}", parts.join(", "))
+    }
+
+    fn heap_bytes(&self, states: &Self::State) -> usize {
+        states.len() * std::mem::size_of::<M::State>()
+            + states.iter().map(|s| self.0.heap_bytes(s)).sum::<usize>()
     }
 }

@@ -5,13 +5,14 @@
 //! at a call it tries to linearize that operation now (the model accepts it and the
 //! (linearized set, state) pair is new to the cache), lifting the call and its return
 //! out of the list; at a return whose operation is not yet linearized it backtracks.
-//! The history is linearizable when the list empties.
+//! The history is linearizable when the list empties, or when only operations that
+//! never returned are left (they may never have taken effect).
 
 use crate::bitset::Bitset;
 use crate::model::Model;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One operation ready for the search: its model form and its interval.
@@ -25,27 +26,57 @@ pub struct SearchOp<O> {
     pub ret: u64,
 }
 
-/// Limits shared by every partition of one check.
+/// The limits of one partition's search, and the signals shared by every partition of
+/// one check. `max_steps` and `max_bytes` are counted the same way on every machine, so
+/// a search that stops on them stops at the same step everywhere; `deadline` (wall
+/// clock) is an optional extra that is not.
 pub struct Budget {
-    /// Give up at this instant.
+    /// Give up after this many search steps (iterations of the search loop).
+    pub max_steps: u64,
+    /// Give up when this search holds more than this many bytes: its fixed per-operation
+    /// arrays, its cache entries, and the heap their states own (`Model::heap_bytes`).
+    pub max_bytes: usize,
+    /// Give up at this instant (wall clock; not deterministic).
     pub deadline: Option<Instant>,
-    /// Give up when the caches of all partitions together exceed this many bytes.
-    pub max_cache_bytes: usize,
-    /// Bytes held by caches now.
-    pub cache_bytes: AtomicUsize,
-    /// Set when some partition was found illegal: the others stop.
-    pub cancel: AtomicBool,
+    /// The lowest partition index found illegal so far (`usize::MAX`: none): partitions
+    /// after it stop, partitions before it finish, so the first illegal partition in
+    /// key order is always reported.
+    pub first_illegal: AtomicUsize,
+}
+
+impl Budget {
+    /// A budget of `max_steps` steps and `max_bytes` bytes per partition, no deadline.
+    pub fn new(max_steps: u64, max_bytes: usize) -> Budget {
+        Budget {
+            max_steps,
+            max_bytes,
+            deadline: None,
+            first_illegal: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Records that partition `index` is illegal.
+    pub fn found_illegal(&self, index: usize) {
+        self.first_illegal.fetch_min(index, Ordering::Relaxed);
+    }
+
+    /// Whether partition `index` may stop: an earlier one is illegal.
+    pub fn cancelled(&self, index: usize) -> bool {
+        self.first_illegal.load(Ordering::Relaxed) < index
+    }
 }
 
 /// Why a search gave up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GaveUp {
-    /// The time budget ran out.
-    Timeout,
-    /// The cache memory cap was reached.
+    /// The step budget (`max_steps`) ran out. Deterministic.
+    Steps,
+    /// The byte budget (`max_bytes`) ran out. Deterministic.
     Memory,
-    /// Another partition was illegal, so this one was not finished.
+    /// The optional wall-clock budget ran out. Not deterministic.
+    Timeout,
+    /// An earlier partition (in key order) was illegal, so this one was not finished.
     Cancelled,
 }
 
@@ -61,13 +92,16 @@ pub struct Stuck<S> {
     pub candidates: Vec<usize>,
 }
 
-/// How much work a search did.
+/// How much work a search did. For a search that was not cancelled these are a pure
+/// function of the partition, the model and the budget.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SearchStats {
-    /// Steps of the search loop.
+    /// Search steps taken (the unit of `max_steps`).
     pub iterations: u64,
     /// Distinct (linearized set, state) pairs visited.
     pub cache_entries: u64,
+    /// Bytes the search held at its end, counted as for `max_bytes`.
+    pub bytes: u64,
 }
 
 /// The outcome of searching one partition.
@@ -199,17 +233,26 @@ impl<S: Eq> Cache<S> {
         true
     }
 
+    /// Bytes one entry costs besides the heap its state owns: the entry, its bitset
+    /// words, and its share of the hash table (a key, a value and a control byte at a
+    /// load factor of 7/8, rounded up).
     fn bytes_per_entry(&self) -> usize {
         std::mem::size_of::<(u32, S)>() + self.words * 8 + 16
     }
 }
 
-/// Searches for a linearization of `ops` from `init`.
+/// Bytes of the search's fixed arrays per operation: two list nodes, two events, the
+/// return-node and twin tables, and a bit of the linearized set, rounded up.
+const FIXED_BYTES_PER_OP: usize = 2 * 16 + 2 * 24 + 8 + 1;
+
+/// Searches for a linearization of `ops` from `init`; `index` is the partition's
+/// position in key order (for cancellation).
 pub fn search<M: Model>(
     model: &M,
     init: M::State,
     ops: &[SearchOp<M::Op>],
     budget: &Budget,
+    index: usize,
 ) -> (SearchOutcome<M::State>, SearchStats) {
     let n = ops.len();
     // Events: (time, kind: 0 call / 1 return, tie-break, id). Calls precede returns at
@@ -296,6 +339,7 @@ pub fn search<M: Model>(
 
     let mut cache: Cache<M::State> = Cache::new(n);
     let entry_bytes = cache.bytes_per_entry();
+    let mut bytes = n * FIXED_BYTES_PER_OP + model.heap_bytes(&init);
 
     // Symmetry reduction: identical ops that never returned are interchangeable once
     // both are pending (same effect, no output to satisfy, both open to the end). Any
@@ -328,16 +372,19 @@ pub fn search<M: Model>(
         if nodes[0].next == NIL {
             break SearchOutcome::Ok;
         }
+        if iterations >= budget.max_steps {
+            break SearchOutcome::Unknown(GaveUp::Steps);
+        }
+        if bytes > budget.max_bytes {
+            break SearchOutcome::Unknown(GaveUp::Memory);
+        }
         iterations += 1;
         if iterations % 4096 == 0 {
-            if budget.cancel.load(Ordering::Relaxed) {
+            if budget.cancelled(index) {
                 break SearchOutcome::Unknown(GaveUp::Cancelled);
             }
             if budget.deadline.is_some_and(|d| Instant::now() >= d) {
                 break SearchOutcome::Unknown(GaveUp::Timeout);
-            }
-            if budget.cache_bytes.load(Ordering::Relaxed) > budget.max_cache_bytes {
-                break SearchOutcome::Unknown(GaveUp::Memory);
             }
         }
         let node = nodes[entry as usize];
@@ -359,11 +406,7 @@ pub fn search<M: Model>(
                     dead_end = true;
                 }
                 if fresh {
-                    if cache.entries.len() % 1024 == 0 {
-                        budget
-                            .cache_bytes
-                            .fetch_add(1024 * entry_bytes, Ordering::Relaxed);
-                    }
+                    bytes += entry_bytes + model.heap_bytes(&next_state);
                     let prev_state = std::mem::replace(&mut state, next_state);
                     calls.push((entry, prev_state, forced));
                     linearized.set(id);
@@ -374,6 +417,12 @@ pub fn search<M: Model>(
             }
             entry = node.next;
         } else {
+            if !dead_end && ops[node.id as usize].ret == u64::MAX {
+                // The first return not lifted is that of an op that never returned. All
+                // returns of completed ops come before it, so every completed op is
+                // linearized: the ops still open never took effect.
+                break SearchOutcome::Ok;
+            }
             // A return whose call is not linearized (or a dead end): record how far we
             // got, then backtrack to the last choice that has alternatives.
             if !dead_end && best.as_ref().is_none_or(|b| calls.len() > b.prefix.len()) {
@@ -417,13 +466,10 @@ pub fn search<M: Model>(
             }
         }
     };
-    budget.cache_bytes.fetch_sub(
-        (cache.entries.len() / 1024) * 1024 * entry_bytes,
-        Ordering::Relaxed,
-    );
     let stats = SearchStats {
         iterations,
         cache_entries: cache.entries.len() as u64,
+        bytes: bytes as u64,
     };
     (outcome, stats)
 }

@@ -28,8 +28,8 @@ fn edn_reads_with_knossos_semantics() {
     assert_eq!(h.ops.len(), 5, "the nemesis entry is ignored");
     assert_eq!(
         (h.ops[0].call, h.ops[0].ret),
-        (10, Some(20)),
-        ":time is used"
+        (0, Some(2)),
+        "entries are ordered by their place in the file, :time is ignored"
     );
     assert_eq!(h.ops[1].output, Value::Int(1));
     assert_eq!(h.ops[2].f, Function::Cas);
@@ -64,22 +64,30 @@ fn edn_errors_name_file_line_and_expectation() {
         "{:type :invoke, :f :read, :process 0}\n{:type :ok, :f :read :value\n",
         Some(Format::Edn),
     );
-    assert!(e.starts_with("h.edn:2: invalid EDN"), "{e}");
+    assert!(e.starts_with("h.edn:2:1: `{` is never closed"), "{e}");
+    let e = parse_err(
+        "{:type :invoke, :f :read, :process 0}\n  {:type :ok, :f :read :value 0x}\n",
+        Some(Format::Edn),
+    );
+    assert!(
+        e.starts_with("h.edn:2:3") && e.contains("invalid EDN"),
+        "{e}"
+    );
     let e = parse_err(
         "{:type :invoke, :f :frobnicate, :process 0}\n",
         Some(Format::Edn),
     );
-    assert!(e.contains("h.edn:1: unknown function :frobnicate"), "{e}");
+    assert!(e.contains("h.edn:1:1: unknown function :frobnicate"), "{e}");
     let e = parse_err(
         "{:type :ok, :f :read, :process 0, :value 1}\n",
         Some(Format::Edn),
     );
     assert!(
-        e.contains("h.edn:1: process 0 completes an op it never invoked"),
+        e.contains("h.edn:1:1: process 0 completes an op it never invoked"),
         "{e}"
     );
-    let e = parse_err("{:type :invoke, :f :read}\n", Some(Format::Edn));
-    assert!(e.contains("h.edn:1: missing :process"), "{e}");
+    let e = parse_err("[{:type :invoke, :f :read}]\n", Some(Format::Edn));
+    assert!(e.contains("h.edn:1:2: missing :process"), "{e}");
     let e = parse_err(
         "{:type :invoke, :f :cas, :process 0, :value 3}\n",
         Some(Format::Edn),
@@ -88,11 +96,24 @@ fn edn_errors_name_file_line_and_expectation() {
 }
 
 #[test]
-fn empty_and_undetectable_files_are_rejected() {
-    assert_eq!(parse_err("", None), "h.edn:0: empty history: no operations");
+fn empty_files_are_empty_histories_and_undetectable_files_are_rejected() {
+    for text in ["", "\n  \n", "; nothing here\n", "[]", "()"] {
+        let (h, format) = parse("h.edn", text, None).unwrap();
+        assert_eq!((h.ops.len(), format), (0, Format::Edn), "{text:?}");
+        let r = check_named("register", &h, &CheckOptions::default()).unwrap();
+        assert_eq!(r.verdict, Verdict::Ok);
+        assert!(r.note.unwrap().contains("no client operations"));
+    }
+    let (h, _) = parse(
+        "h.edn",
+        "\u{feff}#_{:x 1} {:type :invoke, :f :read, :process 0}",
+        None,
+    )
+    .unwrap();
     assert_eq!(
-        parse_err("\n  \n", None),
-        "h.edn:0: empty history: no operations"
+        h.ops.len(),
+        1,
+        "a byte order mark and a leading discard are fine"
     );
     let e = parse_err("\nhello world\n", None);
     assert!(
@@ -196,7 +217,7 @@ fn json_errors_name_the_line() {
         Ok(_) => panic!("bad JSON accepted"),
     };
     assert!(
-        e.starts_with("h.json:2: invalid linsim JSON history"),
+        e.starts_with("h.json:2:") && e.contains("invalid linsim JSON history"),
         "{e}"
     );
 }

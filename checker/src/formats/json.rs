@@ -15,9 +15,12 @@ pub fn parse_json(file: &str, text: &str) -> Result<History, ParseError> {
         })
     };
     let history = result.map_err(|e| {
-        ParseError::at(
+        ParseError::at_pos(
             file,
-            e.line(),
+            super::Pos {
+                line: e.line(),
+                column: e.column(),
+            },
             format!("invalid linsim JSON history: {e} (expected {{\"ops\": [{{\"process\", \"f\", \"input\", \"output\", \"call\", \"ret\", \"outcome\"}}]}})"),
         )
     })?;

@@ -5,7 +5,7 @@ mod json;
 mod pairing;
 mod porcupine_etcd;
 
-pub use edn::{parse_edn, write_edn};
+pub use edn::{parse_edn, parse_edn_summary, write_edn, write_edn_layout, EdnLayout, EdnSummary};
 pub use json::{parse_json, write_json};
 pub use porcupine_etcd::parse_porcupine_etcd;
 
@@ -19,7 +19,8 @@ use thiserror::Error;
 pub enum Format {
     /// linsim's native JSON (`{"ops": [...]}`).
     Json,
-    /// Jepsen EDN, one op map per line, with Knossos semantics.
+    /// Jepsen EDN with Knossos semantics: a vector, a list or a bare sequence of op
+    /// maps, laid out in any way.
     Edn,
     /// Porcupine's Jepsen etcd logs (`INFO  jepsen.util - 3 :invoke :read nil`).
     PorcupineEtcd,
@@ -64,14 +65,42 @@ impl fmt::Display for Format {
     }
 }
 
-/// A history file that could not be read: where, and what was expected.
+/// A place in a history file: 1-based line and column (column 0: the whole line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    /// The line, from 1 (0: the file as a whole).
+    pub line: usize,
+    /// The column in characters, from 1 (0: unknown).
+    pub column: usize,
+}
+
+impl Pos {
+    /// A whole line.
+    pub fn line(line: usize) -> Pos {
+        Pos { line, column: 0 }
+    }
+}
+
+/// `:COLUMN` when the column is known.
+fn column_suffix(column: usize) -> String {
+    if column == 0 {
+        String::new()
+    } else {
+        format!(":{column}")
+    }
+}
+
+/// A history file that could not be read: where (`file:line:column`, or `file:line`
+/// for line-based formats), and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}:{line}{}: {message}", column_suffix(*.column))]
 pub struct ParseError {
     /// The file (as given).
     pub file: String,
     /// The 1-based line (0: the file as a whole).
     pub line: usize,
+    /// The 1-based column (0: not known, or the whole line).
+    pub column: usize,
     /// What is wrong and what was expected.
     pub message: String,
 }
@@ -79,22 +108,29 @@ pub struct ParseError {
 impl ParseError {
     /// An error at `line` of `file`.
     pub fn at(file: &str, line: usize, message: impl Into<String>) -> ParseError {
+        ParseError::at_pos(file, Pos::line(line), message)
+    }
+
+    /// An error at `pos` of `file`.
+    pub fn at_pos(file: &str, pos: Pos, message: impl Into<String>) -> ParseError {
         ParseError {
             file: file.to_string(),
-            line,
+            line: pos.line,
+            column: pos.column,
             message: message.into(),
         }
     }
 }
 
-/// Guesses the format from the content's first meaningful line.
+/// Guesses the format from the content's first meaningful line. A file with no content
+/// (blank, or only comments) is EDN: an empty history.
 pub fn detect(file: &str, text: &str) -> Result<Format, ParseError> {
     let Some((n, first)) = text
         .lines()
         .enumerate()
         .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with(';'))
     else {
-        return Err(ParseError::at(file, 0, "empty history: no operations"));
+        return Ok(Format::Edn);
     };
     let first = first.trim();
     if first.contains("jepsen.util") {
@@ -103,7 +139,7 @@ pub fn detect(file: &str, text: &str) -> Result<Format, ParseError> {
     if first.starts_with("{\"") || first == "{" || first.starts_with("[{\"") {
         return Ok(Format::Json);
     }
-    if first.starts_with('{') || first.starts_with('[') {
+    if ['{', '[', '(', '#'].iter().any(|c| first.starts_with(*c)) {
         if first.contains(":key")
             && (first.contains(":get") || first.contains(":put") || first.contains(":append"))
         {
@@ -118,31 +154,70 @@ pub fn detect(file: &str, text: &str) -> Result<Format, ParseError> {
     ))
 }
 
-/// Parses `text` (from `file`) in `format` (detected when `None`).
+/// A history as read from a file, with what the reader made of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadHistory {
+    /// The history (possibly with no operations: trivially linearizable).
+    pub history: History,
+    /// The format it was read in.
+    pub format: Format,
+    /// For EDN: how many forms were ops, nemesis or log entries, or discarded.
+    pub edn: Option<EdnSummary>,
+}
+
+/// Parses `text` (from `file`) in `format` (detected when `None`), with a summary.
+pub fn parse_detailed(
+    file: &str,
+    text: &str,
+    format: Option<Format>,
+) -> Result<ReadHistory, ParseError> {
+    // A byte order mark is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let format = match format {
+        Some(f) => f,
+        None => detect(file, text)?,
+    };
+    let (history, edn) = match format {
+        Format::Json => (parse_json(file, text)?, None),
+        Format::Edn | Format::PorcupineKv => {
+            let (h, summary) = parse_edn_summary(file, text)?;
+            (h, Some(summary))
+        }
+        Format::PorcupineEtcd => (parse_porcupine_etcd(file, text)?, None),
+    };
+    Ok(ReadHistory {
+        history,
+        format,
+        edn,
+    })
+}
+
+/// Parses `text` (from `file`) in `format` (detected when `None`). A history with no
+/// client operations is not an error: it is trivially linearizable.
 pub fn parse(
     file: &str,
     text: &str,
     format: Option<Format>,
 ) -> Result<(History, Format), ParseError> {
-    let format = match format {
-        Some(f) => f,
-        None => detect(file, text)?,
-    };
-    let history = match format {
-        Format::Json => parse_json(file, text)?,
-        Format::Edn | Format::PorcupineKv => parse_edn(file, text)?,
-        Format::PorcupineEtcd => parse_porcupine_etcd(file, text)?,
-    };
-    if history.ops.is_empty() {
-        return Err(ParseError::at(file, 0, "empty history: no operations"));
-    }
-    Ok((history, format))
+    parse_detailed(file, text, format).map(|r| (r.history, r.format))
+}
+
+/// Reads and parses a history file, with a summary.
+pub fn read_file_detailed(path: &Path, format: Option<Format>) -> Result<ReadHistory, ParseError> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| ParseError::at(&name, 0, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = String::from_utf8_lossy(valid);
+        let line = text.matches('\n').count() + 1;
+        let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ParseError::at_pos(&name, Pos { line, column }, "the file is not UTF-8 text")
+    })?;
+    parse_detailed(&name, &text, format)
 }
 
 /// Reads and parses a history file.
 pub fn read_file(path: &Path, format: Option<Format>) -> Result<(History, Format), ParseError> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ParseError::at(&name, 0, format!("cannot read: {e}")))?;
-    parse(&name, &text, format)
+    read_file_detailed(path, format).map(|r| (r.history, r.format))
 }

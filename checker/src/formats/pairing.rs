@@ -1,7 +1,7 @@
 //! Pairing invocations with completions, one open operation per process, as Jepsen
 //! records them (shared by the event-log readers).
 
-use super::ParseError;
+use super::{ParseError, Pos};
 use crate::history::{Function, History, Operation, Outcome, Value};
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ impl Pairing {
     pub fn invoke(
         &mut self,
         file: &str,
-        line: usize,
+        pos: Pos,
         process: u64,
         f: Function,
         key: String,
@@ -27,9 +27,9 @@ impl Pairing {
         time: u64,
     ) -> Result<(), ParseError> {
         if self.open.contains_key(&process) {
-            return Err(ParseError::at(
+            return Err(ParseError::at_pos(
                 file,
-                line,
+                pos,
                 format!("process {process} invokes while its previous op is still open"),
             ));
         }
@@ -51,22 +51,22 @@ impl Pairing {
     pub fn complete(
         &mut self,
         file: &str,
-        line: usize,
+        pos: Pos,
         process: u64,
         f: Function,
     ) -> Result<&mut Operation, ParseError> {
         let Some(i) = self.open.remove(&process) else {
-            return Err(ParseError::at(
+            return Err(ParseError::at_pos(
                 file,
-                line,
+                pos,
                 format!("process {process} completes an op it never invoked"),
             ));
         };
         let op = &mut self.ops[i];
         if op.f != f {
-            return Err(ParseError::at(
+            return Err(ParseError::at_pos(
                 file,
-                line,
+                pos,
                 format!("completion :{f} does not match the invoked :{}", op.f),
             ));
         }

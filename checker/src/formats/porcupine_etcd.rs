@@ -1,7 +1,7 @@
 //! Porcupine's Jepsen etcd logs: `INFO  jepsen.util - <process> :<type> :<f> <value>`.
 
 use super::pairing::Pairing;
-use super::ParseError;
+use super::{ParseError, Pos};
 use crate::history::{Function, History, Outcome, Value};
 
 fn parse_value(file: &str, line: usize, s: &str) -> Result<Value, ParseError> {
@@ -101,10 +101,18 @@ pub fn parse_porcupine_etcd(file: &str, text: &str) -> Result<History, ParseErro
                     Function::Write => vec![parse_value(file, line, &value)?],
                     _ => parse_pair(file, line, &value)?,
                 };
-                pairing.invoke(file, line, process, function, String::new(), input, time)?;
+                pairing.invoke(
+                    file,
+                    Pos::line(line),
+                    process,
+                    function,
+                    String::new(),
+                    input,
+                    time,
+                )?;
             }
             ":ok" | ":fail" | ":info" => {
-                let op = pairing.complete(file, line, process, function)?;
+                let op = pairing.complete(file, Pos::line(line), process, function)?;
                 match (kind, function) {
                     (":ok", Function::Read) => {
                         op.output = parse_value(file, line, &value)?;

@@ -288,6 +288,16 @@ impl Model for KvModel {
         matches!(op, KvOp::Get(..) | KvOp::Cas(_, _, _, Some(false)))
     }
 
+    /// A step allocates at most one rope node and, for a state of several keys, a new
+    /// slot vector; everything else is shared with the previous state.
+    fn heap_bytes(&self, state: &KvState) -> usize {
+        let slots = match &state.values {
+            Slots::One(_) => 0,
+            Slots::Many(v) => v.len() * std::mem::size_of::<Text>(),
+        };
+        slots + std::mem::size_of::<Rope>() + 16
+    }
+
     fn describe_state(&self, state: &KvState) -> String {
         let parts: Vec<String> = state
             .values

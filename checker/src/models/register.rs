@@ -55,6 +55,12 @@ impl Model for RegisterModel {
         }
     }
 
+    /// A history of several registers (`jepsen.independent` keys) is checked one key at
+    /// a time; a single register has the empty key and one partition.
+    fn partition_key(&self, op: &Operation) -> Option<String> {
+        (!op.key.is_empty()).then(|| op.key.clone())
+    }
+
     fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Value, RegisterOp>, ModelError> {
         let name = self.name();
         let mut out = Vec::with_capacity(ops.len());
@@ -108,5 +114,9 @@ impl Model for RegisterModel {
 
     fn describe_state(&self, state: &Value) -> String {
         state.to_string()
+    }
+
+    fn heap_bytes(&self, state: &Value) -> usize {
+        state.heap_bytes()
     }
 }

@@ -1,0 +1,295 @@
+//! One EDN form of a history: a client op entry, a nemesis or log entry to skip, or an
+//! error. Then client entries become operations, with `jepsen.independent` tuples
+//! `[key value]` split into keyed operations.
+
+use super::value::{key_string, keyword_name, to_value};
+use crate::formats::pairing::Pairing;
+use crate::formats::{ParseError, Pos};
+use crate::history::{Function, Outcome, Value};
+use edn_format::{Keyword, Value as Edn};
+
+/// The `:error` linsim writes on a cas that happened and returned false. Jepsen writes
+/// such a cas as `:fail`, which Knossos reads as "did not happen" (weaker, still sound);
+/// linsim's reader keeps the stronger fact.
+pub const CAS_FAILED: &str = "cas-failed";
+
+/// The Jepsen names of each function (`:get`, `:put` are porcupine's kv names).
+const FUNCTION_NAMES: [(&str, Function); 12] = [
+    ("read", Function::Read),
+    ("get", Function::Read),
+    ("write", Function::Write),
+    ("put", Function::Write),
+    ("cas", Function::Cas),
+    ("append", Function::Append),
+    ("txn", Function::Txn),
+    ("acquire", Function::Acquire),
+    ("release", Function::Release),
+    ("add", Function::Add),
+    ("enqueue", Function::Enqueue),
+    ("dequeue", Function::Dequeue),
+];
+
+/// How an entry ends or starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `:invoke`.
+    Invoke,
+    /// `:ok`.
+    Ok,
+    /// `:fail`.
+    Fail,
+    /// `:info`.
+    Info,
+}
+
+/// A client entry, not yet paired.
+pub struct ClientEntry {
+    pos: Pos,
+    process: u64,
+    kind: Kind,
+    f: Function,
+    /// The `:key` field (porcupine's kv histories, linsim's own EDN).
+    key: Option<String>,
+    value: Edn,
+    cas_failed: bool,
+}
+
+/// What a form is.
+pub enum Entry {
+    /// An operation's invocation or completion.
+    Client(ClientEntry),
+    /// A `:process :nemesis` entry: skipped.
+    Nemesis,
+    /// A `:type :log` entry: skipped.
+    Log,
+}
+
+fn kw(name: &str) -> Edn {
+    Edn::Keyword(Keyword::from_name(name))
+}
+
+/// Reads one form.
+pub fn classify(file: &str, pos: Pos, form: &Edn) -> Result<Entry, ParseError> {
+    let err = |msg: String| ParseError::at_pos(file, pos, msg);
+    let Edn::Map(map) = form else {
+        return Err(err(format!(
+            "expected an op map {{:type ... :f ... :process ... :value ...}}, found {}",
+            short(form)
+        )));
+    };
+    let get = |k: &str| map.get(&kw(k));
+    let kind = match get("type") {
+        Some(Edn::Keyword(k)) if k.namespace().is_none() => match k.name() {
+            "invoke" => Kind::Invoke,
+            "ok" => Kind::Ok,
+            "fail" => Kind::Fail,
+            "info" => Kind::Info,
+            "log" => return Ok(Entry::Log),
+            other => {
+                return Err(err(format!(
+                "unknown :type :{other}: expected :invoke, :ok, :fail or :info (or :log, skipped)"
+            )))
+            }
+        },
+        Some(other) => {
+            return Err(err(format!(
+                "expected :type to be a keyword such as :invoke, found {}",
+                short(other)
+            )))
+        }
+        None => {
+            return Err(err(
+                "missing :type (expected :invoke, :ok, :fail or :info)".into()
+            ))
+        }
+    };
+    let process = match get("process") {
+        Some(Edn::Integer(p)) if *p >= 0 => *p as u64,
+        Some(Edn::Keyword(k)) if k.name() == "nemesis" => return Ok(Entry::Nemesis),
+        Some(other) => {
+            return Err(err(format!(
+                "expected :process to be a non-negative integer or :nemesis, found {}",
+                short(other)
+            )))
+        }
+        None => return Err(err("missing :process".into())),
+    };
+    let f = match get("f") {
+        Some(Edn::Keyword(k)) => {
+            let name = keyword_name(k);
+            FUNCTION_NAMES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|&(_, f)| f)
+                .ok_or_else(|| {
+                    err(format!(
+                        "unknown function :{name}: expected {}",
+                        known_functions()
+                    ))
+                })?
+        }
+        Some(other) => {
+            return Err(err(format!(
+                "expected :f to be a keyword such as :read, found {}",
+                short(other)
+            )))
+        }
+        None => return Err(err(format!("missing :f (expected {})", known_functions()))),
+    };
+    let key = get("key").filter(|k| **k != Edn::Nil).map(key_string);
+    Ok(Entry::Client(ClientEntry {
+        pos,
+        process,
+        kind,
+        f,
+        key,
+        value: get("value").cloned().unwrap_or(Edn::Nil),
+        cas_failed: get("error") == Some(&kw(CAS_FAILED)),
+    }))
+}
+
+fn known_functions() -> String {
+    let names: Vec<String> = FUNCTION_NAMES
+        .iter()
+        .map(|(n, _)| format!(":{n}"))
+        .collect();
+    names.join(", ")
+}
+
+/// A form, printed and cut short for a message.
+fn short(v: &Edn) -> String {
+    let s = edn_format::emit_str(v);
+    match s.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
+    }
+}
+
+fn is_seq(v: &Edn) -> bool {
+    matches!(v, Edn::Vector(_) | Edn::List(_))
+}
+
+fn seq(v: &Edn) -> &[Edn] {
+    match v {
+        Edn::Vector(vs) | Edn::List(vs) => vs,
+        _ => &[],
+    }
+}
+
+/// A `#jepsen.independent.Tuple{:key k :value v}` tagged tuple, if `v` is one.
+fn tagged_tuple(v: &Edn) -> Option<(&Edn, &Edn)> {
+    let Edn::TaggedElement(tag, inner) = v else {
+        return None;
+    };
+    let Edn::Map(m) = &**inner else {
+        return None;
+    };
+    if !tag.name().ends_with("Tuple") {
+        return None;
+    }
+    Some((m.get(&kw("key"))?, m.get(&kw("value")).unwrap_or(&Edn::Nil)))
+}
+
+impl ClientEntry {
+    /// Whether the value has the shape of a `jepsen.independent` tuple `[key value]`
+    /// for this function: a key that is not a collection, and for a cas a pair, for
+    /// a txn a sequence of micro-operations.
+    pub fn tuple_shaped(&self) -> bool {
+        if tagged_tuple(&self.value).is_some() {
+            return true;
+        }
+        let [k, v] = seq(&self.value) else {
+            return false;
+        };
+        if !is_seq(&self.value) || is_seq(k) || matches!(k, Edn::Map(_) | Edn::Set(_)) {
+            return false;
+        }
+        match self.f {
+            Function::Cas => seq(v).len() == 2,
+            Function::Txn => is_seq(v) && seq(v).iter().all(is_seq),
+            _ => true,
+        }
+    }
+
+    /// The key and the value proper: split from a tuple if the history is
+    /// independent, else the `:key` field and the whole value.
+    fn key_and_value(&self, independent: bool) -> (String, &Edn) {
+        if let Some((k, v)) = tagged_tuple(&self.value) {
+            return (key_string(k), v);
+        }
+        if independent {
+            if let [k, v] = seq(&self.value) {
+                return (key_string(k), v);
+            }
+        }
+        (self.key.clone().unwrap_or_default(), &self.value)
+    }
+
+    /// Adds the entry to the operations being paired; `time` is its place among the
+    /// client entries (Knossos orders a history by its entries, not by `:time`).
+    pub fn apply(
+        &self,
+        file: &str,
+        independent: bool,
+        time: u64,
+        pairing: &mut Pairing,
+    ) -> Result<(), ParseError> {
+        let err = |msg: String| ParseError::at_pos(file, self.pos, msg);
+        let (key, value) = self.key_and_value(independent);
+        let conv = |v: &Edn| to_value(v).map_err(err);
+        match self.kind {
+            Kind::Invoke => {
+                let input = match self.f {
+                    Function::Read | Function::Acquire | Function::Release | Function::Dequeue => {
+                        vec![]
+                    }
+                    Function::Write
+                    | Function::Append
+                    | Function::Add
+                    | Function::Enqueue
+                    | Function::Txn => vec![conv(value)?],
+                    Function::Cas => match seq(value) {
+                        [a, b] => vec![conv(a)?, conv(b)?],
+                        _ => {
+                            return Err(err(format!(
+                                "expected a cas value [expected new], found {}",
+                                short(value)
+                            )))
+                        }
+                    },
+                };
+                pairing.invoke(file, self.pos, self.process, self.f, key, input, time)
+            }
+            Kind::Ok | Kind::Fail | Kind::Info => {
+                let output = match (self.kind, self.f) {
+                    (Kind::Ok, Function::Read | Function::Txn | Function::Dequeue) => conv(value)?,
+                    (Kind::Ok, Function::Cas) => Value::Bool(true),
+                    _ => Value::Nil,
+                };
+                let op = pairing.complete(file, self.pos, self.process, self.f)?;
+                match self.kind {
+                    Kind::Ok => {
+                        op.outcome = Outcome::Ok;
+                        op.output = output;
+                        op.ret = Some(time);
+                    }
+                    Kind::Fail if self.f == Function::Cas && self.cas_failed => {
+                        // linsim's marker: the cas happened and returned false.
+                        op.outcome = Outcome::Ok;
+                        op.output = Value::Bool(false);
+                        op.ret = Some(time);
+                    }
+                    Kind::Fail => {
+                        op.outcome = Outcome::Fail;
+                        op.ret = Some(time);
+                    }
+                    _ => {
+                        op.outcome = Outcome::Info;
+                        op.ret = None;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The outcome of a check, as data: the verdict, every partition's verdict and stats,
+//! and for an illegal history where the search got stuck.
+
+use crate::search::{GaveUp, SearchStats};
+use serde::Serialize;
+use std::fmt;
+
+/// The verdict of a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Linearizable.
+    Ok,
+    /// Not linearizable.
+    Illegal,
+    /// The budget ran out before a verdict.
+    Unknown,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Ok => "ok",
+            Verdict::Illegal => "illegal",
+            Verdict::Unknown => "unknown",
+        })
+    }
+}
+
+/// Where an illegal partition got stuck, in history terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counterexample {
+    /// The longest linearizable prefix found: history op indexes in linearization order.
+    pub prefix: Vec<usize>,
+    /// The model state after that prefix, described.
+    pub state: String,
+    /// The op whose return came before it could be linearized (history index).
+    pub blocked: usize,
+    /// That op, described.
+    pub blocked_op: String,
+    /// The pending ops tried after the prefix, none of which could go next.
+    pub candidates: Vec<usize>,
+}
+
+/// The outcome of one partition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionResult {
+    /// The partition key (`None`: the whole history).
+    pub key: Option<String>,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Operations searched (after dropping failed ops and unknown reads).
+    pub ops: usize,
+    /// Why it gave up, if it did.
+    pub gave_up: Option<GaveUp>,
+    /// Where it got stuck, if illegal.
+    pub counterexample: Option<Counterexample>,
+    /// How much work the search did.
+    pub stats: SearchStats,
+}
+
+/// The outcome of checking a history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckResult {
+    /// The overall verdict: illegal if any partition is, else unknown if any is.
+    pub verdict: Verdict,
+    /// The model used.
+    pub model: String,
+    /// Operations in the history.
+    pub ops: usize,
+    /// Every partition, by key.
+    pub partitions: Vec<PartitionResult>,
+    /// Wall time of the search, milliseconds (reported, never part of the verdict).
+    pub check_ms: f64,
+    /// A remark on the verdict, e.g. that the history had no client operations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl CheckResult {
+    /// The first illegal partition, if any.
+    pub fn first_illegal(&self) -> Option<&PartitionResult> {
+        self.partitions
+            .iter()
+            .find(|p| p.verdict == Verdict::Illegal)
+    }
+
+    /// Search steps of every partition, summed.
+    pub fn steps(&self) -> u64 {
+        self.partitions.iter().map(|p| p.stats.iterations).sum()
+    }
+
+    /// A stable 64-bit fingerprint of everything in the result that is a pure function
+    /// of the history, the model and the budget: the verdict, the model, every
+    /// partition's key, verdict, reason to give up and counterexample, and the stats of
+    /// partitions that were not cancelled. Wall time is left out. Two runs of the same
+    /// check agree on it on any machine unless `timeout` was set and fired.
+    pub fn fingerprint(&self) -> u64 {
+        let parts: Vec<serde_json::Value> = self
+            .partitions
+            .iter()
+            .map(|p| {
+                let stats = (p.gave_up != Some(GaveUp::Cancelled)).then_some(p.stats);
+                serde_json::json!([p.key, p.verdict, p.gave_up, p.counterexample, stats])
+            })
+            .collect();
+        let all = serde_json::json!([self.verdict, self.model, self.ops, parts, self.note]);
+        crate::history::fnv1a(all.to_string().as_bytes())
+    }
+}
