@@ -59,20 +59,33 @@ pub fn save_regression(report: &RunReport, scenario: &str) -> Option<PathBuf> {
 
 /// A failing seed's artifacts: replays it with its DEBUG log captured (the run is
 /// deterministic), writes them to the default folder of `scenario` and keeps its
-/// history in the regression corpus. Returns the folder. A replay that differs from
-/// the report is said on stderr.
-pub fn write_failure(sc: &Scenario, scenario: &str, report: &RunReport, repro: &str) -> PathBuf {
+/// history in the regression corpus. Returns the folder. The artifacts always
+/// describe the replay; a replay that differs from the first run (hashes, verdict or
+/// checker result) is itself a determinism failure, added to the replay's failures.
+pub fn write_failure(
+    sc: &Scenario,
+    scenario: &str,
+    report: &RunReport,
+    repro: &str,
+) -> (PathBuf, RunReport) {
     let dir = default_dir(scenario, report.seed);
-    let full = run_seed_with(sc, report.seed, &RunOptions { capture_log: true });
-    if full.history_hash != report.history_hash || full.trace_hash != report.trace_hash {
+    let mut full = run_seed_with(sc, report.seed, &RunOptions { capture_log: true });
+    if let Some(m) = linsim_sim::sweep::determinism_mismatch(report, &full) {
         eprintln!(
-            "warning: seed {}: the replay for its log differs from the first run (history {:016x} vs {:016x})",
-            report.seed, full.history_hash, report.history_hash
+            "error: seed {}: the replay for its log differs from the first run: {m}",
+            report.seed
+        );
+        full.failures.insert(
+            0,
+            linsim_sim::FailedCheck {
+                check: "determinism".to_string(),
+                facts: m,
+            },
         );
     }
     if let Err(e) = write(&dir, &full, repro) {
         eprintln!("warning: cannot write artifacts to {}: {e}", dir.display());
     }
     save_regression(&full, scenario);
-    dir
+    (dir, full)
 }

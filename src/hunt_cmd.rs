@@ -58,7 +58,7 @@ pub fn run(args: HuntArgs) -> ExitCode {
         report.seed,
         args.scenario.flags()
     );
-    let dir = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
+    let (dir, report) = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
     println!("{}", text_line(&report));
     println!("knobs: {}", report.knobs.describe());
     for f in &report.failures {

@@ -12,6 +12,10 @@ pub fn run() {
     for n in linsim_workloads::nemesis_entries() {
         println!("  {:<18} {}", n.name, n.description);
     }
+    println!("models (linsim check --model NAME):");
+    for m in linsim_checker::MODELS {
+        println!("  {:<18} {}", m.name, m.description);
+    }
     println!("knobs (drawn from each seed; fix with --knob NAME=VALUE, or --knobs default):");
     for k in linsim_sim::knobs::KNOBS {
         println!(

@@ -37,6 +37,7 @@ pub fn json_line(r: &RunReport, repro: &str) -> serde_json::Value {
         "messages": r.stats.messages,
         "virtual_ms": r.stats.virtual_ms,
         "failures": r.failures,
+        "linearizability": r.check.as_ref().map(|c| c.verdict.to_string()),
         "unsynced_writes_lost": r.stats.unsynced_writes_lost,
         "entries_lost": r.stats.entries_lost,
         "crashes": r.stats.crashes,
@@ -108,23 +109,25 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let mut report = run_seed_with(&sc, args.seed, &opts);
     let dir = match (&args.out, report.verdict) {
-        (Some(dir), _) => Some(dir.clone()),
+        (Some(dir), _) => {
+            if let Err(e) = artifacts::write(dir, &report, &repro) {
+                eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+            if report.verdict == Verdict::Fail {
+                artifacts::save_regression(&report, &args.scenario.name());
+            }
+            Some(dir.clone())
+        }
         (None, Verdict::Fail) => {
-            // Replay the seed with its DEBUG log captured: the run is deterministic.
-            report = run_seed_with(&sc, args.seed, &RunOptions { capture_log: true });
-            Some(artifacts::default_dir(&args.scenario.name(), args.seed))
+            // Replay the seed with its DEBUG log captured (checked to match the first
+            // run) and write its artifacts.
+            let (dir, full) = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
+            report = full;
+            Some(dir)
         }
         _ => None,
     };
-    if let Some(dir) = &dir {
-        if let Err(e) = artifacts::write(dir, &report, &repro) {
-            eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
-            return ExitCode::from(2);
-        }
-    }
-    if report.verdict == Verdict::Fail {
-        artifacts::save_regression(&report, &args.scenario.name());
-    }
     if args.json {
         println!("{}", json_line(&report, &repro));
     } else {

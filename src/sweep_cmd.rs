@@ -121,7 +121,7 @@ pub fn run(args: SweepArgs) -> ExitCode {
         summary.add(&report);
         if report.verdict == Verdict::Fail {
             let reason = report.reason.clone().unwrap_or_default();
-            let dir =
+            let (dir, _) =
                 artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro(report.seed));
             failures.push((
                 report.seed,

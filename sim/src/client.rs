@@ -144,14 +144,7 @@ async fn execute(
         if now >= deadline {
             return Completion::TimedOut;
         }
-        transport::send(
-            ep,
-            world,
-            world.server_addr(*target),
-            TAG_CLIENT,
-            &req,
-            false,
-        );
+        transport::send(ep, world, world.server_addr(*target), TAG_CLIENT, &req);
         // Wait for an answer to this op; answers to earlier ops are skipped.
         let attempt_end = (now + attempt_timeout).min(deadline);
         let answer = loop {

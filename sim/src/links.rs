@@ -47,6 +47,11 @@ impl<K: Ord + Clone> LinkCuts<K> {
         std::mem::take(&mut self.counts).into_keys().collect()
     }
 
+    /// Whether `link` is cut now.
+    pub fn is_cut(&self, link: &K) -> bool {
+        self.counts.contains_key(link)
+    }
+
     /// The links cut now.
     pub fn cut_links(&self) -> impl Iterator<Item = &K> {
         self.counts.keys()

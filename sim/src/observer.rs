@@ -44,6 +44,8 @@ pub struct Observer {
     applied: BTreeMap<u64, (u64, u64)>,
     hard_states: BTreeMap<u64, HardState>,
     last_applied: BTreeMap<u64, u64>,
+    /// Each node's last reported commit index as leader, with the term.
+    leader_commits: BTreeMap<u64, (u64, u64)>,
     violations: Vec<Violation>,
     trace_hash: u64,
     events: u64,
@@ -59,6 +61,7 @@ impl Default for Observer {
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
             last_applied: BTreeMap::new(),
+            leader_commits: BTreeMap::new(),
             violations: Vec::new(),
             trace_hash: linsim_checker::history::FNV1A_INIT,
             events: 0,
@@ -177,6 +180,10 @@ impl Observer {
 
     /// `node`, leader of `term`, has committed up to `commit`: entries not committed
     /// before are committed in `term`. `term_at(i)` gives its log's term at i.
+    ///
+    /// A leader advances its commit index only to an entry of its own term (Raft
+    /// §5.4.2): an entry of an earlier term on a majority may still be overwritten
+    /// (Figure 8), and commits only together with one of the leader's own.
     pub fn leader_committed(
         &mut self,
         at_ns: u64,
@@ -185,6 +192,20 @@ impl Observer {
         commit: u64,
         term_at: impl Fn(u64) -> Option<u64>,
     ) {
+        if let Some(&(t, c)) = self.leader_commits.get(&node) {
+            if t == term && commit > c && term_at(commit) != Some(term) {
+                self.violate(
+                    "leader-commits-own-term",
+                    at_ns,
+                    node,
+                    format!(
+                        "leader of term {term} advanced its commit index from {c} to {commit}, an entry of term {:?}",
+                        term_at(commit)
+                    ),
+                );
+            }
+        }
+        self.leader_commits.insert(node, (term, commit));
         let from = self.committed.keys().next_back().map_or(1, |&i| i + 1);
         if commit >= from {
             self.trace(

@@ -90,7 +90,7 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
     // clients saw the damage.
     let check_start = std::time::Instant::now();
     let opts = CheckOptions {
-        timeout: Some(sc.check_timeout),
+        max_steps: sc.check_max_steps,
         ..CheckOptions::default()
     };
     let check = check_named(sc.workload.model(), &history, &opts)

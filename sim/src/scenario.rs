@@ -34,8 +34,9 @@ pub struct Scenario {
     /// After healing, a leader must exist, clients be served and every server catch up
     /// within this many election timeouts.
     pub liveness_elections: u32,
-    /// The checker's time budget.
-    pub check_timeout: Duration,
+    /// The checker's budget in search steps per partition: deterministic, so the same
+    /// history gets the same verdict on any machine under any load.
+    pub check_max_steps: u64,
     /// The workload.
     pub workload: Arc<dyn Workload>,
     /// The faults.
@@ -56,7 +57,7 @@ impl Scenario {
             knobs: KnobChoice::default(),
             max_think_time: Duration::from_millis(20),
             liveness_elections: 10,
-            check_timeout: Duration::from_secs(60),
+            check_max_steps: linsim_checker::DEFAULT_MAX_STEPS,
             workload,
             faults: FaultSource::Nemesis(nemesis),
             bugs: BugSet::default(),

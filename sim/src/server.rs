@@ -6,7 +6,7 @@ use crate::knobs::ClientRouting;
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Request, Response};
 use crate::observer::DurableView;
 use crate::probes::probe;
-use crate::transport::{self, TAG_CLIENT, TAG_RAFT, TAG_RESPONSE};
+use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
@@ -104,8 +104,7 @@ pub async fn run(id: u64, world: Arc<World>) {
     let (tx, mut rx) = mpsc::unbounded::<Input>();
     world.lock(&world.admin).insert(id, tx.clone());
     spawn_ticker(id, world.clone(), tx.clone());
-    spawn_receiver(ep.clone(), TAG_RAFT, world.clone(), tx.clone());
-    spawn_receiver(ep.clone(), TAG_CLIENT, world.clone(), tx);
+    spawn_client_receiver(ep.clone(), tx);
     let sc_bugs_session_reapply = world.scenario.bugs.has(SimBug::SessionReapply);
     let mut server = Server {
         id,
@@ -151,27 +150,18 @@ fn spawn_ticker(id: u64, world: Arc<World>, tx: mpsc::UnboundedSender<Input>) {
     });
 }
 
-fn spawn_receiver(
-    ep: Arc<Endpoint>,
-    tag: u64,
-    world: Arc<World>,
-    tx: mpsc::UnboundedSender<Input>,
-) {
+/// Client requests arrive over madsim's network; raft messages arrive straight in the
+/// input queue (`transport::send_raft`).
+fn spawn_client_receiver(ep: Arc<Endpoint>, tx: mpsc::UnboundedSender<Input>) {
     madsim::task::spawn(async move {
         loop {
-            let Ok((payload, from)) = ep.recv_from_raw(tag).await else {
+            let Ok((payload, from)) = ep.recv_from_raw(TAG_CLIENT).await else {
                 return;
             };
-            let input = if tag == TAG_RAFT {
-                world
-                    .counters
-                    .messages
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Input::Raft(transport::decode(payload))
-            } else {
-                Input::Client(transport::decode(payload), from)
-            };
-            if tx.unbounded_send(input).is_err() {
+            if tx
+                .unbounded_send(Input::Client(transport::decode(payload), from))
+                .is_err()
+            {
                 return;
             }
         }
@@ -187,8 +177,12 @@ impl Server {
         if (r.term, r.state) != self.role {
             self.role = (r.term, r.state);
             w.lock(&w.roles).insert(id, self.role);
-            w.lock(&w.observer)
-                .role(now, id, r.term, r.state, |i| log.term(i).ok());
+            let mut obs = w.lock(&w.observer);
+            obs.role(now, id, r.term, r.state, |i| log.term(i).ok());
+            if r.state == StateType::StateLeader {
+                // The commit index it takes office with: later advances are checked.
+                obs.leader_committed(now, id, r.term, log.committed, |i| log.term(i).ok());
+            }
             debug!("{id} is {} at term {}", r.state, r.term);
         }
         if let Some(commit) = commit.filter(|_| r.state == StateType::StateLeader) {
@@ -221,7 +215,7 @@ impl Server {
     }
 
     fn respond(&self, to: SocketAddr, r: Response) {
-        transport::send(&self.ep, &self.world, to, TAG_RESPONSE, &r, false);
+        transport::send(&self.ep, &self.world, to, TAG_RESPONSE, &r);
     }
 
     fn handle(&mut self, input: Input) {
@@ -393,8 +387,7 @@ impl Server {
     fn send_messages(&self, messages: &[Message]) {
         self.check_durable_before_send(messages);
         for m in messages {
-            let to = self.world.server_addr(m.to);
-            transport::send(&self.ep, &self.world, to, TAG_RAFT, m, true);
+            transport::send_raft(&self.world, self.id, m.to, m);
         }
     }
 

@@ -103,14 +103,23 @@ pub fn sweep(scenario: &Scenario, opts: &SweepOptions, mut on_result: impl FnMut
 
 /// How a second run of a seed differed from the first, if it did.
 pub fn determinism_mismatch(a: &RunReport, b: &RunReport) -> Option<String> {
+    let check = |r: &RunReport| r.check.as_ref().map(|c| c.fingerprint());
     let same = a.history_hash == b.history_hash
         && a.trace_hash == b.trace_hash
         && a.verdict == b.verdict
-        && a.knobs == b.knobs;
+        && a.knobs == b.knobs
+        && check(a) == check(b);
     (!same).then(|| {
         format!(
-            "nondeterministic: history {:016x} vs {:016x}, trace {:016x} vs {:016x}, verdict {} vs {}",
-            a.history_hash, b.history_hash, a.trace_hash, b.trace_hash, a.verdict, b.verdict
+            "nondeterministic: history {:016x} vs {:016x}, trace {:016x} vs {:016x}, verdict {} vs {}, check {:016x} vs {:016x}",
+            a.history_hash,
+            b.history_hash,
+            a.trace_hash,
+            b.trace_hash,
+            a.verdict,
+            b.verdict,
+            check(a).unwrap_or(0),
+            check(b).unwrap_or(0)
         )
     })
 }

@@ -3,7 +3,9 @@
 //! also be dropped, delayed or duplicated here: madsim never duplicates by itself.
 
 use crate::probes::probe;
+use crate::server::Input;
 use crate::world::World;
+use linsim_raft::Message;
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Duration};
 use rand::Rng;
@@ -13,8 +15,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Raft messages between servers.
-pub const TAG_RAFT: u64 = 1;
 /// Client requests to servers.
 pub const TAG_CLIENT: u64 = 2;
 /// Server responses to clients.
@@ -46,22 +46,14 @@ const MIN_LATENCY_NS: u64 = 1_000_000;
 /// delivery order (see `send`). madsim still sleeps 1 ms in every send and receive.
 pub const MADSIM_LATENCY: std::ops::Range<Duration> = Duration::ZERO..Duration::from_nanos(1);
 
-/// Sends `msg` to `to`. Delivery on one link is in order, as over the TCP connections
-/// real Raft servers use (etcd's rafthttp streams): each message's latency is drawn at
-/// random but never lets it overtake an earlier one on the same link. Reordering,
-/// extra latency, loss and duplication are faults: with `faulty` (raft messages) the
-/// transport's fault settings apply, and their extra latency may reorder messages.
-pub fn send<T: Serialize>(
-    ep: &Arc<Endpoint>,
-    world: &World,
-    to: SocketAddr,
-    tag: u64,
-    msg: &T,
-    faulty: bool,
-) {
-    let bytes = encode(msg);
+/// Draws the delivery delays of one message on link `link` (one per copy: the
+/// duplicate fault sends two), or none if the loss fault drops it. Delivery on a link
+/// is in order, as over the TCP connections real Raft servers use (etcd's rafthttp
+/// streams): each message's latency is drawn at random but never lets it overtake an
+/// earlier one on the same link. Reordering is a fault: the extra latency of the
+/// network fault (`faulty` traffic only) is drawn per message and may reorder.
+fn delays(world: &World, link: (SocketAddr, SocketAddr), faulty: bool) -> Vec<Duration> {
     let now = world.now_ns();
-    let from = ep.local_addr().expect("bound endpoints have an address");
     let mut net = world.lock(&world.net);
     let (loss, (lo, hi), dup) = if faulty {
         (net.loss, net.latency_ns, net.duplicate)
@@ -70,7 +62,7 @@ pub fn send<T: Serialize>(
     };
     if loss > 0.0 && net.rng.random_bool(loss) {
         world.counters.dropped.fetch_add(1, Ordering::Relaxed);
-        return;
+        return Vec::new();
     }
     let copies = if dup > 0.0 && net.rng.random_bool(dup) {
         world.counters.duplicated.fetch_add(1, Ordering::Relaxed);
@@ -79,22 +71,56 @@ pub fn send<T: Serialize>(
     } else {
         1
     };
-    let mut delays = Vec::with_capacity(copies);
-    for _ in 0..copies {
-        // In order on the link: after every message sent on it before.
-        let jitter = net.rng.random_range(0..=LINK_JITTER_NS);
-        let last = net.link_last.get(&(from, to)).copied().unwrap_or(0);
-        let at = (now + MIN_LATENCY_NS + jitter).max(last + 1);
-        net.link_last.insert((from, to), at);
-        let extra = if hi > 0 {
-            net.rng.random_range(lo..=hi)
-        } else {
-            0
-        };
-        delays.push(Duration::from_nanos(at - now + extra));
+    (0..copies)
+        .map(|_| {
+            let jitter = net.rng.random_range(0..=LINK_JITTER_NS);
+            let last = net.link_last.get(&link).copied().unwrap_or(0);
+            let at = (now + MIN_LATENCY_NS + jitter).max(last + 1);
+            net.link_last.insert(link, at);
+            let extra = if hi > 0 {
+                net.rng.random_range(lo..=hi)
+            } else {
+                0
+            };
+            Duration::from_nanos(at - now + extra)
+        })
+        .collect()
+}
+
+/// Sends a raft message from server `from` to server `to`. It travels on the
+/// transport's own links (madsim's mailbox hands queued messages out of order, so raft
+/// traffic does not use it): in order, delayed, possibly lost or duplicated by faults,
+/// dropped if the link is cut or the receiver is down when it arrives, and decoded
+/// into the receiver's input queue.
+pub fn send_raft(world: &Arc<World>, from: u64, to: u64, m: &Message) {
+    let bytes = encode(m);
+    let link = (world.server_addr(from), world.server_addr(to));
+    for delay in delays(world, link, true) {
+        let world = world.clone();
+        let bytes = bytes.clone();
+        madsim::task::spawn(async move {
+            sleep(delay).await;
+            if world.lock(&world.net).cut.is_cut(&(from, to)) {
+                return;
+            }
+            let Some(tx) = world.lock(&world.admin).get(&to).cloned() else {
+                return;
+            };
+            let msg: Message = serde_json::from_slice(&bytes).expect("raft messages decode");
+            if tx.unbounded_send(Input::Raft(msg)).is_ok() {
+                world.counters.messages.fetch_add(1, Ordering::Relaxed);
+            }
+        });
     }
-    drop(net);
-    for delay in delays {
+}
+
+/// Sends a client request or response over madsim's network (clients have one
+/// request outstanding, so the mailbox's order does not matter), delayed like raft
+/// traffic on a healthy link.
+pub fn send<T: Serialize>(ep: &Arc<Endpoint>, world: &World, to: SocketAddr, tag: u64, msg: &T) {
+    let bytes = encode(msg);
+    let from = ep.local_addr().expect("bound endpoints have an address");
+    for delay in delays(world, (from, to), false) {
         let ep = ep.clone();
         let bytes = bytes.clone();
         madsim::task::spawn(async move {
