@@ -774,6 +774,9 @@ impl<S: Storage> Raft<S> {
                 }
             }
         } else if m.term < self.term {
+            if self.bugs.has(RaftBug::AcceptStaleAppend) && m.msg_type == MessageType::MsgApp {
+                return self.accept_stale_append(m);
+            }
             if (self.check_quorum || self.pre_vote)
                 && matches!(m.msg_type, MessageType::MsgHeartbeat | MessageType::MsgApp)
             {
@@ -1292,11 +1295,6 @@ impl<S: Storage> Raft<S> {
             .raft_log
             .maybe_append(m.index, m.log_term, m.commit, &m.entries)
         {
-            if self.bugs.has(RaftBug::FollowerCommitUnbounded) {
-                // Bug: the leader's commit index trusted past what this message proved.
-                let to = m.commit.min(self.raft_log.last_index());
-                self.raft_log.commit_to(to);
-            }
             self.send(Message {
                 msg_type: MessageType::MsgAppResp,
                 to: m.from,
@@ -1400,5 +1398,20 @@ impl<S: Storage> Raft<S> {
             pr.matched = sindex;
         }
         true
+    }
+
+    /// The `AcceptStaleAppend` bug: handles a MsgApp of an older term as if it came
+    /// from the current leader, and answers in the sender's term, so the deposed leader
+    /// counts the answer toward its quorum.
+    fn accept_stale_append(&mut self, m: Message) -> Result<()> {
+        let (from, term) = (m.from, m.term);
+        let before = self.msgs.len();
+        self.handle_append_entries(m);
+        for resp in &mut self.msgs[before..] {
+            if resp.to == from {
+                resp.term = term;
+            }
+        }
+        Ok(())
     }
 }

@@ -28,9 +28,9 @@ pub enum RaftBug {
     /// A heartbeat carries the leader's full commit index instead of capping it at the
     /// follower's match index.
     HeartbeatCommitUnbounded,
-    /// A follower commits up to the leader's commit index within its whole log, not
-    /// only up to the last entry the MsgApp proved matching.
-    FollowerCommitUnbounded,
+    /// A node accepts a MsgApp from a leader of an older term, as if it were current,
+    /// and acknowledges it in that term.
+    AcceptStaleAppend,
     /// A heartbeat response does not resume a paused Probe progress: if the one probe
     /// in flight is lost, the follower is never caught up.
     ProbeStuck,

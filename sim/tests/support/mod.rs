@@ -163,21 +163,6 @@ impl Nemesis for TestNemesis {
     }
 }
 
-/// The classic Raft read bug, made observable: leaders answer reads locally without
-/// confirming leadership, check-quorum is off (a deposed leader keeps believing), the
-/// leader gets isolated for longer than the client timeout, and clients are spread over
-/// nodes as in Jepsen.
-pub fn stale_read_scenario() -> Scenario {
-    let mut sc = scenario(Kind::Only("isolate-leader"));
-    sc.bugs = linsim_sim::Bugs {
-        stale_reads: true,
-        ..linsim_sim::Bugs::default()
-    };
-    sc.fix_knob("check_quorum", "false")
-        .fix_knob("client_routing", "node");
-    sc
-}
-
 /// The default scenario with the small kv workload and the given faults.
 pub fn scenario(kind: Kind) -> Scenario {
     Scenario::new(Arc::new(SmallKv), Arc::new(TestNemesis(kind)))
