@@ -104,7 +104,30 @@ fn run(nodes: u64, batch: u64, compact: bool) -> f64 {
     PROPOSALS as f64 / start.elapsed().as_secs_f64()
 }
 
+/// What code probes cost: nanoseconds per counted hit, and hits per committed entry
+/// in the batch-1 throughput loop (probes sit on rare branches, so few).
+fn probe_cost() {
+    const HITS: u64 = 100_000_000;
+    let _ = linsim_raft::probes::take();
+    let start = Instant::now();
+    for _ in 0..HITS {
+        linsim_raft::probe!(AppendAckStale);
+        std::hint::black_box(());
+    }
+    let ns_per_hit = start.elapsed().as_nanos() as f64 / HITS as f64;
+    let _ = linsim_raft::probes::take();
+    let eps = run(3, 1, true);
+    let hits: u64 = linsim_raft::probes::take().iter().sum();
+    let per_entry = hits as f64 / PROPOSALS as f64;
+    let overhead = per_entry * ns_per_hit * eps / 1e9;
+    println!(
+        "probes ns_per_hit={ns_per_hit:.2} hits_per_entry={per_entry:.3} overhead_share={:.5}",
+        overhead
+    );
+}
+
 fn main() {
+    probe_cost();
     for (label, compact) in [("throughput", true), ("throughput-nocompact", false)] {
         for (nodes, batch) in [(3, 1), (3, 64), (5, 64)] {
             let best = (0..3)
