@@ -9,6 +9,7 @@ mod probes_cmd;
 mod progress;
 mod run_cmd;
 mod scenario_args;
+mod shrink_cmd;
 mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ enum Command {
     Bugs(bugs_cmd::BugsArgs),
     /// Sweep until the first failing seed and print it with its artifacts.
     Hunt(hunt_cmd::HuntArgs),
+    /// Shrink a failing seed to the smallest run that still fails with the same check.
+    Shrink(shrink_cmd::ShrinkArgs),
     /// Check history files for linearizability (exit 0 ok, 1 illegal, 2 bad input, 3 unknown).
     Check(check_cmd::CheckArgs),
     /// List the workloads, nemeses and knobs.
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check_cmd::run(args),
         Some(Command::Bugs(args)) => bugs_cmd::run(args),
         Some(Command::Hunt(args)) => hunt_cmd::run(args),
+        Some(Command::Shrink(args)) => shrink_cmd::run(args),
         Some(Command::List) => {
             list_cmd::run();
             ExitCode::SUCCESS

@@ -72,7 +72,7 @@ pub fn text_line(r: &RunReport) -> String {
     )
 }
 
-fn load_schedule(path: &PathBuf) -> Result<Vec<FaultEvent>, String> {
+pub fn load_schedule(path: &PathBuf) -> Result<Vec<FaultEvent>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}:0: cannot read: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {

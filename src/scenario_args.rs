@@ -22,6 +22,9 @@ pub struct ScenarioArgs {
     /// Virtual time of the workload phase, e.g. 10s, 500ms, 2m.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub duration: Duration,
+    /// Operations each client issues at most in the workload phase.
+    #[arg(long, value_name = "N")]
+    pub client_ops: Option<u64>,
     /// Fix a knob for every seed, NAME=VALUE (repeatable; `linsim list` shows the knobs).
     #[arg(long = "knob", value_name = "NAME=VALUE")]
     pub knob: Vec<String>,
@@ -86,6 +89,7 @@ impl ScenarioArgs {
         sc.nodes = self.nodes;
         sc.clients = self.clients;
         sc.duration = self.duration;
+        sc.client_ops = self.client_ops;
         sc.knobs = self.knob_choice()?;
         sc.bugs = linsim_sim::zoo::bug_set(self.bug.iter().map(String::as_str))?;
         Ok(sc)
@@ -122,6 +126,9 @@ impl ScenarioArgs {
             self.clients,
             format_duration(self.duration)
         );
+        if let Some(n) = self.client_ops {
+            flags.push_str(&format!(" --client-ops {n}"));
+        }
         let knobs = self.knob_choice().map(|c| c.flags()).unwrap_or_default();
         if !knobs.is_empty() {
             flags.push(' ');

@@ -53,7 +53,18 @@ pub async fn run(index: u64, world: Arc<World>) {
     let mut process = index;
     let home = 1 + index % nodes;
     let mut target = home;
+    let mut issued = 0u64;
     while world.phase() == Phase::Workload && !world.stopped() {
+        if world
+            .scenario
+            .client_ops
+            .is_some_and(|limit| issued >= limit)
+        {
+            // Done with its share: wait for the workload phase to end.
+            sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        issued += 1;
         let op = world.scenario.workload.next_op(&mut rng);
         if world.knobs.client_routing == ClientRouting::Node {
             target = home;

@@ -21,6 +21,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod shrink;
 pub mod sweep;
 pub mod transport;
 pub mod workload;

@@ -31,6 +31,8 @@ pub struct Scenario {
     pub knobs: KnobChoice,
     /// A client waits up to this long between operations.
     pub max_think_time: Duration,
+    /// Operations each client issues at most in the workload phase (none: no limit).
+    pub client_ops: Option<u64>,
     /// After healing, a leader must exist, clients be served and every server catch up
     /// within this many election timeouts.
     pub liveness_elections: u32,
@@ -56,6 +58,7 @@ impl Scenario {
             tick_interval: Duration::from_millis(10),
             knobs: KnobChoice::default(),
             max_think_time: Duration::from_millis(20),
+            client_ops: None,
             liveness_elections: 10,
             check_max_steps: linsim_checker::DEFAULT_MAX_STEPS,
             workload,
