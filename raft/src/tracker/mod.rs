@@ -76,6 +76,18 @@ impl ProgressTracker {
         self.config.voters.contains(&id)
     }
 
+    /// Whether the configuration has exactly one voter (the leader decides alone).
+    pub fn is_singleton(&self) -> bool {
+        self.config.voters.len() == 1
+    }
+
+    /// Whether the members in `acked` include a quorum of voters (learners in it do
+    /// not count).
+    pub fn has_quorum(&self, acked: &BTreeSet<u64>) -> bool {
+        let votes: BTreeMap<u64, bool> = acked.iter().map(|&id| (id, true)).collect();
+        majority::vote_result(&self.config.voters, &votes) == VoteResult::Won
+    }
+
     /// The highest index replicated on a quorum of voters.
     pub fn committed(&self) -> u64 {
         majority::committed_index(&self.config.voters, |id| {
