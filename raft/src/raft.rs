@@ -653,10 +653,8 @@ impl<S: Storage> Raft<S> {
         }
         let voters: Vec<u64> = self
             .trk
-            .config
-            .voters
-            .iter()
-            .copied()
+            .voter_ids()
+            .into_iter()
             .filter(|&v| v != id)
             .collect();
         let (last_index, last_term) = (self.raft_log.last_index(), self.raft_log.last_term());
