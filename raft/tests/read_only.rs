@@ -434,3 +434,54 @@ fn rawnode_keeps_a_read_confirmed_between_ready_and_advance() {
     let rd = net.node(1).ready();
     assert_eq!(rd.read_states.len(), 1, "the read is in the next Ready");
 }
+
+/// Node 1 leads and is cut off; nodes 2 and 3 run fast clocks, elect one of them
+/// and commit "b", while node 1's clock stands still, so its lease never runs out.
+fn old_leader_with_a_slow_clock(tweak: fn(&mut Config)) -> Network {
+    let mut net = Network::with_config(3, tweak);
+    net.campaign(1);
+    net.propose(1, "a");
+    net.isolate(1);
+    let new_leader = loop {
+        net.tick(2, 1);
+        net.tick(3, 1);
+        net.stabilize();
+        if let Some(id) = [2, 3]
+            .into_iter()
+            .find(|&id| net.state(id) == StateType::StateLeader)
+        {
+            break id;
+        }
+    };
+    net.propose(new_leader, "b");
+    assert_eq!(net.committed(new_leader), 4);
+    assert_eq!(
+        net.state(1),
+        StateType::StateLeader,
+        "node 1 does not know yet"
+    );
+    net
+}
+
+#[test]
+fn lease_read_on_a_leader_whose_clock_runs_slow_is_stale() {
+    // Why lease reads are unsafe under clock drift (and why the config demands
+    // CheckQuorum at least): node 1 answers from a lease that has, in real time,
+    // expired, and misses "b".
+    let mut net = old_leader_with_a_slow_clock(lease);
+    net.read_index(1, "r");
+    assert_eq!(
+        net.reads(1),
+        vec![(2, "r".to_string())],
+        "stale: index 4 committed"
+    );
+}
+
+#[test]
+fn safe_read_on_a_leader_whose_clock_runs_slow_is_never_answered() {
+    let mut net = old_leader_with_a_slow_clock(|c| c.check_quorum = true);
+    net.read_index(1, "r");
+    net.tick(1, 1);
+    net.stabilize();
+    assert!(net.reads(1).is_empty(), "no quorum answers node 1");
+}
