@@ -391,3 +391,48 @@ fn restarted_node_catches_up_through_a_snapshot() {
     let cs: ConfState = net.nodes[&3].raft.trk.conf_state();
     assert_eq!(cs.voters, vec![1, 2, 3]);
 }
+
+#[test]
+fn restore_demotes_a_voter_listed_as_learner() {
+    // etcd's TestRestoreVoterToLearner.
+    let mut r = new_raft(3, &[1, 2, 3], 10, 1);
+    assert!(r.promotable());
+    let mut s = snapshot_at(11, 11, &[1, 2]);
+    s.metadata.conf_state.learners = vec![3];
+    assert!(r.restore(s));
+    assert!(r.trk.progress[&3].is_learner);
+    assert!(!r.trk.is_voter(3));
+}
+
+#[test]
+fn restore_promotes_a_learner_listed_as_voter() {
+    // etcd's TestRestoreLearnerPromotion.
+    let mut s = MemStorage::new();
+    s.set_conf_state(ConfState {
+        voters: vec![1, 2],
+        learners: vec![3],
+        ..ConfState::default()
+    });
+    let mut r = linsim_raft::Raft::new(&Config::new(3), s).unwrap();
+    assert!(!r.promotable());
+    assert!(r.restore(snapshot_at(11, 11, &[1, 2, 3])));
+    assert!(r.trk.is_voter(3));
+    assert!(!r.trk.progress[&3].is_learner);
+    // Promotable once the snapshot is durable.
+    let snap = r.raft_log.unstable.snapshot.clone().unwrap();
+    r.raft_log.storage.apply_snapshot(snap).unwrap();
+    r.on_persisted_snapshot(11);
+    assert!(r.promotable());
+}
+
+#[test]
+fn a_leader_never_restores_a_snapshot() {
+    // Defense in depth, as etcd: only a follower of the current leader gets a
+    // snapshot; a leader asked to restore one steps down instead.
+    let mut r = elected_leader(1, &[1, 2, 3]);
+    let term = r.term;
+    assert!(!r.restore(snapshot_at(11, 11, &[1, 2, 3])));
+    assert_eq!(r.state, StateType::StateFollower);
+    assert_eq!(r.term, term + 1);
+    assert_eq!(r.raft_log.last_index(), 1, "the log is untouched");
+}
