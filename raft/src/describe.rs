@@ -1,7 +1,7 @@
 //! Human-readable one-line descriptions, in the style of etcd's `DescribeMessage`.
 //! Used by golden scenario tests, traces and logs.
 
-use crate::eraftpb::{Entry, EntryType, HardState, Message, MessageType};
+use crate::eraftpb::{Entry, EntryType, HardState, Message};
 use crate::raw_node::Ready;
 use std::fmt::Write;
 
@@ -50,7 +50,7 @@ pub fn describe_message(m: &Message) -> String {
             snap.metadata.index, snap.metadata.term, snap.metadata.conf_state.voters
         );
     }
-    if !m.context.is_empty() && m.msg_type != MessageType::MsgHeartbeat {
+    if !m.context.is_empty() {
         let _ = write!(s, " Context:{}", String::from_utf8_lossy(&m.context));
     }
     s
@@ -82,6 +82,17 @@ pub fn describe_ready(rd: &Ready) -> String {
         s.push_str("CommittedEntries:\n");
         for e in &rd.committed_entries {
             let _ = writeln!(s, "{}", describe_entry(e));
+        }
+    }
+    if !rd.read_states.is_empty() {
+        s.push_str("ReadStates:\n");
+        for rs in &rd.read_states {
+            let _ = writeln!(
+                s,
+                "Index:{} RequestCtx:{}",
+                rs.index,
+                String::from_utf8_lossy(&rs.request_ctx)
+            );
         }
     }
     if !rd.messages.is_empty() {

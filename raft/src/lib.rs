@@ -8,7 +8,8 @@
 //! Modelled on etcd's raft package: the same roles (`StateType`), the same 24 message
 //! types with etcd's numbers (`MessageType`), the same Message and Entry fields, PreVote,
 //! CheckQuorum, Probe/Replicate/Snapshot flow control with an inflight window, fast log
-//! backtracking, proposal forwarding, and leadership transfer.
+//! backtracking, proposal forwarding, leadership transfer, and linearizable reads
+//! through ReadIndex (`RawNode::read_index`, answered in `Ready::read_states`).
 //!
 //! ```
 //! use linsim_raft::{Config, MemStorage, RawNode, StateType};
@@ -44,6 +45,7 @@ pub mod probes;
 pub mod quorum;
 pub mod raft;
 pub mod raw_node;
+pub mod read_only;
 pub mod status;
 pub mod storage;
 pub mod tracker;
@@ -57,5 +59,6 @@ pub use eraftpb::{
 pub use errors::{Error, Result, StorageError};
 pub use raft::{Raft, SoftState, StateType, NONE};
 pub use raw_node::{RawNode, Ready};
+pub use read_only::ReadState;
 pub use status::Status;
 pub use storage::{MemStorage, RaftState, Storage};

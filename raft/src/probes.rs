@@ -142,6 +142,24 @@ define_probes! {
         "a leadership transfer did not finish within an election timeout and was abandoned";
     CampaignByTimeoutNow: "campaign_by_timeout_now", "raft/src/raft.rs", false,
         "a follower received MsgTimeoutNow and campaigned at once, bypassing pre-vote and leases";
+    ReadIndexHeldUntilCommitInTerm: "read_index_held_until_commit_in_term", "raft/src/raft.rs", true,
+        "a new leader held a read: it has not committed an entry of its term, so its commit index may be stale";
+    ReadIndexReleasedAfterCommitInTerm: "read_index_released_after_commit_in_term", "raft/src/raft.rs", false,
+        "a leader released the reads it held once it committed the first entry of its term";
+    ReadIndexConfirmedByQuorum: "read_index_confirmed_by_quorum", "raft/src/raft.rs", false,
+        "a quorum answered a heartbeat carrying a read's context, confirming the leadership the read needs (ReadOnlySafe)";
+    ReadIndexServedByLease: "read_index_served_by_lease", "raft/src/raft.rs", false,
+        "a leader answered a read from its lease, without a heartbeat round (ReadOnlyLeaseBased)";
+    ReadIndexDroppedNoLeader: "read_index_dropped_no_leader", "raft/src/raft.rs", true,
+        "a follower dropped a read because it knows no leader to forward it to";
+    ForgetLeaderRefusedLeaseRead: "forget_leader_refused_lease_read", "raft/src/raft.rs", true,
+        "a follower refused to forget its leader: lease-based reads rely on it refusing votes while it knows one";
+    SnapshotRefusedNotInConfig: "snapshot_refused_not_in_config", "raft/src/raft.rs", true,
+        "a node refused to restore a snapshot whose membership does not contain it";
+    CampaignRefusedPendingSnapshot: "campaign_refused_pending_snapshot", "raft/src/raft.rs", true,
+        "a node did not campaign: it is installing a snapshot not yet persisted and applied";
+    ProbeRecoveredAtMatch: "probe_recovered_at_match", "raft/src/raft.rs", false,
+        "a caught-up follower in Probe acknowledged its match and went back to Replicate";
 }
 
 #[cfg(test)]

@@ -7,17 +7,18 @@
 //! `step_follower`).
 
 use crate::bugs::{RaftBug, RaftBugs};
-use crate::config::Config;
+use crate::config::{Config, ReadOnlyOption};
 use crate::eraftpb::{ConfState, Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result, StorageError};
 use crate::log::RaftLog;
 use crate::quorum::VoteResult;
+use crate::read_only::{request_ctx, ReadOnly, ReadState};
 use crate::storage::Storage;
 use crate::tracker::{ProgressState, ProgressTracker};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::fmt;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// The "no node" id.
 pub const NONE: u64 = 0;
@@ -86,6 +87,13 @@ pub struct Raft<S: Storage> {
     pub pending_conf_index: u64,
     /// Bytes of uncommitted entries on a leader.
     pub uncommitted_size: u64,
+    /// Reads the application may serve, handed out (and cleared) by `RawNode::ready`.
+    pub read_states: Vec<ReadState>,
+    /// A leader's reads waiting for a heartbeat quorum, and how reads are served.
+    pub read_only: ReadOnly,
+    /// Reads a new leader holds until it has committed an entry of its own term (see
+    /// `committed_entry_in_current_term`), released in arrival order.
+    pub pending_read_index_messages: Vec<Message>,
 
     max_msg_size: u64,
     max_uncommitted_size: u64,
@@ -123,6 +131,9 @@ impl<S: Storage> Raft<S> {
             lead_transferee: NONE,
             pending_conf_index: 0,
             uncommitted_size: 0,
+            read_states: Vec::new(),
+            read_only: ReadOnly::new(c.read_only_option),
+            pending_read_index_messages: Vec::new(),
             max_msg_size: c.max_size_per_msg,
             max_uncommitted_size: c.max_uncommitted_entries_size,
             check_quorum: c.check_quorum,
@@ -195,9 +206,12 @@ impl<S: Storage> Raft<S> {
         self.randomized_election_timeout
     }
 
-    /// Whether this node may become leader (it is a voter).
+    /// Whether this node may become leader: it is a voter, and it is not installing a
+    /// snapshot. A node whose log starts with a snapshot not yet persisted and applied
+    /// could not serve that snapshot to followers from its storage, and its state
+    /// machine would lag the log it leads with.
     pub fn promotable(&self) -> bool {
-        self.trk.is_voter(self.id)
+        self.trk.is_voter(self.id) && self.raft_log.unstable.snapshot.is_none()
     }
 
     /// Whether a deferred MsgApp broadcast is waiting for `flush_appends`.
@@ -217,7 +231,7 @@ impl<S: Storage> Raft<S> {
             .progress
             .iter()
             .filter(|(&id, _)| id != self.id)
-            .map(|(&id, pr)| (id, pr.sent_commit < committed))
+            .map(|(&id, pr)| (id, pr.can_bump_commit(committed)))
             .collect();
         for (id, has_news) in peers {
             self.maybe_send_append(id, has_news);
@@ -301,7 +315,7 @@ impl<S: Storage> Raft<S> {
         );
         let pr = self.trk.progress.get_mut(&to).expect("checked above");
         pr.sent_entries(n, last, bytes);
-        pr.sent_commit = pr.sent_commit.max(committed);
+        pr.record_sent_commit(committed);
         self.send(Message {
             msg_type: MessageType::MsgApp,
             to,
@@ -357,7 +371,9 @@ impl<S: Storage> Raft<S> {
         self.maybe_send_append(to, true);
     }
 
-    fn send_heartbeat(&mut self, to: u64) {
+    /// Sends a heartbeat; `ctx` (the newest pending read's context, if any) comes back
+    /// in the answer, which then confirms this leadership for every read up to it.
+    fn send_heartbeat(&mut self, to: u64, ctx: Option<bytes::Bytes>) {
         // A follower may lack entries up to our commit index (or hold different ones
         // there): it must never be told to commit past what it provably matches.
         let matched = self.trk.progress.get(&to).map_or(0, |p| p.matched);
@@ -369,10 +385,14 @@ impl<S: Storage> Raft<S> {
         } else {
             matched.min(self.raft_log.committed)
         };
+        if let Some(pr) = self.trk.progress.get_mut(&to) {
+            pr.record_sent_commit(commit);
+        }
         self.send(Message {
             msg_type: MessageType::MsgHeartbeat,
             to,
             commit,
+            context: ctx.unwrap_or_default(),
             ..Message::default()
         });
     }
@@ -383,9 +403,14 @@ impl<S: Storage> Raft<S> {
     }
 
     fn bcast_heartbeat(&mut self) {
+        let ctx = self.read_only.last_pending_request_ctx();
+        self.bcast_heartbeat_with_ctx(ctx);
+    }
+
+    fn bcast_heartbeat_with_ctx(&mut self, ctx: Option<bytes::Bytes>) {
         let peers: Vec<u64> = self.peer_ids();
         for id in peers {
-            self.send_heartbeat(id);
+            self.send_heartbeat(id, ctx.clone());
         }
     }
 
@@ -474,9 +499,16 @@ impl<S: Storage> Raft<S> {
         let id = self.id;
         if let Some(pr) = self.trk.progress.get_mut(&id) {
             if pr.maybe_update(persisted) && self.maybe_commit() {
-                self.bcast_append();
+                self.on_leader_commit_advanced();
             }
         }
+    }
+
+    /// A leader's commit index moved: reads held for a commit in this term may go, and
+    /// followers must hear of the new commit index.
+    fn on_leader_commit_advanced(&mut self) {
+        self.release_pending_read_index_messages();
+        self.bcast_append();
     }
 
     // ---- roles ----
@@ -507,6 +539,12 @@ impl<S: Storage> Raft<S> {
         }
         self.pending_conf_index = 0;
         self.uncommitted_size = 0;
+        // Reads pending in an old role or term are dropped, never answered: the read
+        // index they would get was not confirmed by this term's quorum. The client
+        // retries them (etcd keeps held reads across terms; dropping is as safe and
+        // leaves no read waiting on a node that may never lead again).
+        self.read_only = ReadOnly::new(self.read_only.option);
+        self.pending_read_index_messages.clear();
     }
 
     fn reset_randomized_election_timeout(&mut self) {
@@ -581,6 +619,9 @@ impl<S: Storage> Raft<S> {
             return;
         }
         if !self.promotable() {
+            if self.raft_log.unstable.snapshot.is_some() {
+                crate::probe!(CampaignRefusedPendingSnapshot);
+            }
             warn!("{} is unpromotable and can not campaign", self.id);
             return;
         }
@@ -612,10 +653,8 @@ impl<S: Storage> Raft<S> {
         }
         let voters: Vec<u64> = self
             .trk
-            .config
-            .voters
-            .iter()
-            .copied()
+            .voter_ids()
+            .into_iter()
             .filter(|&v| v != id)
             .collect();
         let (last_index, last_term) = (self.raft_log.last_index(), self.raft_log.last_term());
@@ -955,6 +994,10 @@ impl<S: Storage> Raft<S> {
                 self.bcast_append();
                 return Ok(());
             }
+            MessageType::MsgReadIndex => {
+                self.leader_read_index(m);
+                return Ok(());
+            }
             MessageType::MsgForgetLeader => return Ok(()),
             _ => {}
         }
@@ -973,9 +1016,12 @@ impl<S: Storage> Raft<S> {
                 if !self.bugs.has(RaftBug::ProbeStuck) {
                     pr.msg_app_flow_paused = false;
                 }
+                // A follower caught up but left in Probe (after ReportUnreachable) gets
+                // an empty MsgApp too: its answer moves it back to Replicate.
                 if pr.matched < last || pr.state == ProgressState::Probe {
                     self.send_append(from);
                 }
+                self.read_index_heartbeat_ack(from, &m.context);
             }
             MessageType::MsgSnapStatus => {
                 let pr = self.trk.progress.get_mut(&from).expect("checked above");
@@ -1037,10 +1083,19 @@ impl<S: Storage> Raft<S> {
             }
             return;
         }
-        let old_paused = pr.is_paused();
-        if !pr.maybe_update(m.index) {
+        let updated = pr.maybe_update(m.index);
+        // An ack at the match itself carries no news, except from a follower in Probe:
+        // a caught-up follower sent back to Probe (ReportUnreachable) only ever acks its
+        // match, and this ack is what moves it back to Replicate (etcd's
+        // heartbeat_resp_recovers_from_probing). Snapshot state is left alone: an ack
+        // at the match proves nothing about the snapshot being installed.
+        let probe_at_match = !updated && pr.matched == m.index && pr.state == ProgressState::Probe;
+        if !updated && !probe_at_match {
             crate::probe!(AppendAckStale);
             return;
+        }
+        if probe_at_match {
+            crate::probe!(ProbeRecoveredAtMatch);
         }
         match pr.state {
             ProgressState::Probe => pr.become_replicate(),
@@ -1059,9 +1114,12 @@ impl<S: Storage> Raft<S> {
             }
         }
         if self.maybe_commit() {
-            self.bcast_append();
-        } else if old_paused {
-            // The follower was paused: tell it our commit index now.
+            self.on_leader_commit_advanced();
+        } else if !self.pending_append_bcast
+            && self.trk.progress[&from].can_bump_commit(self.raft_log.committed)
+        {
+            // The follower may lack our commit index: tell it now rather than at the
+            // next heartbeat (a broadcast already due will tell it anyway).
             self.send_append(from);
         }
         // Stream as much as the inflight window allows.
@@ -1112,6 +1170,118 @@ impl<S: Storage> Raft<S> {
         } else {
             self.send_append(transferee);
         }
+    }
+
+    // ---- reads (ReadIndex, see read_only.rs) ----
+
+    /// Whether the entry at our commit index is of our term. Until it is, a new
+    /// leader's commit index may be behind the cluster's: a previous leader may have
+    /// committed (and answered clients for) entries we hold without knowing they are
+    /// committed. Once an entry of our term commits, every earlier one has too (§5.4.2).
+    pub fn committed_entry_in_current_term(&self) -> bool {
+        self.raft_log
+            .term(self.raft_log.committed)
+            .is_ok_and(|t| t == self.term)
+    }
+
+    /// A leader's answer to a MsgReadIndex (local, or forwarded by a follower).
+    fn leader_read_index(&mut self, m: Message) {
+        if self.trk.is_singleton() {
+            // The only voter: nobody else can lead or commit, the commit index is it.
+            let committed = self.raft_log.committed;
+            self.respond_to_read_index(m, committed);
+            return;
+        }
+        if !self.committed_entry_in_current_term() {
+            // Our commit index may be stale (see `committed_entry_in_current_term`):
+            // a read answered now could miss a write already acknowledged.
+            crate::probe!(ReadIndexHeldUntilCommitInTerm);
+            debug!(
+                "{} [term {}] holds a read until it commits an entry of its term",
+                self.id, self.term
+            );
+            self.pending_read_index_messages.push(m);
+            return;
+        }
+        self.serve_read_index(m);
+    }
+
+    /// Serves a read at the current commit index: after a heartbeat round (Safe), or
+    /// at once from the lease (LeaseBased).
+    fn serve_read_index(&mut self, m: Message) {
+        let committed = self.raft_log.committed;
+        match self.read_only.option {
+            ReadOnlyOption::Safe => {
+                let ctx = request_ctx(&m);
+                self.read_only.add_request(committed, m);
+                // The leader acknowledges its own leadership.
+                let id = self.id;
+                self.read_only.recv_ack(id, &ctx);
+                self.bcast_heartbeat_with_ctx(Some(ctx));
+            }
+            ReadOnlyOption::LeaseBased => {
+                // No round trip: CheckQuorum's lease says no other leader can have
+                // been elected yet. That holds only while clocks run at the same rate.
+                crate::probe!(ReadIndexServedByLease);
+                self.respond_to_read_index(m, committed);
+            }
+        }
+    }
+
+    /// Serves the reads held since this leader took office, once it has committed an
+    /// entry of its term.
+    fn release_pending_read_index_messages(&mut self) {
+        if self.pending_read_index_messages.is_empty() {
+            return;
+        }
+        if !self.committed_entry_in_current_term() {
+            error!(
+                "pending MsgReadIndex should be released only after first commit in current term"
+            );
+            return;
+        }
+        crate::probe!(ReadIndexReleasedAfterCommitInTerm);
+        for m in std::mem::take(&mut self.pending_read_index_messages) {
+            self.serve_read_index(m);
+        }
+    }
+
+    /// Counts a heartbeat answer toward the pending reads (Safe only): once a quorum
+    /// of voters answered a heartbeat carrying `ctx`, that read and every read queued
+    /// before it are confirmed.
+    fn read_index_heartbeat_ack(&mut self, from: u64, ctx: &[u8]) {
+        if self.read_only.option != ReadOnlyOption::Safe || ctx.is_empty() {
+            return;
+        }
+        let Some(acks) = self.read_only.recv_ack(from, ctx) else {
+            return;
+        };
+        if !self.trk.has_quorum(acks) {
+            return;
+        }
+        crate::probe!(ReadIndexConfirmedByQuorum);
+        for rs in self.read_only.advance(ctx) {
+            self.respond_to_read_index(rs.req, rs.index);
+        }
+    }
+
+    /// Hands a confirmed read to whoever asked: a `ReadState` here, or a
+    /// MsgReadIndexResp to the follower that forwarded it.
+    fn respond_to_read_index(&mut self, req: Message, index: u64) {
+        if req.from == NONE || req.from == self.id {
+            self.read_states.push(ReadState {
+                index,
+                request_ctx: request_ctx(&req),
+            });
+            return;
+        }
+        self.send(Message {
+            msg_type: MessageType::MsgReadIndexResp,
+            to: req.from,
+            index,
+            entries: req.entries,
+            ..Message::default()
+        });
     }
 
     fn send_timeout_now(&mut self, to: u64) {
@@ -1239,12 +1409,49 @@ impl<S: Storage> Raft<S> {
                 m.to = self.lead;
                 self.send(m);
             }
-            MessageType::MsgForgetLeader if self.lead != NONE => {
-                info!(
-                    "{} forgetting leader {} at term {}",
-                    self.id, self.lead, self.term
-                );
-                self.lead = NONE;
+            MessageType::MsgForgetLeader => {
+                if self.read_only.option == ReadOnlyOption::LeaseBased {
+                    // The leader's lease rests on followers refusing votes while they
+                    // know a leader (see `step`): a follower that forgets its leader
+                    // could help elect another while the old one still serves reads.
+                    crate::probe!(ForgetLeaderRefusedLeaseRead);
+                    error!("ignoring MsgForgetLeader due to ReadOnlyLeaseBased");
+                    return Ok(());
+                }
+                if self.lead != NONE {
+                    info!(
+                        "{} forgetting leader {} at term {}",
+                        self.id, self.lead, self.term
+                    );
+                    self.lead = NONE;
+                }
+            }
+            MessageType::MsgReadIndex => {
+                if self.lead == NONE {
+                    crate::probe!(ReadIndexDroppedNoLeader);
+                    info!(
+                        "{} no leader at term {}; dropping index reading msg",
+                        self.id, self.term
+                    );
+                    return Ok(());
+                }
+                m.to = self.lead;
+                self.send(m);
+            }
+            MessageType::MsgReadIndexResp => {
+                if m.entries.len() != 1 {
+                    error!(
+                        "{} invalid format of MsgReadIndexResp from {}, entries count: {}",
+                        self.id,
+                        m.from,
+                        m.entries.len()
+                    );
+                    return Ok(());
+                }
+                self.read_states.push(ReadState {
+                    index: m.index,
+                    request_ctx: request_ctx(&m),
+                });
             }
             MessageType::MsgTimeoutNow => {
                 info!(
@@ -1381,6 +1588,20 @@ impl<S: Storage> Raft<S> {
             );
             let term = self.term + 1;
             self.become_follower(term, NONE);
+            return false;
+        }
+        // Defense in depth: a snapshot whose membership does not contain us would leave
+        // this node without a progress of its own, which much of this code assumes.
+        let cs = &snap.metadata.conf_state;
+        let member = [&cs.voters, &cs.learners, &cs.voters_outgoing]
+            .iter()
+            .any(|ids| ids.contains(&self.id));
+        if !member {
+            crate::probe!(SnapshotRefusedNotInConfig);
+            warn!(
+                "{} attempted to restore snapshot but it is not in the ConfState {:?}; should never happen",
+                self.id, cs
+            );
             return false;
         }
         let (sindex, sterm) = (snap.metadata.index, snap.metadata.term);

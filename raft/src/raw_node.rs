@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::eraftpb::{Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result};
 use crate::raft::{Raft, SoftState};
+use crate::read_only::ReadState;
 use crate::status::Status;
 use crate::storage::Storage;
 
@@ -13,6 +14,7 @@ use crate::storage::Storage;
 /// (and sync them when `must_sync`), then send `messages`, then apply `snapshot` and
 /// `committed_entries`, then call `RawNode::advance`. Messages may depend on the
 /// persisted state (a vote, an acknowledged entry), so they must not leave first.
+/// A read in `read_states` may be served once everything up to its index is applied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ready {
     /// The new leader and role, if they changed.
@@ -29,6 +31,9 @@ pub struct Ready {
     pub messages: Vec<Message>,
     /// Whether the writes must be synced to disk before messages go out.
     pub must_sync: bool,
+    /// Reads confirmed since the last Ready (see `RawNode::read_index`): serve each
+    /// once the applied index reaches its `index`.
+    pub read_states: Vec<ReadState>,
 }
 
 /// What a `Ready` handed out, remembered until `advance`.
@@ -116,6 +121,18 @@ impl<S: Storage> RawNode<S> {
         })
     }
 
+    /// Asks for a linearizable read. `ctx` identifies the read (make it unique): it
+    /// comes back in a `ReadState` of a later `Ready`, with the index the application
+    /// must have applied before serving the read. The read may be dropped (no leader,
+    /// a lost message, a change of leader): the caller retries after a timeout.
+    pub fn read_index(&mut self, ctx: impl Into<bytes::Bytes>) {
+        let _ = self.raft.step(Message {
+            msg_type: MessageType::MsgReadIndex,
+            entries: vec![Entry::normal(ctx)],
+            ..Message::default()
+        });
+    }
+
     /// Reports that the last message to `id` could not be delivered.
     pub fn report_unreachable(&mut self, id: u64) {
         let _ = self.raft.step(Message {
@@ -145,6 +162,7 @@ impl<S: Storage> RawNode<S> {
             || !r.msgs.is_empty()
             || r.has_pending_appends()
             || r.raft_log.has_next_committed_entries()
+            || !r.read_states.is_empty()
     }
 
     /// Collects everything to persist, send and apply. Must be followed by `advance`
@@ -161,6 +179,9 @@ impl<S: Storage> RawNode<S> {
             snapshot: r.raft_log.unstable.snapshot.clone(),
             committed_entries: r.raft_log.next_committed_entries(),
             messages: std::mem::take(&mut r.msgs),
+            // Taken here rather than at `advance`, so that a read confirmed between
+            // the two goes out in the next Ready instead of being lost.
+            read_states: std::mem::take(&mut r.read_states),
             ..Ready::default()
         };
         let ss = r.soft_state();

@@ -64,3 +64,53 @@ fn golden_split_vote_then_retry() {
     net.stabilize();
     insta::assert_snapshot!(net.transcript);
 }
+
+#[test]
+fn golden_read_index_from_follower() {
+    // The follower forwards the read; the leader records it at its commit index,
+    // confirms its leadership with a heartbeat round carrying the read's context, and
+    // answers the follower once a quorum (itself and node 3) acknowledged.
+    let mut net = Network::new(3);
+    net.campaign(1);
+    net.propose(1, "put x 1");
+    net.transcript.clear();
+    net.read_index(2, "read-1");
+    insta::assert_snapshot!(net.transcript);
+}
+
+#[test]
+fn golden_read_index_held_by_new_leader() {
+    // Node 2 wins term 2 but its MsgApps are lost: it holds the read until the empty
+    // entry of its term commits, then serves it at that entry's index.
+    let mut net = Network::new(3);
+    net.campaign(1);
+    net.ignored.insert(linsim_raft::MessageType::MsgApp);
+    net.campaign(2);
+    net.transcript.clear();
+    net.read_index(2, "held");
+    net.heal();
+    net.note("tick-heartbeat 2");
+    net.tick(2, 1);
+    net.stabilize();
+    insta::assert_snapshot!(net.transcript);
+}
+
+#[test]
+fn golden_heartbeat_resp_recovers_from_probing() {
+    // etcd's heartbeat_resp_recovers_from_probing: a caught-up follower reported
+    // unreachable goes to Probe; heartbeat -> empty MsgApp -> ack at its match ->
+    // back to Replicate.
+    let mut net = Network::new(3);
+    net.campaign(1);
+    net.transcript.clear();
+    net.note("report-unreachable 1 2");
+    net.node(1).report_unreachable(2);
+    let status = net.nodes[&1].status();
+    net.note(&format!("status 1\n{status}"));
+    net.note("tick-heartbeat 1");
+    net.tick(1, 1);
+    net.stabilize();
+    let status = net.nodes[&1].status();
+    net.note(&format!("status 1\n{status}"));
+    insta::assert_snapshot!(net.transcript);
+}

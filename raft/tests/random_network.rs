@@ -6,7 +6,10 @@
 //!   predecessors (checked incrementally as entries are persisted);
 //! - leader completeness: every committed entry is in the log of every later leader
 //!   when it takes office;
-//! - state machine safety: no two nodes apply different entries at one index.
+//! - state machine safety: no two nodes apply different entries at one index;
+//! - read linearizability (ReadIndex, ReadOnlySafe), in the schedules with reads: a
+//!   read's index covers every entry committed anywhere before the read was asked,
+//!   whichever node asked it.
 //!
 //! A failure names its seed; rerun one with `RAFT_SEED=N cargo test -p linsim-raft
 //! --test random_network`.
@@ -31,10 +34,18 @@ struct Schedule {
     committed: BTreeMap<u64, (u64, bytes::Bytes)>,
     leading: Vec<Option<u64>>,
     next_value: u64,
+    /// Whether this schedule also asks for reads (and partitions nodes, so that a
+    /// deposed leader may be asked one).
+    with_reads: bool,
+    /// The node cut off from all others, if any (schedules with reads only).
+    isolated: Option<u64>,
+    /// Pending reads by context: the highest commit index of any node when asked.
+    reads: BTreeMap<bytes::Bytes, u64>,
+    reads_served: usize,
 }
 
 impl Schedule {
-    fn new(seed: u64) -> Schedule {
+    fn new(seed: u64, with_reads: bool) -> Schedule {
         let mut rng = StdRng::seed_from_u64(seed);
         let size: u64 = if seed % 2 == 0 { 3 } else { 5 };
         let pre_vote = rng.random_bool(0.5);
@@ -65,6 +76,10 @@ impl Schedule {
             committed: BTreeMap::new(),
             leading: vec![None; size as usize],
             next_value: 0,
+            with_reads,
+            isolated: None,
+            reads: BTreeMap::new(),
+            reads_served: 0,
         }
     }
 
@@ -109,6 +124,24 @@ impl Schedule {
                     }
                 }
             }
+            for rs in &rd.read_states {
+                let Some(floor) = self.reads.remove(&rs.request_ctx) else {
+                    self.fail(format!(
+                        "node {} got read state {:?} twice or unasked",
+                        i + 1,
+                        rs.request_ctx
+                    ));
+                };
+                if rs.index < floor {
+                    self.fail(format!(
+                        "stale read: node {} served {:?} at index {}, but index {floor} was committed before it was asked",
+                        i + 1,
+                        rs.request_ctx,
+                        rs.index
+                    ));
+                }
+                self.reads_served += 1;
+            }
             self.in_flight.extend(rd.messages);
             self.nodes[i].advance();
         }
@@ -148,7 +181,10 @@ impl Schedule {
 
     fn step(&mut self) {
         let n = self.nodes.len();
-        match self.rng.random_range(0..1000) {
+        // Reads take the rolls past 1000: schedules without them draw exactly as
+        // before reads existed.
+        let rolls = if self.with_reads { 1040 } else { 1000 };
+        match self.rng.random_range(0..rolls) {
             0..=299 => {
                 let i = self.rng.random_range(0..n);
                 self.nodes[i].tick();
@@ -159,6 +195,9 @@ impl Schedule {
                 let m = self.in_flight.swap_remove(k);
                 if self.rng.random_bool(0.05) {
                     return; // dropped
+                }
+                if self.isolated.is_some_and(|id| id == m.from || id == m.to) {
+                    return; // partitioned
                 }
                 let to = m.to as usize - 1;
                 let _ = self.nodes[to].step(m);
@@ -175,32 +214,49 @@ impl Schedule {
                 self.nodes[i] = RawNode::new(&self.configs[i], storage).expect("valid");
                 self.leading[i] = None;
             }
+            1035.. => {
+                // Cut a node off from the others, or heal.
+                self.isolated = match self.isolated {
+                    Some(_) => None,
+                    None => Some(self.rng.random_range(1..=n as u64)),
+                };
+            }
+            1000.. => {
+                let i = self.rng.random_range(0..n);
+                self.next_value += 1;
+                let ctx = bytes::Bytes::from(format!("r{}", self.next_value));
+                let floor = self.nodes.iter().map(|n| n.raft.raft_log.committed).max();
+                self.reads.insert(ctx.clone(), floor.unwrap_or(0));
+                self.nodes[i].read_index(ctx);
+            }
             _ => {}
         }
         self.handle_readies();
     }
 }
 
-fn run_schedule(seed: u64) -> (usize, usize) {
-    let mut s = Schedule::new(seed);
+fn run_schedule(seed: u64, with_reads: bool) -> (usize, usize, usize) {
+    let mut s = Schedule::new(seed, with_reads);
     for _ in 0..STEPS {
         s.step();
     }
-    (s.leaders.len(), s.committed.len())
+    (s.leaders.len(), s.committed.len(), s.reads_served)
 }
 
-#[test]
-fn random_network_preserves_raft_safety_over_1000_schedules() {
+/// Runs the schedules (or the one in `RAFT_SEED`); returns how many there were and
+/// the terms led, entries committed and reads served over all of them.
+fn run_schedules(count: u64, with_reads: bool) -> (usize, usize, usize, usize) {
     let seeds: Vec<u64> = match std::env::var("RAFT_SEED") {
         Ok(v) => vec![v.parse().expect("RAFT_SEED must be a number")],
-        Err(_) => (0..SCHEDULES).collect(),
+        Err(_) => (0..count).collect(),
     };
-    let (mut terms_led, mut entries_committed) = (0, 0);
+    let (mut terms_led, mut entries_committed, mut reads_served) = (0, 0, 0);
     for seed in seeds.iter().copied() {
-        match catch_unwind(AssertUnwindSafe(|| run_schedule(seed))) {
-            Ok((t, c)) => {
+        match catch_unwind(AssertUnwindSafe(|| run_schedule(seed, with_reads))) {
+            Ok((t, c, r)) => {
                 terms_led += t;
                 entries_committed += c;
+                reads_served += r;
             }
             Err(e) => {
                 let what = e
@@ -213,15 +269,39 @@ fn random_network_preserves_raft_safety_over_1000_schedules() {
         }
     }
     eprintln!(
-        "{} schedules: {terms_led} terms led, {entries_committed} entries committed",
+        "{} schedules: {terms_led} terms led, {entries_committed} entries committed, {reads_served} reads served",
         seeds.len()
     );
+    (seeds.len(), terms_led, entries_committed, reads_served)
+}
+
+#[test]
+fn random_network_preserves_raft_safety_over_1000_schedules() {
+    let (schedules, terms_led, entries_committed, _) = run_schedules(SCHEDULES, false);
     // The schedules must exercise something: elections and commits happen.
-    if seeds.len() > 1 {
-        assert!(terms_led > 2 * seeds.len(), "too few leaders: {terms_led}");
+    if schedules > 1 {
+        assert!(terms_led > 2 * schedules, "too few leaders: {terms_led}");
         assert!(
-            entries_committed > 50 * seeds.len(),
+            entries_committed > 50 * schedules,
             "too few commits: {entries_committed}"
+        );
+    }
+}
+
+#[test]
+fn random_network_reads_are_linearizable_over_500_schedules() {
+    // Every read is a heartbeat round: the extra messages slow replication and hold
+    // elections off, so the floors here are lower than above.
+    let (schedules, terms_led, entries_committed, reads_served) = run_schedules(500, true);
+    if schedules > 1 {
+        assert!(terms_led > schedules, "too few leaders: {terms_led}");
+        assert!(
+            entries_committed > 50 * schedules,
+            "too few commits: {entries_committed}"
+        );
+        assert!(
+            reads_served > 5 * schedules,
+            "too few reads served: {reads_served}"
         );
     }
 }

@@ -10,13 +10,25 @@ use crate::eraftpb::ConfState;
 use crate::quorum::{majority, VoteResult};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The voters and learners of the current configuration.
+/// The voters and learners of the current configuration, as etcd's `tracker.Config`.
+///
+/// During a joint transition (Raft thesis §4.3) `voters_outgoing` holds the old voters
+/// and every decision (commit, election, quorum activity, read confirmation) needs a
+/// majority of both halves. Outside one it is empty, and an empty half agrees to
+/// everything, so the same arithmetic serves both.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Configuration {
-    /// Voting members.
+    /// Voting members (of the incoming configuration, during a joint transition).
     pub voters: BTreeSet<u64>,
+    /// Voters of the outgoing configuration during a joint transition.
+    pub voters_outgoing: BTreeSet<u64>,
     /// Non-voting members that receive the log.
     pub learners: BTreeSet<u64>,
+    /// Outgoing voters to become learners when the joint configuration is left (they
+    /// vote in the outgoing half until then).
+    pub learners_next: BTreeSet<u64>,
+    /// Whether the joint configuration is left automatically.
+    pub auto_leave: bool,
 }
 
 /// Progress of every member plus election bookkeeping, as etcd's `ProgressTracker`.
@@ -49,10 +61,15 @@ impl ProgressTracker {
     /// Replaces the membership with `cs`, giving every member a fresh progress that
     /// will next send `next_idx`.
     pub fn apply_conf_state(&mut self, cs: &ConfState, next_idx: u64) {
-        self.config.voters = cs.voters.iter().copied().collect();
-        self.config.learners = cs.learners.iter().copied().collect();
+        self.config = Configuration {
+            voters: cs.voters.iter().copied().collect(),
+            voters_outgoing: cs.voters_outgoing.iter().copied().collect(),
+            learners: cs.learners.iter().copied().collect(),
+            learners_next: cs.learners_next.iter().copied().collect(),
+            auto_leave: cs.auto_leave,
+        };
         self.progress.clear();
-        let members: Vec<(u64, bool)> = (self.config.voters.iter().map(|&id| (id, false)))
+        let members: Vec<(u64, bool)> = (self.voter_ids().into_iter().map(|id| (id, false)))
             .chain(self.config.learners.iter().map(|&id| (id, true)))
             .collect();
         for (id, is_learner) in members {
@@ -67,35 +84,71 @@ impl ProgressTracker {
         ConfState {
             voters: self.config.voters.iter().copied().collect(),
             learners: self.config.learners.iter().copied().collect(),
-            ..ConfState::default()
+            voters_outgoing: self.config.voters_outgoing.iter().copied().collect(),
+            learners_next: self.config.learners_next.iter().copied().collect(),
+            auto_leave: self.config.auto_leave,
         }
     }
 
-    /// Whether `id` is a voter.
-    pub fn is_voter(&self, id: u64) -> bool {
-        self.config.voters.contains(&id)
+    /// Every voter, of either half of a joint configuration.
+    pub fn voter_ids(&self) -> BTreeSet<u64> {
+        self.config
+            .voters
+            .union(&self.config.voters_outgoing)
+            .copied()
+            .collect()
     }
 
-    /// The highest index replicated on a quorum of voters.
+    /// Whether `id` is a voter (of either half of a joint configuration).
+    pub fn is_voter(&self, id: u64) -> bool {
+        self.config.voters.contains(&id) || self.config.voters_outgoing.contains(&id)
+    }
+
+    /// Whether the configuration has exactly one voter (the leader decides alone).
+    pub fn is_singleton(&self) -> bool {
+        self.config.voters.len() == 1 && self.config.voters_outgoing.is_empty()
+    }
+
+    /// Whether the members in `acked` include a quorum of voters (learners in it do
+    /// not count).
+    pub fn has_quorum(&self, acked: &BTreeSet<u64>) -> bool {
+        let votes: BTreeMap<u64, bool> = acked.iter().map(|&id| (id, true)).collect();
+        self.vote_result(&votes) == VoteResult::Won
+    }
+
+    /// The election result of `votes` under the joint quorum: won only if both halves
+    /// won, lost as soon as either half lost.
+    fn vote_result(&self, votes: &BTreeMap<u64, bool>) -> VoteResult {
+        let incoming = majority::vote_result(&self.config.voters, votes);
+        let outgoing = majority::vote_result(&self.config.voters_outgoing, votes);
+        match (incoming, outgoing) {
+            (a, b) if a == b => a,
+            (VoteResult::Lost, _) | (_, VoteResult::Lost) => VoteResult::Lost,
+            _ => VoteResult::Pending,
+        }
+    }
+
+    /// The highest index replicated on a quorum of voters (of both halves).
     pub fn committed(&self) -> u64 {
-        majority::committed_index(&self.config.voters, |id| {
-            self.progress.get(&id).map(|p| p.matched)
-        })
+        let acked = |id| self.progress.get(&id).map(|p: &Progress| p.matched);
+        majority::committed_index(&self.config.voters, acked).min(majority::committed_index(
+            &self.config.voters_outgoing,
+            acked,
+        ))
     }
 
     /// Whether a quorum of voters was recently active (`self_id` always counts).
     pub fn quorum_active(&self, self_id: u64) -> bool {
         let votes: BTreeMap<u64, bool> = self
-            .config
-            .voters
-            .iter()
-            .map(|&id| {
+            .voter_ids()
+            .into_iter()
+            .map(|id| {
                 let active =
                     id == self_id || self.progress.get(&id).is_some_and(|p| p.recent_active);
                 (id, active)
             })
             .collect();
-        majority::vote_result(&self.config.voters, &votes) == VoteResult::Won
+        self.vote_result(&votes) == VoteResult::Won
     }
 
     /// Forgets the votes of the last election.
@@ -112,17 +165,64 @@ impl ProgressTracker {
     pub fn tally_votes(&self) -> (usize, usize, VoteResult) {
         let mut granted = 0;
         let mut rejected = 0;
-        for id in &self.config.voters {
+        for id in &self.voter_ids() {
             match self.votes.get(id) {
                 Some(true) => granted += 1,
                 Some(false) => rejected += 1,
                 None => {}
             }
         }
-        (
-            granted,
-            rejected,
-            majority::vote_result(&self.config.voters, &self.votes),
-        )
+        (granted, rejected, self.vote_result(&self.votes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joint() -> ProgressTracker {
+        let mut t = ProgressTracker::new(8, 0);
+        t.apply_conf_state(
+            &ConfState {
+                voters: vec![1, 2, 3],
+                voters_outgoing: vec![3, 4, 5],
+                learners: vec![6],
+                ..ConfState::default()
+            },
+            1,
+        );
+        t
+    }
+
+    #[test]
+    fn joint_configuration_tracks_both_halves() {
+        let t = joint();
+        let ids: Vec<u64> = t.progress.keys().copied().collect();
+        assert_eq!(ids, vec![1, 2, 3, 4, 5, 6]);
+        assert!(t.is_voter(5) && !t.is_voter(6));
+        assert!(!t.is_singleton());
+        assert_eq!(t.conf_state().voters_outgoing, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn joint_commit_and_votes_need_a_majority_of_both_halves() {
+        let mut t = joint();
+        for (id, m) in [(1, 5), (2, 5), (3, 5)] {
+            t.progress.get_mut(&id).unwrap().matched = m;
+        }
+        assert_eq!(t.committed(), 0, "the outgoing half has only node 3");
+        t.progress.get_mut(&4).unwrap().matched = 4;
+        assert_eq!(t.committed(), 4);
+        let acked: BTreeSet<u64> = [1, 2, 3].into_iter().collect();
+        assert!(!t.has_quorum(&acked));
+        let acked: BTreeSet<u64> = [1, 2, 3, 5].into_iter().collect();
+        assert!(t.has_quorum(&acked));
+        for id in [1, 2] {
+            t.record_vote(id, true);
+        }
+        assert_eq!(t.tally_votes().2, VoteResult::Pending);
+        t.record_vote(4, false);
+        t.record_vote(5, false);
+        assert_eq!(t.tally_votes().2, VoteResult::Lost);
     }
 }

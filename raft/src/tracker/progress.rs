@@ -46,8 +46,10 @@ pub struct Progress {
     pub inflights: Inflights,
     /// Whether the follower is a learner (does not vote).
     pub is_learner: bool,
-    /// The highest commit index sent to the follower in a MsgApp, so that the leader
-    /// sends an empty MsgApp only when it has news.
+    /// The highest commit index in flight to the follower (in a MsgApp, a heartbeat or
+    /// a snapshot), so that the leader sends an empty MsgApp only when it could move
+    /// the follower's commit. Mostly monotonic, but it goes back with `next_idx` when
+    /// the follower returns to Probe, and a heartbeat sets it to what it carried.
     pub sent_commit: u64,
 }
 
@@ -84,6 +86,9 @@ impl Progress {
             self.reset_state(ProgressState::Probe);
             self.next_idx = self.matched + 1;
         }
+        // What was sent past the new `next_idx` may never arrive (that is why we
+        // probe): forget it, or `can_bump_commit` would never let the commit through.
+        self.sent_commit = self.sent_commit.min(self.next_idx - 1);
     }
 
     /// Start streaming after the match.
@@ -96,6 +101,21 @@ impl Progress {
     pub fn become_snapshot(&mut self, snapshot_index: u64) {
         self.reset_state(ProgressState::Snapshot);
         self.pending_snapshot = snapshot_index;
+        self.next_idx = snapshot_index + 1;
+        // A snapshot carries committed state: installing it commits up to its index.
+        self.sent_commit = snapshot_index;
+    }
+
+    /// Whether sending commit index `index` could move the follower's commit: it is
+    /// news, and what we already sent does not cover every entry in flight (the
+    /// follower cannot commit past the entries it has, about `next_idx - 1`).
+    pub fn can_bump_commit(&self, index: u64) -> bool {
+        index > self.sent_commit && self.sent_commit < self.next_idx - 1
+    }
+
+    /// Records that commit index `commit` was sent to the follower.
+    pub fn record_sent_commit(&mut self, commit: u64) {
+        self.sent_commit = commit;
     }
 
     /// Records that a MsgApp with `entries` entries ending at `last_index` (carrying
@@ -141,6 +161,7 @@ impl Progress {
                 return false;
             }
             self.next_idx = self.matched + 1;
+            self.sent_commit = self.sent_commit.min(self.next_idx - 1);
             return true;
         }
         if self.next_idx == 0 || self.next_idx - 1 != rejected {
@@ -149,6 +170,7 @@ impl Progress {
             return false;
         }
         self.next_idx = rejected.min(match_hint + 1).max(self.matched + 1).max(1);
+        self.sent_commit = self.sent_commit.min(self.next_idx - 1);
         self.msg_app_flow_paused = false;
         true
     }

@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 use linsim_raft::describe::{describe_message, describe_ready};
-use linsim_raft::{Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, StateType};
+use linsim_raft::{
+    ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, ReadState, Snapshot,
+    SnapshotMetadata, StateType,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A raft over fresh MemStorage with the given voters.
@@ -113,6 +116,10 @@ pub struct Network {
     pub cut: BTreeSet<(u64, u64)>,
     /// Applied entry data per node (empty entries skipped).
     pub applied: BTreeMap<u64, Vec<Vec<u8>>>,
+    /// Message types dropped on every link (as etcd's `network.ignore`).
+    pub ignored: BTreeSet<MessageType>,
+    /// Read states handed out per node, oldest first.
+    pub read_states: BTreeMap<u64, Vec<ReadState>>,
     /// What happened, for golden tests.
     pub transcript: String,
     configs: BTreeMap<u64, Config>,
@@ -126,25 +133,41 @@ impl Network {
 
     /// As `new`, adjusting each node's config.
     pub fn with_config(n: u64, tweak: impl Fn(&mut Config)) -> Network {
+        let voters: Vec<u64> = (1..=n).collect();
+        Network::with_members(&voters, &[], tweak)
+    }
+
+    /// A network of the given voters and learners (all booted with that membership).
+    pub fn with_members(voters: &[u64], learners: &[u64], tweak: impl Fn(&mut Config)) -> Network {
         let mut net = Network {
             nodes: BTreeMap::new(),
             queue: VecDeque::new(),
             cut: BTreeSet::new(),
             applied: BTreeMap::new(),
+            ignored: BTreeSet::new(),
+            read_states: BTreeMap::new(),
             transcript: String::new(),
             configs: BTreeMap::new(),
         };
-        for id in 1..=n {
+        let cs = ConfState {
+            voters: voters.to_vec(),
+            learners: learners.to_vec(),
+            ..ConfState::default()
+        };
+        for &id in voters.iter().chain(learners) {
             let mut c = Config {
                 election_tick: 10,
                 heartbeat_tick: 1,
                 ..Config::new(id)
             };
             tweak(&mut c);
-            let node = RawNode::new(&c, MemStorage::new_with_voters(1..=n)).expect("valid config");
+            let mut storage = MemStorage::new();
+            storage.set_conf_state(cs.clone());
+            let node = RawNode::new(&c, storage).expect("valid config");
             net.nodes.insert(id, node);
             net.configs.insert(id, c);
             net.applied.insert(id, Vec::new());
+            net.read_states.insert(id, Vec::new());
         }
         net
     }
@@ -181,10 +204,19 @@ impl Network {
             return false;
         }
         let rd = node.ready();
+        if let Some(snap) = rd.snapshot.clone() {
+            node.store_mut()
+                .apply_snapshot(snap)
+                .expect("raft hands out only newer snapshots");
+        }
         if let Some(hs) = rd.hard_state {
             node.store_mut().set_hard_state(hs);
         }
         node.store_mut().append(&rd.entries);
+        self.read_states
+            .entry(id)
+            .or_default()
+            .extend(rd.read_states.iter().cloned());
         let text = describe_ready(&rd);
         let applied = self.applied.get_mut(&id).expect("node exists");
         applied.extend(
@@ -210,7 +242,7 @@ impl Network {
         let msgs: Vec<Message> = self.queue.drain(..).collect();
         let n = msgs.len();
         for m in msgs {
-            if self.cut.contains(&(m.from, m.to)) {
+            if self.cut.contains(&(m.from, m.to)) || self.ignored.contains(&m.msg_type) {
                 self.note(&format!("  dropped: {}", describe_message(&m)));
                 continue;
             }
@@ -264,10 +296,64 @@ impl Network {
         }
     }
 
-    /// Restores every link.
+    /// Restores every link and stops ignoring message types.
     pub fn heal(&mut self) {
         self.note("heal");
         self.cut.clear();
+        self.ignored.clear();
+    }
+
+    /// Cuts the link from `from` to `to` (one direction).
+    pub fn cut_link(&mut self, from: u64, to: u64) {
+        self.note(&format!("cut {from}->{to}"));
+        self.cut.insert((from, to));
+    }
+
+    /// Asks node `id` for a linearizable read with context `ctx`, then stabilizes.
+    pub fn read_index(&mut self, id: u64, ctx: &str) {
+        self.note(&format!("read-index {id} {ctx}"));
+        self.node(id).read_index(ctx.as_bytes().to_vec());
+        self.stabilize();
+    }
+
+    /// The read states node `id` got, as (index, context) pairs.
+    pub fn reads(&self, id: u64) -> Vec<(u64, String)> {
+        self.read_states[&id]
+            .iter()
+            .map(|rs| {
+                (
+                    rs.index,
+                    String::from_utf8_lossy(&rs.request_ctx).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Node `id` snapshots its applied state and compacts its log up to `index`, as
+    /// an application does (the snapshot data is the applied entries, joined).
+    pub fn compact(&mut self, id: u64, index: u64) {
+        self.note(&format!("compact {id} {index}"));
+        let data = self.applied_strings(id).join(",");
+        let node = self.node(id);
+        let cs = node.raft.trk.conf_state();
+        node.store_mut()
+            .create_snapshot(index, Some(cs), data.into_bytes())
+            .expect("snapshot index is new");
+        node.store_mut()
+            .compact(index)
+            .expect("index is not compacted yet");
+    }
+
+    /// Proposes `n` entries at node `id`, named `{prefix}{i}`, stabilizing after each.
+    pub fn propose_n(&mut self, id: u64, n: usize, prefix: &str) {
+        for i in 0..n {
+            self.propose(id, &format!("{prefix}{i}"));
+        }
+    }
+
+    /// The commit index of node `id`.
+    pub fn committed(&self, id: u64) -> u64 {
+        self.nodes[&id].raft.raft_log.committed
     }
 
     /// Ticks node `id` n times (without stabilizing).
@@ -310,5 +396,49 @@ impl Network {
             .iter()
             .map(|d| String::from_utf8_lossy(d).into_owned())
             .collect()
+    }
+}
+
+/// A snapshot at `(index, term)` whose membership is `voters`.
+pub fn snapshot_at(index: u64, term: u64, voters: &[u64]) -> Snapshot {
+    Snapshot {
+        data: Default::default(),
+        metadata: SnapshotMetadata {
+            conf_state: ConfState::from_voters(voters.iter().copied()),
+            index,
+            term,
+        },
+    }
+}
+
+/// A leader of term 12 whose log starts with a snapshot at (11, 11) of voters `peers`
+/// plus its own empty entry at 12 (etcd's `testingSnap` setup): its follower 2 is
+/// at index 0, so catching it up needs the snapshot.
+pub fn leader_after_snapshot(peers: &[u64]) -> Raft<MemStorage> {
+    let mut r = new_raft(1, peers, 10, 1);
+    r.become_follower(11, 0);
+    assert!(r.restore(snapshot_at(11, 11, peers)), "fresh node restores");
+    let snap = r.raft_log.unstable.snapshot.clone().expect("restored");
+    r.raft_log
+        .storage
+        .apply_snapshot(snap)
+        .expect("newer snapshot");
+    r.on_persisted_snapshot(11);
+    r.become_candidate();
+    r.become_leader();
+    r
+}
+
+/// Entries with the given payloads, for proposals.
+pub fn prop(from: u64, to: u64, data: &[&str]) -> Message {
+    Message {
+        msg_type: MessageType::MsgProp,
+        from,
+        to,
+        entries: data
+            .iter()
+            .map(|d| Entry::normal(d.as_bytes().to_vec()))
+            .collect(),
+        ..Message::default()
     }
 }
