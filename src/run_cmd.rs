@@ -42,6 +42,7 @@ pub fn json_line(r: &RunReport, repro: &str) -> serde_json::Value {
         "entries_lost": r.stats.entries_lost,
         "crashes": r.stats.crashes,
         "torn_records_truncated": r.stats.torn_records_truncated,
+        "reads_read_index": r.stats.reads_read_index,
         "heal_leader_ms": r.stats.heal_leader_ms,
         "heal_elections": r.stats.heal_elections,
         "heal_catch_up_ms": r.stats.heal_catch_up_ms,

@@ -9,20 +9,20 @@ use common::linsim;
 /// (bug, its first failing seed, the check that fires first).
 const KNOWN: &[(&str, u64, &str)] = &[
     ("commit-earlier-term", 2, "leader-commits-own-term"),
-    ("vote-stale-log", 2, "leader-completeness"),
+    ("vote-stale-log", 1, "leader-completeness"),
     ("vote-twice", 0, "vote-once"),
     ("no-truncate-conflict", 0, "log-matching"),
     ("heartbeat-commit-unbounded", 0, "no-panic"),
-    ("accept-stale-append", 41, "no-panic"),
+    ("accept-stale-append", 254, "no-panic"),
     ("probe-stuck", 1, "liveness"),
     ("ack-before-fsync", 0, "durable-before-send"),
     ("unsynced-vote", 0, "durable-before-send"),
     ("lying-fsync", 0, "durable-before-send"),
     ("restart-forgets-vote", 0, "vote-once"),
     ("apply-before-commit", 0, "state-machine-safety"),
-    ("session-reapply", 16, "linearizable"),
+    ("session-reapply", 31, "linearizable"),
     ("respond-on-propose", 2, "linearizable"),
-    ("stale-local-reads", 41, "linearizable"),
+    ("stale-local-reads", 37, "linearizable"),
 ];
 
 /// The `linsim run` arguments of `bug`'s repro line for `seed`.

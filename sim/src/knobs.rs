@@ -38,6 +38,29 @@ impl fmt::Display for ClientRouting {
     }
 }
 
+/// How servers serve reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadPath {
+    /// A read is proposed and applied through the log like a write.
+    Log,
+    /// ReadIndex with leadership confirmed by a heartbeat quorum (etcd's default).
+    ReadIndex,
+    /// ReadIndex answered from the leader's lease (only as safe as the clocks; never
+    /// drawn by itself).
+    Lease,
+}
+
+impl fmt::Display for ReadPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ReadPath::Log => "log",
+            ReadPath::ReadIndex => "read-index",
+            ReadPath::Lease => "lease",
+        })
+    }
+}
+
 /// The resolved knobs of one run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Knobs {
@@ -65,6 +88,8 @@ pub struct Knobs {
     pub client_routing: ClientRouting,
     /// A client gives up on an operation after this long (outcome unknown), ms.
     pub client_timeout_ms: u64,
+    /// How reads are served.
+    pub reads: ReadPath,
 }
 
 impl Knobs {
@@ -262,6 +287,23 @@ pub const KNOBS: &[KnobSpec] = &[
         },
         get: |k| k.client_timeout_ms.to_string(),
     },
+    KnobSpec {
+        name: "reads",
+        description: "how reads are served: through the log, ReadIndex (quorum-confirmed), or lease (asked for only; forces check_quorum)",
+        range: "log | read-index",
+        default: "read-index",
+        draw: |r| pick(r, &["log", "read-index"]),
+        set: |k, v| {
+            k.reads = match v {
+                "log" => ReadPath::Log,
+                "read-index" => ReadPath::ReadIndex,
+                "lease" => ReadPath::Lease,
+                _ => return Err(format!("{v:?} is not log, read-index or lease")),
+            };
+            Ok(())
+        },
+        get: |k| k.reads.to_string(),
+    },
 ];
 
 /// A knob name that does not exist, or a value it refuses.
@@ -336,6 +378,10 @@ impl KnobChoice {
             };
             (spec.set)(&mut k, value).expect("drawn, default and fixed values are valid");
         }
+        // Lease-based reads are only valid with check-quorum (raft refuses otherwise).
+        if k.reads == ReadPath::Lease {
+            k.check_quorum = true;
+        }
         // Raft requires heartbeat_tick < election_tick.
         if k.heartbeat_tick >= k.election_tick {
             k.heartbeat_tick = (k.election_tick - 1).max(1);
@@ -380,6 +426,7 @@ pub fn defaults() -> Knobs {
         ready_batch: 0,
         client_routing: ClientRouting::Leader,
         client_timeout_ms: 0,
+        reads: ReadPath::Log,
     };
     for spec in KNOBS {
         (spec.set)(&mut k, spec.default).expect("defaults are valid");

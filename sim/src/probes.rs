@@ -26,6 +26,8 @@ linsim_raft::define_probes! {
         "the state machine met a request it had already applied and did not apply it again";
     ClientResentRequest: "client_resent_request", "sim/src/client.rs", false,
         "a client got no answer in time and resent the same request to another server";
+    ReadServedByReadIndex: "read_served_by_read_index", "sim/src/server.rs", false,
+        "a server answered a read confirmed by ReadIndex once it had applied up to the read index";
     ClientRedirected: "client_redirected", "sim/src/client.rs", false,
         "a client was told another server leads and retried there";
     ClientTimedOut: "client_timed_out", "sim/src/client.rs", false,

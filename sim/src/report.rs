@@ -60,6 +60,8 @@ pub struct RunStats {
     pub entries_lost: u64,
     /// Torn last records that recovery found and truncated.
     pub torn_records_truncated: u64,
+    /// Reads served through ReadIndex (the rest of the reads went through the log).
+    pub reads_read_index: u64,
     /// Virtual ms from the final heal until a leader was known.
     pub heal_leader_ms: u64,
     /// Elections (term increases) between the final heal and that leader.

@@ -152,6 +152,7 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         unsynced_writes_lost: c.unsynced_writes_lost.load(Ordering::Relaxed),
         entries_lost: c.entries_lost.load(Ordering::Relaxed),
         torn_records_truncated: c.torn_records_truncated.load(Ordering::Relaxed),
+        reads_read_index: c.reads_read_index.load(Ordering::Relaxed),
         heal_leader_ms: heal.leader_ms,
         heal_elections: heal.elections,
         heal_catch_up_ms: heal.catch_up_ms,

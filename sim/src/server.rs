@@ -2,7 +2,7 @@
 //! over the simulated network, and the client protocol.
 
 use crate::bugs::SimBug;
-use crate::knobs::ClientRouting;
+use crate::knobs::{ClientRouting, ReadPath};
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Request, Response};
 use crate::observer::DurableView;
 use crate::probes::probe;
@@ -10,7 +10,9 @@ use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use linsim_raft::{Config, HardState, MemStorage, Message, RawNode, StateType, NONE};
+use linsim_raft::{
+    Config, HardState, MemStorage, Message, RawNode, ReadOnlyOption, StateType, NONE,
+};
 use madsim::net::Endpoint;
 use madsim::time::sleep;
 use std::collections::BTreeMap;
@@ -49,6 +51,13 @@ struct Server {
     /// Requests this server proposed (or forwarded), waiting to be applied: request id
     /// -> (client, whether a follower forwarded it).
     pending: BTreeMap<u64, (SocketAddr, bool)>,
+    /// ReadIndex reads asked by clients of this server: context -> (client, request
+    /// id, key).
+    reads: BTreeMap<Vec<u8>, (SocketAddr, u64, String)>,
+    /// Read states raft confirmed, waiting until the state machine reaches their index.
+    confirmed_reads: Vec<linsim_raft::ReadState>,
+    /// The last index applied to the state machine.
+    applied: u64,
     role: (u64, StateType),
 }
 
@@ -71,6 +80,11 @@ pub async fn run(id: u64, world: Arc<World>) {
         max_inflight_msgs: k.max_inflight_msgs,
         max_size_per_msg: k.max_size_per_msg,
         max_uncommitted_entries_size: k.max_uncommitted_size,
+        read_only_option: if k.reads == ReadPath::Lease {
+            ReadOnlyOption::LeaseBased
+        } else {
+            ReadOnlyOption::Safe
+        },
         seed: world.seed ^ restarts.wrapping_mul(0x2545_F491_4F6C_DD1D),
         bugs: sc.bugs.raft,
         ..Config::new(id)
@@ -113,6 +127,9 @@ pub async fn run(id: u64, world: Arc<World>) {
         kv: KvStore::new(!sc_bugs_session_reapply),
         ep,
         pending: BTreeMap::new(),
+        reads: BTreeMap::new(),
+        confirmed_reads: Vec::new(),
+        applied: 0,
         role: (0, StateType::StateFollower),
     };
     let batch = server.world.knobs.ready_batch;
@@ -254,6 +271,17 @@ impl Server {
             self.respond(from, Response::Ok { id: req.id, result });
             return;
         }
+        if self.world.knobs.reads != ReadPath::Log && self.node.raft.lead != NONE {
+            if let KvCommand::Get { key } = &req.command {
+                // ReadIndex: raft confirms the read (the leader's commit index, checked
+                // by a heartbeat quorum or its lease; a follower forwards it), and the
+                // read is served once this server has applied up to that index.
+                let ctx = req.id.to_le_bytes().to_vec();
+                self.reads.insert(ctx.clone(), (from, req.id, key.clone()));
+                self.node.read_index(ctx);
+                return;
+            }
+        }
         let raft = &self.node.raft;
         let not_leader = Response::NotLeader {
             id: req.id,
@@ -381,7 +409,30 @@ impl Server {
         for e in to_apply {
             self.apply(e);
         }
+        self.confirmed_reads.extend(rd.read_states.iter().cloned());
+        self.serve_confirmed_reads();
         self.node.advance();
+    }
+
+    /// Answers the confirmed reads whose index this server has applied.
+    fn serve_confirmed_reads(&mut self) {
+        let applied = self.applied;
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.confirmed_reads)
+            .into_iter()
+            .partition(|rs| rs.index <= applied);
+        self.confirmed_reads = waiting;
+        for rs in ready {
+            let Some((client, id, key)) = self.reads.remove(&rs.request_ctx[..]) else {
+                continue;
+            };
+            probe!(ReadServedByReadIndex);
+            self.world
+                .counters
+                .reads_read_index
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let result = KvResult::Value(self.kv.get(&key));
+            self.respond(client, Response::Ok { id, result });
+        }
     }
 
     fn send_messages(&self, messages: &[Message]) {
@@ -392,6 +443,7 @@ impl Server {
     }
 
     fn apply(&mut self, e: &linsim_raft::Entry) {
+        self.applied = self.applied.max(e.index);
         let w = &self.world;
         let now = w.now_ns();
         w.lock(&w.observer).applied(now, self.id, e);

@@ -79,6 +79,8 @@ pub struct Counters {
     pub entries_lost: AtomicU64,
     /// Torn records that recovery truncated.
     pub torn_records_truncated: AtomicU64,
+    /// Reads served through ReadIndex (quorum-confirmed or lease).
+    pub reads_read_index: AtomicU64,
 }
 
 /// How the cluster recovered after the final heal, in virtual ms since the heal.

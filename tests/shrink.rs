@@ -1,0 +1,137 @@
+//! `linsim shrink`: a failing seed shrinks to a small run that still fails with the
+//! same check, replays exactly, and never turns into a pass or another failure.
+
+mod common;
+use common::linsim;
+use linsim_sim::shrink::{first_check, shrink, ShrinkOptions};
+use linsim_sim::{run_seed, Scenario};
+
+/// The scenario `linsim bugs` uses for zoo bug `name` (its workload, nemesis, knobs).
+fn bug_scenario(name: &str) -> Scenario {
+    let bug = linsim_sim::zoo::bug(name).unwrap();
+    let mut sc = Scenario::new(
+        linsim_workloads::workload(bug.workload).unwrap(),
+        linsim_workloads::nemesis(bug.nemesis).unwrap(),
+    );
+    for knob in bug.knobs {
+        sc.knobs.fix_pair(knob).unwrap();
+    }
+    sc.bugs = linsim_sim::zoo::bug_set([name]).unwrap();
+    sc
+}
+
+const OPTS: ShrinkOptions = ShrinkOptions {
+    budget: 150,
+    jobs: 2,
+};
+
+#[test]
+fn a_stale_read_shrinks_to_a_recorded_minimal_schedule() {
+    let sc = bug_scenario("stale-local-reads");
+    let s = shrink(&sc, 37, &OPTS, |_| {}).unwrap();
+    assert_eq!(s.check, "linearizable");
+    assert!(s.after.events.len() <= 5, "{:?}", s.after.events);
+    let ops = s.report.history.ops.len();
+    assert!(ops < s.original.history.ops.len() / 2, "ops {ops}");
+    let min = s
+        .minimal_history
+        .as_ref()
+        .expect("a linearizability failure");
+    assert!(
+        min.ops.len() < ops,
+        "the minimal history is smaller: {}",
+        min.ops.len()
+    );
+    let mut text = format!(
+        "nodes {} clients {} duration {:?} client_ops {:?}\n",
+        s.after.nodes, s.after.clients, s.after.duration, s.after.client_ops
+    );
+    for e in &s.after.events {
+        text.push_str(&format!("{:>12} {}\n", e.at_ns, e.fault));
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn shrinking_never_returns_a_run_that_passes_or_fails_with_another_check() {
+    for (name, seed) in [
+        ("ack-before-fsync", 0),
+        ("probe-stuck", 1),
+        ("respond-on-propose", 2),
+    ] {
+        let sc = bug_scenario(name);
+        let s = shrink(&sc, seed, &OPTS, |_| {}).unwrap();
+        let original = first_check(&s.original).unwrap();
+        assert_eq!(s.check, original, "{name}");
+        let again = run_seed(&s.after.scenario(&sc), seed);
+        assert_eq!(
+            first_check(&again).as_deref(),
+            Some(original.as_str()),
+            "{name}"
+        );
+        assert_eq!(
+            again.history_hash, s.report.history_hash,
+            "{name}: replays exactly"
+        );
+        assert_eq!(
+            again.trace_hash, s.report.trace_hash,
+            "{name}: replays exactly"
+        );
+        assert!(s.after.events.len() <= s.before.events.len());
+        assert!(s.after.clients <= s.before.clients && s.after.duration <= s.before.duration);
+    }
+}
+
+#[test]
+fn a_passing_seed_has_nothing_to_shrink() {
+    let mut sc = bug_scenario("respond-on-propose");
+    sc.bugs = Default::default();
+    assert!(shrink(&sc, 2, &OPTS, |_| {}).is_err());
+}
+
+#[test]
+fn the_shrink_command_prints_a_repro_line_that_replays_the_shrunk_run() {
+    let out_dir = std::env::temp_dir().join(format!("linsim-shrink-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = out_dir.to_str().unwrap();
+    let (code, stdout, err) = linsim(&[
+        "shrink",
+        "--seed",
+        "2",
+        "--workload",
+        "register",
+        "--nemesis",
+        "partition-leader",
+        "--bug",
+        "respond-on-propose",
+        "--budget",
+        "80",
+        "--json",
+        "--out",
+        out,
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["same_check"], true, "{v}");
+    assert_eq!(v["check"], "linearizable");
+    assert!(v["faults_after"].as_u64() <= v["faults_before"].as_u64());
+    let repro = v["repro"].as_str().unwrap();
+    assert!(
+        repro.contains("--bug respond-on-propose") && repro.contains("--schedule"),
+        "{repro}"
+    );
+    let mut args: Vec<&str> = repro.split_whitespace().skip(1).collect();
+    args.insert(1, "--json");
+    let (code, replay, _) = linsim(&args);
+    assert_eq!(code, 1, "{replay}");
+    let replay: serde_json::Value = serde_json::from_str(replay.trim()).unwrap();
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("result.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        replay["history_hash"].as_str().unwrap(),
+        format!("{:016x}", result["history_hash"].as_u64().unwrap())
+    );
+    assert!(out_dir.join("history.min.json").exists());
+    assert!(out_dir.join("history.min.edn").exists());
+}
