@@ -128,10 +128,13 @@ fn the_shrink_command_prints_a_repro_line_that_replays_the_shrunk_run() {
     let result: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("result.json")).unwrap())
             .unwrap();
-    assert_eq!(
-        replay["history_hash"].as_str().unwrap(),
-        format!("{:016x}", result["history_hash"].as_u64().unwrap())
-    );
+    for hash in ["history_hash", "trace_hash"] {
+        assert_eq!(
+            replay[hash].as_str().unwrap(),
+            format!("{:016x}", result[hash].as_u64().unwrap()),
+            "{hash}"
+        );
+    }
     assert!(out_dir.join("history.min.json").exists());
     assert!(out_dir.join("history.min.edn").exists());
 }

@@ -238,7 +238,7 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "fsync_latency_us",
         description: "virtual time of one fsync, microseconds (a crash loses the writes being synced)",
-        range: "20..=20000, log-uniform",
+        range: "20..=20000 log-uniform, at most election_tick x 1000",
         default: "500",
         draw: |r| log_uniform(r, 20.0, 20_000.0).to_string(),
         set: |k, v| {
@@ -378,6 +378,15 @@ impl KnobChoice {
             };
             (spec.set)(&mut k, value).expect("drawn, default and fixed values are valid");
         }
+        // An election needs a candidate's and its voters' fsyncs plus a round trip; a
+        // cluster whose election timeout is not well above that splits votes forever
+        // (etcd's tuning guide: election timeout >= 10x the round trip, fsync
+        // included). A drawn fsync stays under a tenth of the election timeout (10 ms
+        // ticks); one fixed by the user is left as given.
+        if !self.fixed.contains_key("fsync_latency_us") {
+            let max_us = k.election_tick as u64 * 10_000 / 10;
+            k.fsync_latency_us = k.fsync_latency_us.min(max_us);
+        }
         // Lease-based reads are only valid with check-quorum (raft refuses otherwise).
         if k.reads == ReadPath::Lease {
             k.check_quorum = true;
@@ -462,6 +471,7 @@ mod tests {
             let k = c.resolve(s);
             assert!(k.heartbeat_tick < k.election_tick);
             assert!((20..=20_000).contains(&k.fsync_latency_us), "{k:?}");
+            assert!(k.fsync_latency_us <= k.election_tick as u64 * 1000, "{k:?}");
         }
     }
 

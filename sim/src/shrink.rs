@@ -151,32 +151,30 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
 
     /// ddmin over the fault events: returns whether anything was removed.
     fn drop_events(&mut self, c: &mut Candidate) -> bool {
-        let mut progressed = false;
-        let mut n = 2usize;
-        while !c.events.is_empty() && !self.out_of_budget() {
-            let len = c.events.len();
-            let n_chunks = n.min(len);
-            let size = len.div_ceil(n_chunks);
-            let complements: Vec<Candidate> = (0..len)
-                .step_by(size)
-                .map(|start| {
-                    let mut next = c.clone();
-                    next.events.drain(start..(start + size).min(len));
-                    next
+        let before = c.events.len();
+        let base = c.clone();
+        c.events = ddmin(std::mem::take(&mut c.events), |lists| {
+            let cands: Vec<Candidate> = lists
+                .iter()
+                .map(|events| Candidate {
+                    events: events.clone(),
+                    ..base.clone()
                 })
                 .collect();
-            if let Some(i) = self.first_failing(&complements) {
-                *c = complements[i].clone();
-                progressed = true;
-                n = (n_chunks - 1).max(2);
-                continue;
+            self.first_failing(&cands)
+        });
+        c.events.len() < before
+    }
+
+    /// Takes the first of `cands` that still fails.
+    fn take_first(&mut self, c: &mut Candidate, cands: Vec<Candidate>) -> bool {
+        match self.first_failing(&cands) {
+            Some(i) => {
+                *c = cands[i].clone();
+                true
             }
-            if n_chunks >= len {
-                break;
-            }
-            n = (n_chunks * 2).min(len);
+            None => false,
         }
-        progressed
     }
 
     /// The shortest workload phase (in 100 ms steps) that still fails.
@@ -224,7 +222,7 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
 
     /// Fewer clients, fewest first.
     fn fewer_clients(&mut self, c: &mut Candidate) -> bool {
-        let cands: Vec<Candidate> = (1..c.clients)
+        let cands = (1..c.clients)
             .map(|k| Candidate {
                 clients: k,
                 events: c
@@ -235,18 +233,12 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
                 ..c.clone()
             })
             .collect();
-        match self.first_failing(&cands) {
-            Some(i) => {
-                *c = cands[i].clone();
-                true
-            }
-            None => false,
-        }
+        self.take_first(c, cands)
     }
 
     /// Fewer servers (odd counts, down to 3), fewest first.
     fn fewer_servers(&mut self, c: &mut Candidate) -> bool {
-        let cands: Vec<Candidate> = (3..c.nodes)
+        let cands = (3..c.nodes)
             .step_by(2)
             .map(|k| Candidate {
                 nodes: k,
@@ -258,14 +250,42 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
                 ..c.clone()
             })
             .collect();
-        match self.first_failing(&cands) {
-            Some(i) => {
-                *c = cands[i].clone();
-                true
-            }
-            None => false,
-        }
+        self.take_first(c, cands)
     }
+}
+
+/// Zeller's ddmin: splits `items` into n chunks and asks `first_failing` which of the
+/// lists with one chunk dropped (in order) still fails; keeps that one and goes on
+/// with fewer chunks, or doubles n when none does, down to single items. `None` from
+/// `first_failing` also ends it when a budget runs out.
+fn ddmin<T: Clone>(
+    mut items: Vec<T>,
+    mut first_failing: impl FnMut(&[Vec<T>]) -> Option<usize>,
+) -> Vec<T> {
+    let mut n = 2usize;
+    while !items.is_empty() {
+        let len = items.len();
+        let n_chunks = n.min(len);
+        let size = len.div_ceil(n_chunks);
+        let complements: Vec<Vec<T>> = (0..len)
+            .step_by(size)
+            .map(|start| {
+                let mut rest = items.clone();
+                rest.drain(start..(start + size).min(len));
+                rest
+            })
+            .collect();
+        if let Some(i) = first_failing(&complements) {
+            items = complements.into_iter().nth(i).expect("index from the list");
+            n = (n_chunks - 1).max(2);
+            continue;
+        }
+        if n_chunks >= len {
+            break;
+        }
+        n = (n_chunks * 2).min(len);
+    }
+    items
 }
 
 /// `e` for a run with servers 1..=k only: partitions lose the others, faults naming
@@ -397,27 +417,11 @@ pub fn minimize_history(model: &str, history: &History) -> History {
         .map(|r| r.verdict == Verdict::Illegal)
         .unwrap_or(false)
     };
-    let mut kept: Vec<usize> = (0..ops.len()).collect();
-    let mut n = 2usize;
-    while kept.len() >= 2 {
-        let len = kept.len();
-        let n_chunks = n.min(len);
-        let size = len.div_ceil(n_chunks);
-        let removed = (0..len).step_by(size).find_map(|start| {
-            let mut rest = kept.clone();
-            rest.drain(start..(start + size).min(len));
-            illegal(&rest).then_some(rest)
-        });
-        if let Some(rest) = removed {
-            kept = rest;
-            n = (n_chunks - 1).max(2);
-            continue;
-        }
-        if n_chunks >= len {
-            break;
-        }
-        n = (n_chunks * 2).min(len);
-    }
+    let kept = ddmin((0..ops.len()).collect(), |lists| {
+        lists
+            .iter()
+            .position(|idx| idx.len() < ops.len() && illegal(idx))
+    });
     sub(&with_producers(ops, &kept))
 }
 
