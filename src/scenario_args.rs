@@ -38,6 +38,10 @@ pub struct ScenarioArgs {
     /// server, which forwards). Shorthand for `--knob client_routing=...`.
     #[arg(long, value_parser = ["leader", "node"])]
     pub client_routing: Option<String>,
+    /// How reads are served: `log`, `read-index` or `lease` (lease only when asked).
+    /// Shorthand for `--knob reads=...`.
+    #[arg(long, value_parser = ["log", "read-index", "lease"])]
+    pub reads: Option<String>,
 }
 
 /// Parses `10s`, `500ms`, `1.5s`, `2m`.
@@ -107,6 +111,9 @@ impl ScenarioArgs {
             choice
                 .fix("client_routing", routing)
                 .map_err(|e| e.to_string())?;
+        }
+        if let Some(reads) = &self.reads {
+            choice.fix("reads", reads).map_err(|e| e.to_string())?;
         }
         Ok(choice)
     }
