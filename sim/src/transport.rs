@@ -1,6 +1,8 @@
-//! Node-to-node and client messages over madsim's network. Every message is serialized
-//! with serde (JSON), so an encoding bug would show in simulation. Raft messages can
-//! also be dropped, delayed or duplicated here: madsim never duplicates by itself.
+//! Messages between nodes. Every message is serialized with serde (JSON), so an
+//! encoding bug would show in simulation. Raft messages travel on linsim's own
+//! in-order links (madsim timers and tasks, decoded into the receiver's input queue)
+//! and can be dropped, delayed, reordered or duplicated here by faults (madsim never
+//! duplicates by itself); client requests and responses use madsim's network.
 
 use crate::probes::probe;
 use crate::server::Input;
@@ -34,7 +36,7 @@ pub fn decode<T: DeserializeOwned>(payload: madsim::net::Payload) -> T {
 }
 
 /// Random part of a message's latency on a healthy link: 0 to 9 ms, on top of
-/// `MIN_LATENCY`.
+/// `MIN_LATENCY_NS`.
 const LINK_JITTER_NS: u64 = 9_000_000;
 
 /// The least latency the transport gives a message. madsim sleeps at least 1 ms
