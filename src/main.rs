@@ -51,6 +51,26 @@ enum Command {
 /// every poll costs about an eighth of a sweep's time. `RUST_LOG` overrides this.
 const DEFAULT_LOG: &str = "warn,madsim=off";
 
+/// A panic inside a simulated seed is a finding, reported as the seed's `no-panic`
+/// failure with its message (and in its trace.log); printing it to stderr as it
+/// happens would only scatter backtraces over a sweep's output. Panics elsewhere are
+/// printed as usual; a seed's panic goes to its DEBUG log with its location.
+fn quiet_seed_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_seed = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("linsim-seed-"));
+        if in_seed {
+            // Kept for the seed's trace.log (captured at DEBUG when its artifacts are
+            // written), with where it happened.
+            tracing::debug!(target: "linsim::panic", "{info}");
+        } else {
+            default(info);
+        }
+    }));
+}
+
 fn main() -> ExitCode {
     // Logs go to stderr, level from RUST_LOG (default: DEFAULT_LOG).
     tracing_subscriber::fmt()
@@ -59,6 +79,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    quiet_seed_panics();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Run(args)) => run_cmd::run(args),
