@@ -44,6 +44,29 @@ fn list_shows_every_workload_and_nemesis_including_the_readme_example() {
 }
 
 #[test]
+fn list_shows_models_knobs_and_bugs() {
+    let (code, out, _) = linsim(&["list"]);
+    assert_eq!(code, 0);
+    for section in ["models", "knobs", "bugs"] {
+        assert!(out.lines().any(|l| l.starts_with(section)), "{section}:\n{out}");
+    }
+    for name in [
+        "mutex",
+        "fifo-queue",
+        "election_tick",
+        "client_routing",
+        "reads",
+        "respond-on-propose",
+        "commit-earlier-term",
+    ] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(name)),
+            "{name} missing from:\n{out}"
+        );
+    }
+}
+
+#[test]
 fn unknown_names_exit_2_listing_the_valid_ones() {
     let (code, _, err) = linsim(&["run", "--seed", "1", "--nemesis", "nosuch"]);
     assert_eq!(code, 2);
