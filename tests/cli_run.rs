@@ -48,7 +48,10 @@ fn list_shows_models_knobs_and_bugs() {
     let (code, out, _) = linsim(&["list"]);
     assert_eq!(code, 0);
     for section in ["models", "knobs", "bugs"] {
-        assert!(out.lines().any(|l| l.starts_with(section)), "{section}:\n{out}");
+        assert!(
+            out.lines().any(|l| l.starts_with(section)),
+            "{section}:\n{out}"
+        );
     }
     for name in [
         "mutex",
