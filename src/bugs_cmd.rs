@@ -6,7 +6,8 @@ use crate::progress::Progress;
 use crate::scenario_args::ScenarioArgs;
 use crate::sweep_cmd::parse_range;
 use clap::Args;
-use linsim_sim::{sweep, SeedResult, SweepOptions, Verdict, ZooBug, ZOO};
+use linsim_sim::sweep::first_failure;
+use linsim_sim::{SweepOptions, ZooBug, ZOO};
 use std::ops::Range;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -52,22 +53,13 @@ pub fn bug_scenario(bug: &ZooBug) -> ScenarioArgs {
 fn hunt(bug: &'static ZooBug, seeds: &Range<u64>, jobs: usize) -> Result<Found, String> {
     let args = bug_scenario(bug);
     let sc = args.build()?;
-    let opts = SweepOptions {
-        seeds: seeds.clone().collect(),
-        jobs,
-        check_determinism: false,
-        stop_at_first_failure: true,
-    };
     let started = Instant::now();
-    let mut first: Option<(u64, String)> = None;
-    sweep(&sc, &opts, |SeedResult { report, .. }| {
-        if report.verdict == Verdict::Fail && first.as_ref().is_none_or(|(s, _)| report.seed < *s) {
-            let check = report
-                .failures
-                .first()
-                .map_or_else(|| "unknown".to_string(), |f| f.check.clone());
-            first = Some((report.seed, check));
-        }
+    let first = first_failure(&sc, seeds.clone().collect(), jobs, |_, _| {}).map(|r| {
+        let check = r
+            .failures
+            .first()
+            .map_or_else(|| "unknown".to_string(), |f| f.check.clone());
+        (r.seed, check)
     });
     let tried = match &first {
         Some((seed, _)) => seed - seeds.start + 1,

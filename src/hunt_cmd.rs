@@ -7,7 +7,8 @@ use crate::run_cmd::text_line;
 use crate::scenario_args::ScenarioArgs;
 use crate::sweep_cmd::parse_range;
 use clap::Args;
-use linsim_sim::{sweep, RunReport, SeedResult, SweepOptions, Verdict};
+use linsim_sim::sweep::first_failure;
+use linsim_sim::SweepOptions;
 use std::ops::Range;
 use std::process::ExitCode;
 
@@ -33,20 +34,13 @@ pub fn run(args: HuntArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opts = SweepOptions {
-        seeds: args.seeds.clone().collect(),
-        jobs: args.jobs.unwrap_or(SweepOptions::seeds(0..1).jobs),
-        check_determinism: false,
-        stop_at_first_failure: true,
-    };
-    let progress = Progress::new(opts.seeds.len() as u64);
-    let (mut done, mut first): (u64, Option<RunReport>) = (0, None);
-    sweep(&sc, &opts, |SeedResult { report, .. }| {
+    let seeds: Vec<u64> = args.seeds.clone().collect();
+    let jobs = args.jobs.unwrap_or(SweepOptions::seeds(0..1).jobs);
+    let progress = Progress::new(seeds.len() as u64);
+    let mut done = 0u64;
+    let first = first_failure(&sc, seeds, jobs, |_, found| {
         done += 1;
-        if report.verdict == Verdict::Fail && first.as_ref().is_none_or(|f| report.seed < f.seed) {
-            first = Some(report);
-        }
-        progress.update(done, first.is_some() as u64);
+        progress.update(done, found as u64);
     });
     progress.finish();
     let Some(report) = first else {

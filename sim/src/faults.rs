@@ -248,19 +248,15 @@ impl Faults {
             .expect("faults name existing servers")
     }
 
-    /// Cuts (`cut`) or restores one direction of a server link in madsim's network,
-    /// when no other fault still cuts it.
+    /// Cuts (`cut`) or restores one direction of a server link. Raft traffic travels
+    /// on the transport's own links, which drop what a cut link carries
+    /// (`transport::send_raft`), so only the cut counts change here.
     fn cut_link(&self, src: u64, dst: u64, cut: bool) {
-        let changed = {
-            let mut net = self.world.lock(&self.world.net);
-            if cut {
-                net.cut.cut((src, dst))
-            } else {
-                net.cut.restore(&(src, dst))
-            }
-        };
-        if changed {
-            self.clog(self.madsim_id(src), self.madsim_id(dst), cut);
+        let mut net = self.world.lock(&self.world.net);
+        if cut {
+            net.cut.cut((src, dst));
+        } else {
+            net.cut.restore(&(src, dst));
         }
     }
 
@@ -365,13 +361,11 @@ impl Faults {
             Fault::Partition { groups } => self.partition_links(groups, true),
             Fault::Unpartition { groups } => self.partition_links(groups, false),
             Fault::Heal => {
-                let (cut, client_cut) = {
+                let client_cut = {
                     let mut net = w.lock(&w.net);
-                    (net.cut.restore_all(), net.client_cut.restore_all())
+                    net.cut.restore_all();
+                    net.client_cut.restore_all()
                 };
-                for (a, b) in cut {
-                    self.clog(self.madsim_id(a), self.madsim_id(b), false);
-                }
                 for (c, s) in client_cut {
                     let (client, server) = (self.client_node(c), self.madsim_id(s));
                     self.clog(client, server, false);
@@ -412,7 +406,7 @@ impl Faults {
             }
             Fault::Crash { node, torn } => self.crash(at_ns, *node, *torn),
             Fault::TransferLeadership { from, to } => {
-                if let Some(tx) = w.lock(&w.admin).get(from) {
+                if let Some(tx) = w.lock(&w.inputs).get(from) {
                     let cmd = crate::server::AdminCommand::TransferLeader(*to);
                     let _ = tx.unbounded_send(crate::server::Input::Admin(cmd));
                 }

@@ -305,7 +305,7 @@ async fn liveness_failure(world: &World, facts: String) {
     world
         .lock(&world.observer)
         .trace(now, &format!("links still cut: [{}]", cut.join(", ")));
-    let admins: Vec<_> = world.lock(&world.admin).values().cloned().collect();
+    let admins: Vec<_> = world.lock(&world.inputs).values().cloned().collect();
     for tx in admins {
         let _ = tx.unbounded_send(crate::server::Input::Admin(
             crate::server::AdminCommand::TraceStatus,
@@ -316,6 +316,14 @@ async fn liveness_failure(world: &World, facts: String) {
     world
         .lock(&world.observer)
         .report("liveness", now, 0, facts);
+}
+
+/// Each server's last applied index since it last started, by id.
+fn applied_indexes(world: &World) -> Vec<(u64, u64)> {
+    let obs = world.lock(&world.observer);
+    (1..=world.scenario.nodes)
+        .map(|id| (id, obs.last_applied().get(&id).copied().unwrap_or(0)))
+        .collect()
 }
 
 /// Catch-up time allowed per entry a server lags after healing (one slow round trip).
@@ -384,31 +392,22 @@ async fn check_liveness(world: &World) {
         }
         sleep(Duration::from_millis(5)).await;
     }
-    // Every server catches up: applies everything committed by the time clients
-    // were served.
-    // A server that was down may lag by hundreds of entries, and with one entry per
-    // message (max_size_per_msg=1) it gets a few per round trip: besides the bound,
-    // allow one madsim round trip (at most 20 ms) per entry it lags.
-    let (target, lag) = {
-        let obs = world.lock(&world.observer);
-        let target = obs.commit_index();
-        let slowest = (1..=sc.nodes)
-            .map(|id| obs.last_applied().get(&id).copied().unwrap_or(0))
-            .min()
-            .unwrap_or(0);
-        (target, target.saturating_sub(slowest))
-    };
+    // Every server catches up: applies everything committed by the time clients were
+    // served. A server that was down may lag by hundreds of entries, and with one
+    // entry per message (max_size_per_msg=1) it gets a few per round trip: besides
+    // the bound, allow one slow round trip (20 ms) per entry the slowest one lags.
+    let target = world.lock(&world.observer).commit_index();
+    let lag = applied_indexes(world)
+        .iter()
+        .map(|&(_, applied)| target.saturating_sub(applied))
+        .max()
+        .unwrap_or(0);
     let served = Instant::now();
     let allowance = bound + CATCH_UP_PER_ENTRY * lag as u32;
     let catch_up_deadline = served + allowance;
     loop {
-        let lagging: Vec<(u64, u64)> = {
-            let obs = world.lock(&world.observer);
-            (1..=sc.nodes)
-                .map(|id| (id, obs.last_applied().get(&id).copied().unwrap_or(0)))
-                .filter(|&(_, applied)| applied < target)
-                .collect()
-        };
+        let mut lagging = applied_indexes(world);
+        lagging.retain(|&(_, applied)| applied < target);
         if lagging.is_empty() {
             world.lock(&world.heal).catch_up_ms = since_heal();
             return;

@@ -116,15 +116,15 @@ pub async fn run(id: u64, world: Arc<World>) {
         );
     }
     let (tx, mut rx) = mpsc::unbounded::<Input>();
-    world.lock(&world.admin).insert(id, tx.clone());
+    world.lock(&world.inputs).insert(id, tx.clone());
     spawn_ticker(id, world.clone(), tx.clone());
     spawn_client_receiver(ep.clone(), tx);
-    let sc_bugs_session_reapply = world.scenario.bugs.has(SimBug::SessionReapply);
+    let sessions = !world.scenario.bugs.has(SimBug::SessionReapply);
     let mut server = Server {
         id,
         world,
         node,
-        kv: KvStore::new(!sc_bugs_session_reapply),
+        kv: KvStore::new(sessions),
         ep,
         pending: BTreeMap::new(),
         reads: BTreeMap::new(),

@@ -101,6 +101,35 @@ pub fn sweep(scenario: &Scenario, opts: &SweepOptions, mut on_result: impl FnMut
     });
 }
 
+/// Sweeps `seeds` in order until the first failure and returns it (`None` if every
+/// seed ran without failing). Seeds before the failure all finish, so it is the
+/// first failing seed in order whatever the timing. `on_result` sees every report.
+pub fn first_failure(
+    scenario: &Scenario,
+    seeds: Vec<u64>,
+    jobs: usize,
+    mut on_result: impl FnMut(&RunReport, bool),
+) -> Option<RunReport> {
+    let opts = SweepOptions {
+        seeds,
+        jobs,
+        check_determinism: false,
+        stop_at_first_failure: true,
+    };
+    let position = |seed: u64| opts.seeds.iter().position(|&s| s == seed);
+    let mut first: Option<RunReport> = None;
+    sweep(scenario, &opts, |SeedResult { report, .. }| {
+        let earlier = first
+            .as_ref()
+            .is_none_or(|f| position(report.seed) < position(f.seed));
+        if report.verdict == Verdict::Fail && earlier {
+            first = Some(report.clone());
+        }
+        on_result(&report, first.is_some());
+    });
+    first
+}
+
 /// How a second run of a seed differed from the first, if it did.
 pub fn determinism_mismatch(a: &RunReport, b: &RunReport) -> Option<String> {
     let check = |r: &RunReport| r.check.as_ref().map(|c| c.fingerprint());

@@ -105,7 +105,7 @@ pub fn send_raft(world: &Arc<World>, from: u64, to: u64, m: &Message) {
             if world.lock(&world.net).cut.is_cut(&(from, to)) {
                 return;
             }
-            let Some(tx) = world.lock(&world.admin).get(&to).cloned() else {
+            let Some(tx) = world.lock(&world.inputs).get(&to).cloned() else {
                 return;
             };
             let msg: Message = serde_json::from_slice(&bytes).expect("raft messages decode");

@@ -117,8 +117,9 @@ pub struct World {
     pub roles: Mutex<BTreeMap<u64, (u64, StateType)>>,
     /// madsim node ids of the servers, by raft id.
     pub servers: Mutex<BTreeMap<u64, NodeId>>,
-    /// Each running server's input queue, for admin commands.
-    pub admin: Mutex<BTreeMap<u64, futures::channel::mpsc::UnboundedSender<crate::server::Input>>>,
+    /// Each running server's input queue: raft messages arrive there
+    /// (`transport::send_raft`), and so do admin commands from faults.
+    pub inputs: Mutex<BTreeMap<u64, futures::channel::mpsc::UnboundedSender<crate::server::Input>>>,
     /// madsim node ids of the clients, by client index.
     pub client_nodes: Mutex<BTreeMap<u64, NodeId>>,
     /// Servers crashed and not restarted.
@@ -191,7 +192,7 @@ impl World {
             roles: Mutex::new(BTreeMap::new()),
             servers: Mutex::new(BTreeMap::new()),
             client_nodes: Mutex::new(BTreeMap::new()),
-            admin: Mutex::new(BTreeMap::new()),
+            inputs: Mutex::new(BTreeMap::new()),
             down: Mutex::new(BTreeSet::new()),
             paused: Mutex::new(BTreeSet::new()),
             faults: Mutex::new(Vec::new()),
