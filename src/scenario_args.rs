@@ -42,6 +42,10 @@ pub struct ScenarioArgs {
     /// Shorthand for `--knob reads=...`.
     #[arg(long, value_parser = ["log", "read-index", "lease"])]
     pub reads: Option<String>,
+    /// Servers snapshot their state machine and compact their log every N applied
+    /// entries (0: never). Shorthand for `--knob snapshot_every=N`.
+    #[arg(long, value_name = "N")]
+    pub snapshot_every: Option<String>,
 }
 
 /// Parses `10s`, `500ms`, `1.5s`, `2m`.
@@ -114,6 +118,11 @@ impl ScenarioArgs {
         }
         if let Some(reads) = &self.reads {
             choice.fix("reads", reads).map_err(|e| e.to_string())?;
+        }
+        if let Some(every) = &self.snapshot_every {
+            choice
+                .fix("snapshot_every", every)
+                .map_err(|e| e.to_string())?;
         }
         Ok(choice)
     }

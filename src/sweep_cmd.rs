@@ -177,6 +177,17 @@ fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
         s.torn_records_truncated,
         s.ops_info
     );
+    println!(
+        "reads: log {}, read-index {}, lease {}; snapshots sent {}, installed {} (in {} of {} seeds); compactions {}",
+        s.reads_log,
+        s.reads_read_index,
+        s.reads_lease,
+        s.snapshots_sent,
+        s.snapshots_installed,
+        s.seeds_installing_snapshots,
+        s.seeds,
+        s.compactions
+    );
     let cov = s.probe_coverage();
     let hit = cov.iter().filter(|c| c.seeds_hit > 0).count();
     println!("probes hit: {hit} of {}", cov.len());

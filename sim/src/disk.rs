@@ -8,9 +8,17 @@
 //! may be cut short. Recovery reads the durable bytes from the start and truncates at
 //! the first record that is short or fails its checksum, as a real write-ahead log
 //! does; the node restarts from what recovery decoded.
+//!
+//! Compaction: a snapshot record holds a state-machine snapshot. A node's own snapshot
+//! (`write_compaction`) drops the durable entries up to its compaction index once the
+//! record is durable; a snapshot installed from the leader (`write_installed_snapshot`)
+//! replaces the whole log, as raft's restore does. Either way the durable state is a
+//! snapshot plus a log suffix, and recovery rebuilds both from the records. Until its
+//! record is synced a snapshot is as volatile as any other write: a crash in the middle
+//! of an install leaves the node with its old log.
 
 use crate::probes::probe;
-use linsim_raft::{Entry, EntryType, HardState, MemStorage};
+use linsim_raft::{Entry, EntryType, HardState, MemStorage, Snapshot};
 use rand::Rng;
 
 /// A write, as one record.
@@ -18,10 +26,17 @@ use rand::Rng;
 enum Write {
     Entries(Vec<Entry>),
     HardState(HardState),
+    /// A snapshot: installed from the leader (`compact_to: None`, it replaces the log)
+    /// or taken of this node's own state machine (entries up to `compact_to` go).
+    Snapshot {
+        snapshot: Box<Snapshot>,
+        compact_to: Option<u64>,
+    },
 }
 
 const TAG_ENTRIES: u8 = 1;
 const TAG_HARD_STATE: u8 = 2;
+const TAG_SNAPSHOT: u8 = 3;
 const HEADER: usize = 8;
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
@@ -47,6 +62,16 @@ fn encode(w: &Write, out: &mut Vec<u8>) {
             put_u64(&mut payload, hs.term);
             put_u64(&mut payload, hs.vote);
             put_u64(&mut payload, hs.commit);
+        }
+        Write::Snapshot {
+            snapshot,
+            compact_to,
+        } => {
+            payload.push(TAG_SNAPSHOT);
+            // u64::MAX marks an installed snapshot (no index is that large).
+            put_u64(&mut payload, compact_to.unwrap_or(u64::MAX));
+            let json = serde_json::to_vec(snapshot).expect("snapshots serialize");
+            payload.extend_from_slice(&json);
         }
     }
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
@@ -98,6 +123,14 @@ fn decode_payload(p: &[u8]) -> Option<Write> {
             };
             (at == p.len()).then_some(Write::HardState(hs))
         }
+        TAG_SNAPSHOT => {
+            let compact_to = Some(u64_at(&mut at)?).filter(|&i| i != u64::MAX);
+            let snapshot = serde_json::from_slice(p.get(at..)?).ok()?;
+            Some(Write::Snapshot {
+                snapshot: Box::new(snapshot),
+                compact_to,
+            })
+        }
         _ => None,
     }
 }
@@ -123,8 +156,78 @@ pub struct Disk {
     /// Writes a lying fsync acknowledged but did not make durable (`lying-fsync` bug).
     lied_bytes: Vec<u8>,
     lied_writes: Vec<Write>,
-    durable: Vec<Entry>,
+    durable: DurableState,
+}
+
+/// What recovery decodes from the platter: the latest snapshot, the log after its
+/// compaction point, and the hard state.
+#[derive(Clone, Debug, Default)]
+struct DurableState {
+    snapshot: Snapshot,
+    /// The index and term of the last entry compacted away (0, 0 for none): `log[0]`
+    /// is at `offset.0 + 1`.
+    offset: (u64, u64),
+    log: Vec<Entry>,
     hard_state: HardState,
+}
+
+impl DurableState {
+    fn last_index(&self) -> u64 {
+        self.offset.0 + self.log.len() as u64
+    }
+
+    fn term(&self, index: u64) -> Option<u64> {
+        if index == self.offset.0 {
+            return Some(self.offset.1);
+        }
+        let i = index.checked_sub(self.offset.0 + 1)?;
+        self.log.get(i as usize).map(|e| e.term)
+    }
+
+    fn apply(&mut self, w: Write) {
+        match w {
+            Write::Entries(ents) => {
+                let first = ents[0].index;
+                let last = first + ents.len() as u64 - 1;
+                if last <= self.offset.0 {
+                    return;
+                }
+                // Entries the snapshot already covers are skipped.
+                let skip = self.offset.0.saturating_sub(first - 1) as usize;
+                let keep = (first + skip as u64 - 1 - self.offset.0) as usize;
+                assert!(
+                    keep <= self.log.len(),
+                    "disk: append at {first} leaves a gap after {}",
+                    self.last_index()
+                );
+                self.log.truncate(keep);
+                self.log.extend(ents.into_iter().skip(skip));
+            }
+            Write::HardState(hs) => self.hard_state = hs,
+            Write::Snapshot {
+                snapshot,
+                compact_to,
+            } => {
+                let meta = &snapshot.metadata;
+                if meta.index <= self.snapshot.metadata.index {
+                    return;
+                }
+                match compact_to {
+                    None => {
+                        self.offset = (meta.index, meta.term);
+                        self.log.clear();
+                    }
+                    Some(to) if to > self.offset.0 => {
+                        let term = self.term(to).expect("compaction index is in the log");
+                        self.log.drain(..(to - self.offset.0) as usize);
+                        self.offset = (to, term);
+                    }
+                    Some(_) => {}
+                }
+                self.snapshot = *snapshot;
+            }
+        }
+    }
 }
 
 impl Disk {
@@ -140,6 +243,24 @@ impl Disk {
         self.write(Write::HardState(hs));
     }
 
+    /// Queues a snapshot installed from the leader: once durable it replaces the log.
+    pub fn write_installed_snapshot(&mut self, snapshot: &Snapshot) {
+        self.write(Write::Snapshot {
+            snapshot: Box::new(snapshot.clone()),
+            compact_to: None,
+        });
+    }
+
+    /// Queues a snapshot of this node's state machine; once durable, the entries up to
+    /// `compact_to` (at most the snapshot's index) are dropped from the log.
+    pub fn write_compaction(&mut self, snapshot: &Snapshot, compact_to: u64) {
+        debug_assert!(compact_to <= snapshot.metadata.index);
+        self.write(Write::Snapshot {
+            snapshot: Box::new(snapshot.clone()),
+            compact_to: Some(compact_to),
+        });
+    }
+
     fn write(&mut self, w: Write) {
         encode(&w, &mut self.cache);
         self.cache_writes.push(w);
@@ -148,23 +269,6 @@ impl Disk {
     /// Whether writes are waiting in the page cache.
     pub fn has_unsynced(&self) -> bool {
         !self.cache_writes.is_empty() || !self.lied_writes.is_empty()
-    }
-
-    fn apply(durable: &mut Vec<Entry>, hard_state: &mut HardState, w: Write) {
-        match w {
-            Write::Entries(ents) => {
-                let first = ents[0].index;
-                let keep = (first - 1) as usize;
-                assert!(
-                    keep <= durable.len(),
-                    "disk: append at {first} leaves a gap after {}",
-                    durable.len()
-                );
-                durable.truncate(keep);
-                durable.extend(ents);
-            }
-            Write::HardState(hs) => *hard_state = hs,
-        }
     }
 
     /// fsync: makes every pending write durable and returns the entries that became
@@ -193,7 +297,7 @@ impl Disk {
             if let Write::Entries(ents) = &w {
                 written.extend(ents.iter().cloned());
             }
-            Self::apply(&mut self.durable, &mut self.hard_state, w);
+            self.durable.apply(w);
         }
         written
     }
@@ -234,7 +338,7 @@ impl Disk {
                 .iter()
                 .map(|w| match w {
                     Write::Entries(e) => e.len() as u64,
-                    Write::HardState(_) => 0,
+                    Write::HardState(_) | Write::Snapshot { .. } => 0,
                 })
                 .sum(),
             torn_record_truncated,
@@ -244,7 +348,7 @@ impl Disk {
     /// Recovery: decodes the platter from the start, truncating it at the first record
     /// that is cut short or fails its checksum. Returns whether it truncated anything.
     fn recover(&mut self) -> bool {
-        let (mut durable, mut hard_state) = (Vec::new(), HardState::default());
+        let mut durable = DurableState::default();
         let mut at = 0usize;
         while at < self.platter.len() {
             let Some(w) = Self::record_at(&self.platter, at) else {
@@ -252,7 +356,7 @@ impl Disk {
             };
             at +=
                 HEADER + u32::from_le_bytes(self.platter[at..at + 4].try_into().unwrap()) as usize;
-            Self::apply(&mut durable, &mut hard_state, w);
+            durable.apply(w);
         }
         let truncated = at < self.platter.len();
         if truncated {
@@ -260,7 +364,6 @@ impl Disk {
             self.platter.truncate(at);
         }
         self.durable = durable;
-        self.hard_state = hard_state;
         truncated
     }
 
@@ -278,27 +381,56 @@ impl Disk {
 
     /// The durable hard state.
     pub fn hard_state(&self) -> HardState {
-        self.hard_state
+        self.durable.hard_state
     }
 
-    /// The durable entries (index 1 first).
+    /// The durable log entries after the compaction point.
     pub fn entries(&self) -> &[Entry] {
-        &self.durable
+        &self.durable.log
     }
 
-    /// The durable term at `index` (0 for index 0), if the durable log holds it.
+    /// The latest durable snapshot (empty if none).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.durable.snapshot
+    }
+
+    /// The index of the last entry compacted away (0 if none): the durable log starts
+    /// after it.
+    pub fn compacted_to(&self) -> u64 {
+        self.durable.offset.0
+    }
+
+    /// The index of the last durable entry (or of the compaction point if the log after
+    /// it is empty).
+    pub fn last_index(&self) -> u64 {
+        self.durable.last_index()
+    }
+
+    /// The durable term at `index`, if the durable log holds it (the compaction point
+    /// counts; indexes before it are gone).
     pub fn term(&self, index: u64) -> Option<u64> {
-        if index == 0 {
-            return Some(0);
-        }
-        self.durable.get(index as usize - 1).map(|e| e.term)
+        self.durable.term(index)
     }
 
-    /// A raft storage holding exactly what is durable, for a restarted node.
+    /// A raft storage holding exactly what is durable, for a restarted node: the
+    /// snapshot (if any), the log after it, and the hard state.
     pub fn to_storage(&self, voters: impl IntoIterator<Item = u64>) -> MemStorage {
         let mut s = MemStorage::new_with_voters(voters);
-        s.append(&self.durable);
-        s.set_hard_state(self.hard_state);
+        let d = &self.durable;
+        let mut hs = d.hard_state;
+        if !d.snapshot.is_empty() {
+            s.apply_snapshot(d.snapshot.clone())
+                .expect("a fresh storage is older than any snapshot");
+            // A snapshot only ever holds committed entries; its record can survive a
+            // torn crash that cut off the hard state written after it.
+            hs.commit = hs.commit.max(d.snapshot.metadata.index);
+        }
+        // Entries the snapshot covers (a compaction keeps a margin of them for
+        // followers catching up from the log) are skipped: the node restarts from the
+        // snapshot and the log after it, as etcd restarts from its newest snapshot and
+        // the WAL after it.
+        s.append(&d.log);
+        s.set_hard_state(hs);
         s
     }
 }

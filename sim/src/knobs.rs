@@ -90,6 +90,9 @@ pub struct Knobs {
     pub client_timeout_ms: u64,
     /// How reads are served.
     pub reads: ReadPath,
+    /// A server snapshots its state machine and compacts its log every this many
+    /// applied entries (0: never).
+    pub snapshot_every: u64,
 }
 
 impl Knobs {
@@ -304,6 +307,18 @@ pub const KNOBS: &[KnobSpec] = &[
         },
         get: |k| k.reads.to_string(),
     },
+    KnobSpec {
+        name: "snapshot_every",
+        description: "a server snapshots its state machine and compacts its log every N applied entries, keeping N/2 behind for followers catching up (0: never); laggards beyond that get the snapshot (MsgSnap)",
+        range: "8 | 32 | 128",
+        default: "32",
+        draw: |r| pick(r, &[8u64, 32, 128]),
+        set: |k, v| {
+            k.snapshot_every = parse(v, "an entry count")?;
+            Ok(())
+        },
+        get: |k| k.snapshot_every.to_string(),
+    },
 ];
 
 /// A knob name that does not exist, or a value it refuses.
@@ -436,6 +451,7 @@ pub fn defaults() -> Knobs {
         client_routing: ClientRouting::Leader,
         client_timeout_ms: 0,
         reads: ReadPath::Log,
+        snapshot_every: 0,
     };
     for spec in KNOBS {
         (spec.set)(&mut k, spec.default).expect("defaults are valid");

@@ -26,6 +26,9 @@ pub struct DurableView<'a> {
     pub hard_state: HardState,
     /// The durable log's last index.
     pub last_index: u64,
+    /// The durable compaction point: indexes below it are in the durable snapshot
+    /// (applied, so committed) and need no log entry.
+    pub compacted_to: u64,
     /// The durable log's term at an index (`Some(0)` at 0; `None` past its end).
     pub term_at: &'a dyn Fn(u64) -> Option<u64>,
     /// The node's raft log's term at an index (`None` if it does not hold it).
@@ -44,6 +47,8 @@ pub struct Observer {
     applied: BTreeMap<u64, (u64, u64)>,
     hard_states: BTreeMap<u64, HardState>,
     last_applied: BTreeMap<u64, u64>,
+    /// State-machine digests at snapshot indexes: index -> (digest, first node).
+    snapshots: BTreeMap<u64, (u64, u64)>,
     /// Each node's last reported commit index as leader, with the term.
     leader_commits: BTreeMap<u64, (u64, u64)>,
     violations: Vec<Violation>,
@@ -58,6 +63,7 @@ impl Default for Observer {
             leaders: BTreeMap::new(),
             committed: BTreeMap::new(),
             durable: BTreeMap::new(),
+            snapshots: BTreeMap::new(),
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
             last_applied: BTreeMap::new(),
@@ -132,12 +138,15 @@ impl Observer {
     /// in an earlier term must be in its log (leader completeness, Raft §5.4):
     /// `term_at(i)` gives its log's term at index i. Entries committed in `term` or later
     /// are not owed: a leader can take office late (a delayed vote, a pause).
+    /// Indexes below `first_index` are compacted into the node's snapshot: they were
+    /// applied, and the snapshot digests check them.
     pub fn role(
         &mut self,
         at_ns: u64,
         node: u64,
         term: u64,
         state: StateType,
+        first_index: u64,
         term_at: impl Fn(u64) -> Option<u64>,
     ) {
         self.trace(at_ns, &format!("{node} became {state} at term {term}"));
@@ -160,7 +169,7 @@ impl Observer {
         }
         let missing = self
             .committed
-            .iter()
+            .range(first_index..)
             .find(|(&i, &(entry_term, commit_term))| {
                 commit_term < term && term_at(i) != Some(entry_term)
             })
@@ -214,8 +223,11 @@ impl Observer {
             );
         }
         for i in from..=commit {
-            let entry_term = term_at(i).unwrap_or(0);
-            self.committed.insert(i, (entry_term, term));
+            // An index the leader has compacted was applied, so it was committed (and
+            // recorded) before; `None` only means it is not in the log any more.
+            if let Some(entry_term) = term_at(i) {
+                self.committed.insert(i, (entry_term, term));
+            }
         }
     }
 
@@ -286,9 +298,53 @@ impl Observer {
         self.hard_states.insert(node, hs);
     }
 
-    /// `node` (re)started: it applies its log again from the beginning.
-    pub fn restarted(&mut self, node: u64) {
-        self.last_applied.insert(node, 0);
+    /// `node` (re)started from its durable snapshot at `snapshot_index` (0: none): it
+    /// applies its log again from there.
+    pub fn restarted(&mut self, node: u64, snapshot_index: u64) {
+        self.last_applied.insert(node, snapshot_index);
+    }
+
+    /// `node` took a snapshot of its state machine at `index` (the index it last
+    /// applied), or installed one from its leader (`installed`). Applied indexes never
+    /// go backwards, and every node's state machine at one index has the same digest
+    /// (state machine safety, for entries that arrive by snapshot).
+    pub fn snapshot(&mut self, at_ns: u64, node: u64, index: u64, digest: u64, installed: bool) {
+        let last = self.last_applied.get(&node).copied().unwrap_or(0);
+        let what = if installed { "installed" } else { "took" };
+        self.trace(
+            at_ns,
+            &format!("{node} {what} snapshot at {index} (digest {digest:016x})"),
+        );
+        if installed && index <= last {
+            self.violate(
+                "apply-order",
+                at_ns,
+                node,
+                format!("installed a snapshot at {index} after applying up to {last}"),
+            );
+        } else if !installed && index != last {
+            self.violate(
+                "apply-order",
+                at_ns,
+                node,
+                format!("took a snapshot at {index} after applying up to {last}"),
+            );
+        }
+        self.last_applied.insert(node, index);
+        match self.snapshots.get(&index) {
+            Some(&(seen, other)) if seen != digest => self.violate(
+                "state-machine-safety",
+                at_ns,
+                node,
+                format!(
+                    "state machine at {index} has digest {digest:016x}, but node {other}'s had {seen:016x}"
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                self.snapshots.insert(index, (digest, node));
+            }
+        }
     }
 
     /// The last index each node applied since it last started.
@@ -304,7 +360,18 @@ impl Observer {
     /// `node` applied the entry at `index`: no two nodes apply different entries there.
     pub fn applied(&mut self, at_ns: u64, node: u64, e: &Entry) {
         self.trace(at_ns, &format!("{node} applied {}/{}", e.term, e.index));
-        self.last_applied.insert(node, e.index);
+        let last = self.last_applied.insert(node, e.index).unwrap_or(0);
+        if e.index != last + 1 {
+            self.violate(
+                "apply-order",
+                at_ns,
+                node,
+                format!(
+                    "applied {}/{} right after applying up to {last}",
+                    e.term, e.index
+                ),
+            );
+        }
         let fact = (e.term, fnv1a(&e.data));
         match self.applied.get(&e.index) {
             Some(&seen) if seen != fact => {
@@ -353,6 +420,7 @@ impl Observer {
             MessageType::MsgAppResp if !m.reject => {
                 let i = m.index;
                 match ((durable.term_at)(i), (durable.log_term_at)(i)) {
+                    _ if i < durable.compacted_to => None,
                     (None, _) => Some(format!(
                         "acknowledged entries up to {i} to {} while its durable log ends at {}",
                         m.to, durable.last_index
@@ -409,9 +477,9 @@ mod tests {
     #[test]
     fn two_leaders_in_one_term_break_election_safety() {
         let mut o = Observer::default();
-        o.role(1, 1, 3, StateType::StateLeader, |_| None);
+        o.role(1, 1, 3, StateType::StateLeader, 1, |_| None);
         assert!(o.violation().is_none());
-        o.role(2, 2, 3, StateType::StateLeader, |_| None);
+        o.role(2, 2, 3, StateType::StateLeader, 1, |_| None);
         assert_eq!(o.violation().unwrap().invariant, "election-safety");
     }
 
@@ -433,7 +501,7 @@ mod tests {
     fn new_leader_missing_an_earlier_term_commit_breaks_leader_completeness() {
         let mut o = Observer::default();
         o.leader_committed(1, 1, 1, 1, |_| Some(1));
-        o.role(2, 2, 2, StateType::StateLeader, |_| Some(2));
+        o.role(2, 2, 2, StateType::StateLeader, 1, |_| Some(2));
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 
@@ -442,9 +510,9 @@ mod tests {
         let mut o = Observer::default();
         // Term 8's leader committed index 1; a term-7 leader that lacks it takes office late.
         o.leader_committed(1, 1, 8, 1, |_| Some(8));
-        o.role(2, 2, 7, StateType::StateLeader, |_| Some(7));
+        o.role(2, 2, 7, StateType::StateLeader, 1, |_| Some(7));
         assert!(o.violation().is_none(), "{:?}", o.violation());
-        o.role(3, 3, 9, StateType::StateLeader, |_| Some(7));
+        o.role(3, 3, 9, StateType::StateLeader, 1, |_| Some(7));
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 

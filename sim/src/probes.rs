@@ -36,6 +36,16 @@ linsim_raft::define_probes! {
         "a client received an answer to an earlier request and ignored it";
     MessageDuplicated: "message_duplicated", "sim/src/transport.rs", false,
         "the transport sent a raft message twice";
+    LogCompacted: "log_compacted", "sim/src/server.rs", false,
+        "a server snapshotted its state machine and compacted its log";
+    SnapshotSent: "snapshot_sent", "sim/src/transport.rs", false,
+        "a leader sent a snapshot (MsgSnap) to a follower its log no longer reaches";
+    SnapshotLostOnTheWay: "snapshot_lost_on_the_way", "sim/src/server.rs", true,
+        "a snapshot was lost on the way (cut, loss, receiver down) and the leader was told (ReportSnapshot), so it probes again";
+    SnapshotInstalled: "snapshot_installed", "sim/src/server.rs", false,
+        "a follower made a leader's snapshot durable and restored its state machine from it";
+    RestartedFromSnapshot: "restarted_from_snapshot", "sim/src/server.rs", false,
+        "a server restarted from its durable snapshot plus the log after it";
 }
 
 /// Counts a hit of one of the simulator's probes: `probe!(UnsyncedWritesLost)`.

@@ -60,8 +60,18 @@ pub struct RunStats {
     pub entries_lost: u64,
     /// Torn last records that recovery found and truncated.
     pub torn_records_truncated: u64,
-    /// Reads served through ReadIndex (the rest of the reads went through the log).
+    /// Reads served through the log (proposed and applied like writes).
+    pub reads_log: u64,
+    /// Reads served through ReadIndex confirmed by a heartbeat quorum.
     pub reads_read_index: u64,
+    /// Reads served through ReadIndex from the leader's lease.
+    pub reads_lease: u64,
+    /// Snapshots (MsgSnap) leaders sent.
+    pub snapshots_sent: u64,
+    /// Snapshots followers installed.
+    pub snapshots_installed: u64,
+    /// Snapshots servers took of their own state machines, compacting their logs.
+    pub compactions: u64,
     /// Virtual ms from the final heal until a leader was known.
     pub heal_leader_ms: u64,
     /// Elections (term increases) between the final heal and that leader.

@@ -10,6 +10,7 @@ use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
+use linsim_checker::history::fnv1a;
 use linsim_raft::{
     Config, HardState, MemStorage, Message, RawNode, ReadOnlyOption, StateType, NONE,
 };
@@ -17,6 +18,7 @@ use madsim::net::Endpoint;
 use madsim::time::sleep;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tracing::debug;
 
@@ -40,6 +42,15 @@ pub enum AdminCommand {
     TransferLeader(u64),
     /// Write this server's raft status into the trace (for a failure report).
     TraceStatus,
+    /// The transport's word on a snapshot sent to `to`: delivered, or lost on the way
+    /// (etcd's `ReportSnapshot`; without it the follower's progress waits in
+    /// StateSnapshot forever after a lost MsgSnap).
+    ReportSnapshot {
+        /// The follower it was sent to.
+        to: u64,
+        /// Whether it arrived.
+        delivered: bool,
+    },
 }
 
 struct Server {
@@ -89,11 +100,11 @@ pub async fn run(id: u64, world: Arc<World>) {
         bugs: sc.bugs.raft,
         ..Config::new(id)
     };
-    let mut storage = world
-        .lock(&world.disks)
-        .get(&id)
-        .expect("every server has a disk")
-        .to_storage(1..=sc.nodes);
+    let (mut storage, snapshot) = {
+        let disks = world.lock(&world.disks);
+        let disk = disks.get(&id).expect("every server has a disk");
+        (disk.to_storage(1..=sc.nodes), disk.snapshot().clone())
+    };
     if restarts > 0 && sc.bugs.has(SimBug::RestartForgetsVote) {
         // Bug: the vote is not reloaded.
         let hs = storage.hard_state();
@@ -106,7 +117,7 @@ pub async fn run(id: u64, world: Arc<World>) {
     let now = world.now_ns();
     {
         let mut obs = world.lock(&world.observer);
-        obs.restarted(id);
+        obs.restarted(id, snapshot.metadata.index);
         obs.trace(
             now,
             &format!(
@@ -120,16 +131,24 @@ pub async fn run(id: u64, world: Arc<World>) {
     spawn_ticker(id, world.clone(), tx.clone());
     spawn_client_receiver(ep.clone(), tx);
     let sessions = !world.scenario.bugs.has(SimBug::SessionReapply);
+    // The state machine restarts from the durable snapshot; raft hands out the
+    // committed entries after it.
+    let kv = if snapshot.is_empty() {
+        KvStore::new(sessions)
+    } else {
+        probe!(RestartedFromSnapshot);
+        KvStore::restore(&snapshot.data, sessions)
+    };
     let mut server = Server {
         id,
         world,
         node,
-        kv: KvStore::new(sessions),
+        kv,
         ep,
         pending: BTreeMap::new(),
         reads: BTreeMap::new(),
         confirmed_reads: Vec::new(),
-        applied: 0,
+        applied: snapshot.metadata.index,
         role: (0, StateType::StateFollower),
     };
     let batch = server.world.knobs.ready_batch;
@@ -150,14 +169,20 @@ pub async fn run(id: u64, world: Arc<World>) {
 fn spawn_ticker(id: u64, world: Arc<World>, tx: mpsc::UnboundedSender<Input>) {
     madsim::task::spawn(async move {
         loop {
-            let (drift, jump) = {
+            let (drift, ticks) = {
                 let mut clocks = world.lock(&world.clocks);
                 let c = clocks.get_mut(&id).expect("every server has a clock");
-                (c.drift, std::mem::take(&mut c.jump))
+                // A positive jump is a burst of ticks at once; a negative one withholds
+                // that many ticks, one interval each (the clock stands still).
+                let ticks = if c.jump < 0 {
+                    c.jump += 1;
+                    0
+                } else {
+                    1 + std::mem::take(&mut c.jump)
+                };
+                (c.drift, ticks)
             };
             sleep(world.scenario.tick_interval.mul_f64(drift)).await;
-            // A positive jump is a burst of ticks; a negative one withholds ticks.
-            let ticks = (1 + jump).max(0);
             for _ in 0..ticks {
                 if tx.unbounded_send(Input::Tick).is_err() {
                     return;
@@ -195,7 +220,9 @@ impl Server {
             self.role = (r.term, r.state);
             w.lock(&w.roles).insert(id, self.role);
             let mut obs = w.lock(&w.observer);
-            obs.role(now, id, r.term, r.state, |i| log.term(i).ok());
+            obs.role(now, id, r.term, r.state, log.first_index(), |i| {
+                log.term(i).ok()
+            });
             if r.state == StateType::StateLeader {
                 // The commit index it takes office with: later advances are checked.
                 obs.leader_committed(now, id, r.term, log.committed, |i| log.term(i).ok());
@@ -244,6 +271,12 @@ impl Server {
             Input::Client(req, from) => self.handle_request(req, from),
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to),
             Input::Admin(AdminCommand::TraceStatus) => self.trace_status(),
+            Input::Admin(AdminCommand::ReportSnapshot { to, delivered }) => {
+                if !delivered {
+                    probe!(SnapshotLostOnTheWay);
+                }
+                self.node.report_snapshot(to, delivered)
+            }
         }
     }
 
@@ -340,7 +373,8 @@ impl Server {
         let log_term_at = |i: u64| raft.raft_log.term(i).ok();
         let view = DurableView {
             hard_state: disk.hard_state(),
-            last_index: disk.entries().len() as u64,
+            last_index: disk.last_index(),
+            compacted_to: disk.compacted_to(),
             term_at: &term_at,
             log_term_at: &log_term_at,
             leader_self_match: (raft.state == StateType::StateLeader)
@@ -370,6 +404,9 @@ impl Server {
         {
             let mut disks = w.lock(&w.disks);
             let disk = disks.get_mut(&id).expect("every server has a disk");
+            if let Some(snap) = &rd.snapshot {
+                disk.write_installed_snapshot(snap);
+            }
             disk.write_entries(&rd.entries);
             if let Some(hs) = rd.hard_state {
                 disk.write_hard_state(hs);
@@ -389,6 +426,10 @@ impl Server {
             let mut obs = w.lock(&w.observer);
             obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
             obs.hard_state(now, id, hs);
+        }
+        // The snapshot goes first: the entries of this Ready follow it in the log.
+        if let Some(snap) = &rd.snapshot {
+            self.install_snapshot(snap);
         }
         let store = self.node.store_mut();
         if let Some(hs) = rd.hard_state {
@@ -414,6 +455,56 @@ impl Server {
         self.node.advance();
     }
 
+    /// Installs a snapshot from the leader (durable by now): raft storage and the state
+    /// machine jump to its index.
+    fn install_snapshot(&mut self, snap: &linsim_raft::Snapshot) {
+        let index = snap.metadata.index;
+        self.node
+            .store_mut()
+            .apply_snapshot(snap.clone())
+            .expect("raft hands out only snapshots newer than storage's");
+        self.kv = KvStore::restore(&snap.data, self.kv.sessions());
+        self.applied = index;
+        probe!(SnapshotInstalled);
+        let w = &self.world;
+        w.counters
+            .snapshots_installed
+            .fetch_add(1, Ordering::Relaxed);
+        let now = w.now_ns();
+        w.lock(&w.observer)
+            .snapshot(now, self.id, index, fnv1a(&snap.data), true);
+    }
+
+    /// Snapshots the state machine after applying `index` and compacts the log, keeping
+    /// half a snapshot interval of entries so that a follower a little behind catches
+    /// up from the log while one further behind gets the snapshot. The snapshot and the
+    /// compaction reach the disk with the next sync.
+    fn compact(&mut self, index: u64) {
+        let every = self.world.knobs.snapshot_every;
+        let data = self.kv.snapshot();
+        let digest = fnv1a(&data);
+        let store = self.node.store_mut();
+        let Ok(snap) = store.create_snapshot(index, None, data) else {
+            return;
+        };
+        let compact_to = index.saturating_sub(every / 2);
+        if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
+            store
+                .compact(compact_to)
+                .expect("the compaction index is in the log");
+        }
+        let w = &self.world;
+        w.lock(&w.disks)
+            .get_mut(&self.id)
+            .expect("every server has a disk")
+            .write_compaction(&snap, compact_to);
+        probe!(LogCompacted);
+        w.counters.compactions.fetch_add(1, Ordering::Relaxed);
+        let now = w.now_ns();
+        w.lock(&w.observer)
+            .snapshot(now, self.id, index, digest, false);
+    }
+
     /// Answers the confirmed reads whose index this server has applied.
     fn serve_confirmed_reads(&mut self) {
         let applied = self.applied;
@@ -426,10 +517,12 @@ impl Server {
                 continue;
             };
             probe!(ReadServedByReadIndex);
-            self.world
-                .counters
-                .reads_read_index
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let counters = &self.world.counters;
+            if self.world.knobs.reads == ReadPath::Lease {
+                counters.reads_lease.fetch_add(1, Ordering::Relaxed);
+            } else {
+                counters.reads_read_index.fetch_add(1, Ordering::Relaxed);
+            }
             let result = KvResult::Value(self.kv.get(&key));
             self.respond(client, Response::Ok { id, result });
         }
@@ -444,9 +537,19 @@ impl Server {
 
     fn apply(&mut self, e: &linsim_raft::Entry) {
         self.applied = self.applied.max(e.index);
-        let w = &self.world;
+        let w = self.world.clone();
         let now = w.now_ns();
         w.lock(&w.observer).applied(now, self.id, e);
+        self.apply_data(e);
+        let every = w.knobs.snapshot_every;
+        // Snapshots at multiples of `every`, so that every server snapshots the same
+        // indexes and the observer can compare their state machines there.
+        if every > 0 && e.index % every == 0 {
+            self.compact(e.index);
+        }
+    }
+
+    fn apply_data(&mut self, e: &linsim_raft::Entry) {
         if e.data.is_empty() {
             return;
         }
@@ -458,6 +561,12 @@ impl Server {
         if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
             if forwarded {
                 probe!(ForwardedRequestAnswered);
+            }
+            if matches!(proposal.command, KvCommand::Get { .. }) {
+                self.world
+                    .counters
+                    .reads_log
+                    .fetch_add(1, Ordering::Relaxed);
             }
             self.respond(
                 client,

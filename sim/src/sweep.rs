@@ -195,6 +195,20 @@ pub struct SweepSummary {
     pub torn_records_truncated: u64,
     /// Ops with unknown outcome (info).
     pub ops_info: u64,
+    /// Reads served through the log.
+    pub reads_log: u64,
+    /// Reads served through ReadIndex with a heartbeat quorum.
+    pub reads_read_index: u64,
+    /// Reads served through ReadIndex from a lease.
+    pub reads_lease: u64,
+    /// Snapshots leaders sent.
+    pub snapshots_sent: u64,
+    /// Snapshots followers installed.
+    pub snapshots_installed: u64,
+    /// Seeds where a follower installed a snapshot.
+    pub seeds_installing_snapshots: u64,
+    /// Log compactions (snapshots servers took of their own state).
+    pub compactions: u64,
     /// Seeds that hit each probe, by name.
     pub probe_seeds: std::collections::BTreeMap<&'static str, u64>,
 }
@@ -217,6 +231,13 @@ impl SweepSummary {
         self.seeds_losing_writes += (s.unsynced_writes_lost > 0) as u64;
         self.entries_lost += s.entries_lost;
         self.torn_records_truncated += s.torn_records_truncated;
+        self.reads_log += s.reads_log;
+        self.reads_read_index += s.reads_read_index;
+        self.reads_lease += s.reads_lease;
+        self.snapshots_sent += s.snapshots_sent;
+        self.snapshots_installed += s.snapshots_installed;
+        self.seeds_installing_snapshots += (s.snapshots_installed > 0) as u64;
+        self.compactions += s.compactions;
         for &name in r.probes.keys() {
             *self.probe_seeds.entry(name).or_default() += 1;
         }
@@ -265,6 +286,12 @@ impl SweepSummary {
             "seeds_losing_writes": self.seeds_losing_writes,
             "entries_lost": self.entries_lost,
             "torn_records_truncated": self.torn_records_truncated,
+            "reads_log": self.reads_log, "reads_read_index": self.reads_read_index,
+            "reads_lease": self.reads_lease,
+            "snapshots_sent": self.snapshots_sent,
+            "snapshots_installed": self.snapshots_installed,
+            "seeds_installing_snapshots": self.seeds_installing_snapshots,
+            "compactions": self.compactions,
             "probes_total": cov.len(), "probes_hit": hit,
             "probe_share": shares, "probes_never_hit": never,
         })

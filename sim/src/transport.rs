@@ -5,9 +5,9 @@
 //! duplicates by itself); client requests and responses use madsim's network.
 
 use crate::probes::probe;
-use crate::server::Input;
+use crate::server::{AdminCommand, Input};
 use crate::world::World;
-use linsim_raft::Message;
+use linsim_raft::{Message, MessageType};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Duration};
 use rand::Rng;
@@ -94,25 +94,57 @@ fn delays(world: &World, link: (SocketAddr, SocketAddr), faulty: bool) -> Vec<Du
 /// traffic does not use it): in order, delayed, possibly lost or duplicated by faults,
 /// dropped if the link is cut or the receiver is down when it arrives, and decoded
 /// into the receiver's input queue.
+///
+/// A snapshot (MsgSnap) is reported back to its sender once its fate is known,
+/// delivered or not, as etcd's transport calls `ReportSnapshot`: a leader whose
+/// snapshot was lost would otherwise wait in StateSnapshot for good.
 pub fn send_raft(world: &Arc<World>, from: u64, to: u64, m: &Message) {
     let bytes = encode(m);
     let link = (world.server_addr(from), world.server_addr(to));
-    for delay in delays(world, link, true) {
+    let snapshot = m.msg_type == MessageType::MsgSnap;
+    if snapshot {
+        probe!(SnapshotSent);
+        world
+            .counters
+            .snapshots_sent
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    let delays = delays(world, link, true);
+    if snapshot && delays.is_empty() {
+        report_snapshot(world, from, to, false);
+    }
+    for (copy, delay) in delays.into_iter().enumerate() {
         let world = world.clone();
         let bytes = bytes.clone();
         madsim::task::spawn(async move {
             sleep(delay).await;
-            if world.lock(&world.net).cut.is_cut(&(from, to)) {
-                return;
-            }
-            let Some(tx) = world.lock(&world.inputs).get(&to).cloned() else {
-                return;
-            };
-            let msg: Message = serde_json::from_slice(&bytes).expect("raft messages decode");
-            if tx.unbounded_send(Input::Raft(msg)).is_ok() {
-                world.counters.messages.fetch_add(1, Ordering::Relaxed);
+            let delivered = deliver(&world, from, to, &bytes);
+            if snapshot && copy == 0 {
+                report_snapshot(&world, from, to, delivered);
             }
         });
+    }
+}
+
+/// Hands a raft message to server `to` unless the link is cut or `to` is down.
+fn deliver(world: &World, from: u64, to: u64, bytes: &[u8]) -> bool {
+    if world.lock(&world.net).cut.is_cut(&(from, to)) {
+        return false;
+    }
+    let Some(tx) = world.lock(&world.inputs).get(&to).cloned() else {
+        return false;
+    };
+    let msg: Message = serde_json::from_slice(bytes).expect("raft messages decode");
+    let sent = tx.unbounded_send(Input::Raft(msg)).is_ok();
+    if sent {
+        world.counters.messages.fetch_add(1, Ordering::Relaxed);
+    }
+    sent
+}
+
+fn report_snapshot(world: &World, from: u64, to: u64, delivered: bool) {
+    if let Some(tx) = world.lock(&world.inputs).get(&from).cloned() {
+        let _ = tx.unbounded_send(Input::Admin(AdminCommand::ReportSnapshot { to, delivered }));
     }
 }
 

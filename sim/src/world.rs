@@ -79,8 +79,18 @@ pub struct Counters {
     pub entries_lost: AtomicU64,
     /// Torn records that recovery truncated.
     pub torn_records_truncated: AtomicU64,
-    /// Reads served through ReadIndex (quorum-confirmed or lease).
+    /// Reads served through the log (proposed and applied like writes).
+    pub reads_log: AtomicU64,
+    /// Reads served through ReadIndex, confirmed by a heartbeat quorum.
     pub reads_read_index: AtomicU64,
+    /// Reads served through ReadIndex from the leader's lease.
+    pub reads_lease: AtomicU64,
+    /// Snapshots (MsgSnap) a leader sent.
+    pub snapshots_sent: AtomicU64,
+    /// Snapshots a follower installed (durably).
+    pub snapshots_installed: AtomicU64,
+    /// Snapshots a server took of its own state machine, compacting its log.
+    pub compactions: AtomicU64,
 }
 
 /// How the cluster recovered after the final heal, in virtual ms since the heal.
