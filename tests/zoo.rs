@@ -9,11 +9,11 @@ use common::linsim;
 /// (bug, its first failing seed, the check that fires first).
 const KNOWN: &[(&str, u64, &str)] = &[
     ("commit-earlier-term", 2, "leader-commits-own-term"),
-    ("vote-stale-log", 1, "leader-completeness"),
+    ("vote-stale-log", 4, "leader-completeness"),
     ("vote-twice", 0, "vote-once"),
     ("no-truncate-conflict", 0, "log-matching"),
     ("heartbeat-commit-unbounded", 0, "no-panic"),
-    ("accept-stale-append", 254, "no-panic"),
+    ("accept-stale-append", 254, "state-machine-safety"),
     ("probe-stuck", 1, "liveness"),
     ("ack-before-fsync", 0, "durable-before-send"),
     ("unsynced-vote", 0, "durable-before-send"),
@@ -21,8 +21,11 @@ const KNOWN: &[(&str, u64, &str)] = &[
     ("restart-forgets-vote", 0, "vote-once"),
     ("apply-before-commit", 0, "state-machine-safety"),
     ("session-reapply", 31, "linearizable"),
-    ("respond-on-propose", 2, "linearizable"),
-    ("stale-local-reads", 37, "linearizable"),
+    ("respond-on-propose", 1, "linearizable"),
+    ("stale-local-reads", 22, "linearizable"),
+    ("read-index-before-term-commit", 26, "linearizable"),
+    ("read-index-without-quorum", 40, "linearizable"),
+    ("snapshot-drops-sessions", 3, "state-machine-safety"),
 ];
 
 /// The `linsim run` arguments of `bug`'s repro line for `seed`.

@@ -1192,7 +1192,9 @@ impl<S: Storage> Raft<S> {
             self.respond_to_read_index(m, committed);
             return;
         }
-        if !self.committed_entry_in_current_term() {
+        if !self.committed_entry_in_current_term()
+            && !self.bugs.has(RaftBug::ReadIndexBeforeTermCommit)
+        {
             // Our commit index may be stale (see `committed_entry_in_current_term`):
             // a read answered now could miss a write already acknowledged.
             crate::probe!(ReadIndexHeldUntilCommitInTerm);
@@ -1211,6 +1213,10 @@ impl<S: Storage> Raft<S> {
     fn serve_read_index(&mut self, m: Message) {
         let committed = self.raft_log.committed;
         match self.read_only.option {
+            ReadOnlyOption::Safe if self.bugs.has(RaftBug::ReadIndexWithoutQuorum) => {
+                // Bug: no heartbeat round; a deposed leader answers from its own state.
+                self.respond_to_read_index(m, committed);
+            }
             ReadOnlyOption::Safe => {
                 let ctx = request_ctx(&m);
                 self.read_only.add_request(committed, m);

@@ -485,3 +485,51 @@ fn safe_read_on_a_leader_whose_clock_runs_slow_is_never_answered() {
     net.stabilize();
     assert!(net.reads(1).is_empty(), "no quorum answers node 1");
 }
+
+#[test]
+fn bug_read_index_before_term_commit_answers_a_new_leader_read_at_a_stale_index() {
+    // The setup of `new_leader_holds_reads_until_it_commits_an_entry_of_its_term`,
+    // with the guard switched off: node 2's commit index (2, of term 1) is answered
+    // at once, although it may miss writes node 1 acknowledged.
+    let mut net = Network::with_config(3, |c| {
+        c.bugs = c.bugs.with(linsim_raft::RaftBug::ReadIndexBeforeTermCommit)
+    });
+    net.campaign(1);
+    net.propose(1, "x");
+    net.ignored.insert(MessageType::MsgApp);
+    net.campaign(2);
+    assert!(!net.nodes[&2].raft.committed_entry_in_current_term());
+    net.read_index(2, "early");
+    assert_eq!(net.reads(2), vec![(2, "early".to_string())]);
+}
+
+#[test]
+fn bug_read_index_without_quorum_answers_a_safe_read_with_no_heartbeat_round() {
+    let leader = |bugs: linsim_raft::RaftBugs| {
+        let mut r = new_raft_with(1, &[1, 2, 3, 4, 5], 10, 1, |c| c.bugs = bugs);
+        r.become_candidate();
+        r.become_leader();
+        persist(&mut r);
+        let last = r.raft_log.last_index();
+        for p in 2..=5 {
+            let mut m = msg(MessageType::MsgAppResp, p, 1, r.term);
+            m.index = last;
+            r.step(m).unwrap();
+        }
+        r.take_messages();
+        r
+    };
+    let mut r = leader(linsim_raft::RaftBugs::NONE);
+    let mut buggy =
+        leader(linsim_raft::RaftBugs::NONE.with(linsim_raft::RaftBug::ReadIndexWithoutQuorum));
+    // The correct leader asks the followers first; the buggy one answers at once, as
+    // a deposed leader cut off from the others would too.
+    r.step(read_req(0, 1, "r")).unwrap();
+    assert!(read_states(&mut r).is_empty());
+    buggy.step(read_req(0, 1, "r")).unwrap();
+    assert_eq!(read_states(&mut buggy), vec![(1, "r".to_string())]);
+    assert!(
+        buggy.take_messages().is_empty(),
+        "no heartbeat confirms leadership"
+    );
+}

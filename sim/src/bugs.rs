@@ -29,6 +29,9 @@ pub enum SimBug {
     /// A server that believes it leads answers reads from its local state without the
     /// log or any leadership check.
     StaleLocalReads,
+    /// A state-machine snapshot holds the data but not the client sessions, so a server
+    /// restored from it applies a resent request a second time.
+    SnapshotDropsSessions,
 }
 
 /// The bugs injected into a run: raft's and the simulator's.

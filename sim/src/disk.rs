@@ -533,4 +533,76 @@ mod tests {
         assert_eq!(d.platter.len(), good);
         assert_eq!(d.entries(), &[e(1, 1)]);
     }
+
+    fn snap(index: u64, term: u64, data: &str) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.metadata.index = index;
+        s.metadata.term = term;
+        s.metadata.conf_state = linsim_raft::ConfState::from_voters([1, 2, 3]);
+        s.data = data.as_bytes().to_vec().into();
+        s
+    }
+
+    #[test]
+    fn a_compaction_drops_entries_once_its_record_is_durable() {
+        let mut d = Disk::default();
+        d.write_entries(&[e(1, 1), e(2, 1), e(3, 1), e(4, 2)]);
+        d.sync(false);
+        d.write_compaction(&snap(3, 1, "kv@3"), 2);
+        assert_eq!(d.entries().len(), 4, "not durable yet");
+        d.sync(false);
+        assert_eq!(d.entries(), &[e(3, 1), e(4, 2)]);
+        assert_eq!((d.compacted_to(), d.term(2), d.term(1)), (2, Some(1), None));
+        assert_eq!(d.last_index(), 4);
+        // A restart sees the snapshot and the log after it.
+        let s = d.to_storage([1, 2, 3]);
+        use linsim_raft::Storage;
+        assert_eq!(s.first_index().unwrap(), 4);
+        assert_eq!(s.last_index().unwrap(), 4);
+        assert_eq!(&s.snapshot(0).unwrap().data[..], b"kv@3");
+        assert_eq!(s.initial_state().unwrap().hard_state.commit, 3);
+    }
+
+    #[test]
+    fn an_installed_snapshot_replaces_the_log_and_a_crash_mid_install_keeps_the_old_one() {
+        let mut base = Disk::default();
+        base.write_entries(&[e(1, 1), e(2, 1), e(3, 1)]);
+        base.sync(false);
+        let mut crashed = base.clone();
+        crashed.write_installed_snapshot(&snap(10, 4, "kv@10"));
+        crashed.write_entries(&[e(11, 4)]);
+        let loss = crashed.crash(None::<&mut rand::rngs::StdRng>);
+        assert_eq!((loss.writes_lost, loss.entries_lost), (2, 1));
+        assert_eq!(crashed.entries().len(), 3);
+        assert!(crashed.snapshot().is_empty());
+
+        let mut d = base;
+        d.write_installed_snapshot(&snap(10, 4, "kv@10"));
+        d.write_entries(&[e(11, 4)]);
+        d.sync(false);
+        assert_eq!(d.entries(), &[e(11, 4)]);
+        assert_eq!((d.compacted_to(), d.term(10)), (10, Some(4)));
+        // Recovery decodes the same state from the platter.
+        let mut replay = d.clone();
+        assert!(!replay.recover());
+        assert_eq!(replay.entries(), d.entries());
+        assert_eq!(replay.snapshot(), d.snapshot());
+    }
+
+    #[test]
+    fn a_torn_snapshot_record_is_cut_off_by_recovery() {
+        let mut base = Disk::default();
+        base.write_entries(&[e(1, 1), e(2, 1)]);
+        base.sync(false);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut outcomes = std::collections::BTreeSet::new();
+        for _ in 0..100 {
+            let mut d = base.clone();
+            d.write_installed_snapshot(&snap(9, 3, "kv@9"));
+            d.crash(Some(&mut rng));
+            // Either the whole snapshot survived or none of it did.
+            outcomes.insert((d.snapshot().metadata.index, d.entries().len()));
+        }
+        assert_eq!(outcomes, [(0, 2), (9, 0)].into_iter().collect());
+    }
 }

@@ -168,9 +168,18 @@ impl KvStore {
     /// sessions must travel with the data: a server that installs a snapshot without
     /// them would apply a resent request a second time.
     pub fn snapshot(&self) -> Vec<u8> {
+        self.snapshot_with(&self.results)
+    }
+
+    /// Snapshot bytes without the client sessions (the `snapshot-drops-sessions` bug).
+    pub fn snapshot_without_sessions(&self) -> Vec<u8> {
+        self.snapshot_with(&BTreeMap::new())
+    }
+
+    fn snapshot_with(&self, results: &BTreeMap<u64, KvResult>) -> Vec<u8> {
         serde_json::to_vec(&SnapshotData {
             data: &self.data,
-            results: &self.results,
+            results,
         })
         .expect("the state machine serializes")
     }

@@ -549,4 +549,42 @@ mod tests {
         );
         assert_eq!(o.violation().unwrap().invariant, "vote-once");
     }
+
+    #[test]
+    fn snapshots_of_different_state_at_one_index_break_state_machine_safety() {
+        let mut o = Observer::default();
+        for i in 1..=4 {
+            o.applied(i, 1, &e(i, 1, "a"));
+        }
+        o.snapshot(5, 1, 4, 0xaa, false);
+        o.snapshot(6, 2, 4, 0xaa, true);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.snapshot(7, 3, 4, 0xbb, true);
+        assert_eq!(o.violation().unwrap().invariant, "state-machine-safety");
+    }
+
+    #[test]
+    fn applied_indexes_never_skip_or_go_back() {
+        let mut o = Observer::default();
+        o.restarted(1, 4);
+        o.applied(1, 1, &e(5, 1, "a"));
+        assert!(o.violation().is_none());
+        o.applied(2, 1, &e(7, 1, "b"));
+        assert_eq!(o.violation().unwrap().invariant, "apply-order");
+        let mut o = Observer::default();
+        o.restarted(1, 8);
+        o.snapshot(1, 1, 6, 0xaa, true);
+        assert_eq!(o.violation().unwrap().invariant, "apply-order");
+    }
+
+    #[test]
+    fn a_leader_whose_log_starts_after_a_snapshot_owes_only_what_it_holds() {
+        let mut o = Observer::default();
+        o.leader_committed(1, 1, 1, 3, |_| Some(1));
+        // Node 2 compacted 1..=2 (its log starts at 3) and holds index 3.
+        o.role(2, 2, 2, StateType::StateLeader, 3, |i| {
+            (i >= 2).then_some(1)
+        });
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+    }
 }

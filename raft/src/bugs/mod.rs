@@ -34,6 +34,12 @@ pub enum RaftBug {
     /// A heartbeat response does not resume a paused Probe progress: if the one probe
     /// in flight is lost, the follower is never caught up.
     ProbeStuck,
+    /// A new leader answers ReadIndex at once, before it has committed an entry of its
+    /// term: its commit index may still miss writes its predecessor acknowledged.
+    ReadIndexBeforeTermCommit,
+    /// A leader answers a Safe ReadIndex at once, without the heartbeat round that
+    /// confirms no other leader has been elected.
+    ReadIndexWithoutQuorum,
 }
 
 /// A set of raft bugs (empty by default).
