@@ -2,15 +2,7 @@
 //! the options a user runs (`--bug`, `--knob`, `--nemesis`), and the faults bite.
 
 mod common;
-use common::linsim;
-
-fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
-    let mut all = vec!["run", "--json"];
-    all.extend_from_slice(args);
-    let (code, out, err) = linsim(&all);
-    let v = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
-    (code, v)
-}
+use common::{linsim, run_json};
 
 fn first_failure(v: &serde_json::Value) -> (String, String) {
     let f = &v["failures"][0];

@@ -2,15 +2,7 @@
 //! clock faults where ReadIndex does not, and snapshots are taken, sent and installed.
 
 mod common;
-use common::linsim;
-
-fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
-    let mut all = vec!["run", "--json"];
-    all.extend_from_slice(args);
-    let (code, out, err) = linsim(&all);
-    let v = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
-    (code, v)
-}
+use common::run_json;
 
 /// A seed of `linsim sweep --seeds 0..500 --workload register --nemesis
 /// skew,partition-leader --reads lease` that fails (measured; the sweep fails 5 of 500).
@@ -47,9 +39,8 @@ fn read_index_reads_stay_linearizable_in_the_same_seed() {
     assert_eq!(v["reads_lease"], 0, "{v}");
 }
 
-#[test]
-fn a_lagging_follower_catches_up_through_a_snapshot_and_restarts_from_one() {
-    let (code, v) = run_json(&[
+fn crashed_partitioned_kv(snapshot_every: &str) -> (i32, serde_json::Value) {
+    run_json(&[
         "--seed",
         "2",
         "--workload",
@@ -57,8 +48,13 @@ fn a_lagging_follower_catches_up_through_a_snapshot_and_restarts_from_one() {
         "--nemesis",
         "crash,partition",
         "--snapshot-every",
-        "8",
-    ]);
+        snapshot_every,
+    ])
+}
+
+#[test]
+fn a_lagging_follower_catches_up_through_a_snapshot_and_restarts_from_one() {
+    let (code, v) = crashed_partitioned_kv("8");
     assert_eq!(code, 0, "{v}");
     assert!(v["compactions"].as_u64().unwrap() > 10, "{v}");
     assert!(v["snapshots_sent"].as_u64().unwrap() > 0, "{v}");
@@ -71,16 +67,7 @@ fn a_lagging_follower_catches_up_through_a_snapshot_and_restarts_from_one() {
 
 #[test]
 fn snapshot_every_zero_turns_compaction_off() {
-    let (code, v) = run_json(&[
-        "--seed",
-        "2",
-        "--workload",
-        "kv",
-        "--nemesis",
-        "crash,partition",
-        "--snapshot-every",
-        "0",
-    ]);
+    let (code, v) = crashed_partitioned_kv("0");
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["compactions"], 0, "{v}");
     assert_eq!(v["snapshots_sent"], 0, "{v}");

@@ -14,3 +14,13 @@ pub fn linsim(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Runs `linsim run --json args...`; returns (exit code, the report as JSON).
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["run", "--json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = linsim(&all);
+    let v = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    (code, v)
+}
