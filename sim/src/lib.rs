@@ -17,6 +17,7 @@ pub mod links;
 pub mod log_capture;
 pub mod observer;
 pub mod probes;
+pub mod raft_link;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -1,0 +1,141 @@
+//! One sender task per raft link (from, to): a queue of encoded messages ordered by
+//! delivery time, drained by a task of the sending node at each message's time.
+//!
+//! It replaces a task (and a timer) per message and keeps what those gave: delivery
+//! at the exact instant drawn for each copy (madsim's `sleep` waits at least 1 ms, so
+//! the task arms its timer with `Sleep::reset`, which has no such minimum), messages
+//! lost with their sender (the task is the sender node's: a crash kills it, a pause
+//! holds it), and the cut, receiver-down and snapshot-report handling at delivery
+//! (`transport::deliver_queued`). Copies due at the same instant go out in the order
+//! they were sent.
+
+use crate::world::World;
+use madsim::time::{sleep, Duration, Instant};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+/// A message waiting on a link.
+#[derive(Debug)]
+pub struct Queued {
+    /// The encoded raft message.
+    pub bytes: Vec<u8>,
+    /// Whether its delivery (or not) is reported back to the sender as a snapshot's
+    /// fate (the first copy of a MsgSnap).
+    pub report_snapshot: bool,
+}
+
+/// The messages in flight on one link, and how to wake its task.
+#[derive(Debug, Default)]
+pub struct LinkQueue {
+    /// By (delivery time in virtual ns, send order).
+    pending: BTreeMap<(u64, u64), Queued>,
+    sent: u64,
+    /// The delivery time the task's timer is set for, if any.
+    armed: Option<u64>,
+    waker: Option<Waker>,
+    /// The task is gone (its node was killed): a new one must carry the link.
+    closed: bool,
+}
+
+/// A link's queue, shared by its senders and its task.
+pub type SharedQueue = Arc<Mutex<LinkQueue>>;
+
+fn lock(q: &Mutex<LinkQueue>) -> MutexGuard<'_, LinkQueue> {
+    q.lock()
+        .expect("the simulation is single-threaded; no lock is poisoned")
+}
+
+/// Queues `msg` on link (`from`, `to`) for delivery at `due` (virtual ns), starting
+/// the link's task on the current (sending) node if it has none.
+pub fn enqueue(world: &Arc<World>, from: u64, to: u64, due: u64, msg: Queued) {
+    let mut net = world.lock(&world.net);
+    let queue = net.links.entry((from, to)).or_default();
+    if lock(queue).closed {
+        *queue = SharedQueue::default();
+    }
+    let queue = queue.clone();
+    drop(net);
+    let mut q = lock(&queue);
+    let fresh = q.sent == 0;
+    q.sent += 1;
+    let seq = q.sent;
+    q.pending.insert((due, seq), msg);
+    // The task sleeps until its armed time: wake it only for an earlier message (the
+    // network fault's extra latency can reorder) or when it has nothing armed.
+    if q.armed.is_none_or(|armed| due < armed) {
+        if let Some(w) = q.waker.take() {
+            w.wake();
+        }
+    }
+    drop(q);
+    if fresh {
+        let world = world.clone();
+        madsim::task::spawn(async move {
+            LinkTask {
+                world,
+                from,
+                to,
+                queue,
+                timer: Box::pin(sleep(Duration::ZERO)),
+            }
+            .await
+        });
+    }
+}
+
+/// The task draining one link's queue.
+struct LinkTask {
+    world: Arc<World>,
+    from: u64,
+    to: u64,
+    queue: SharedQueue,
+    timer: Pin<Box<madsim::time::Sleep>>,
+}
+
+impl Future for LinkTask {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        // Virtual time stands still while a task runs.
+        let now = this.world.now_ns();
+        loop {
+            let mut q = lock(&this.queue);
+            let Some((&(due, seq), _)) = q.pending.first_key_value() else {
+                q.armed = None;
+                q.waker = Some(cx.waker().clone());
+                return Poll::Pending;
+            };
+            if due <= now {
+                let msg = q.pending.remove(&(due, seq)).expect("first exists");
+                drop(q);
+                crate::transport::deliver_queued(&this.world, this.from, this.to, msg);
+                continue;
+            }
+            if q.armed != Some(due) {
+                q.armed = Some(due);
+                // Reset, not a new sleep: no 1 ms minimum, the exact instant drawn.
+                let at = Instant::now() + Duration::from_nanos(due - now);
+                this.timer.as_mut().reset(at);
+            }
+            q.waker = Some(cx.waker().clone());
+            drop(q);
+            if this.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl Drop for LinkTask {
+    fn drop(&mut self) {
+        // Killed with its node: what it held is lost, as in a crash; the next message
+        // on the link (from the restarted node) starts a new task and queue.
+        let mut q = lock(&self.queue);
+        q.closed = true;
+        q.waker = None;
+    }
+}
