@@ -25,6 +25,7 @@ pub mod server;
 pub mod shrink;
 pub mod sweep;
 pub mod transport;
+pub mod value_wire;
 pub mod workload;
 pub mod world;
 pub mod zoo;

@@ -335,7 +335,7 @@ impl Server {
             request: req.id,
             command: req.command,
         };
-        let data = serde_json::to_vec(&proposal).expect("proposals serialize");
+        let data = proposal.to_bytes();
         let proposal_command = proposal.command;
         match self.node.propose(data) {
             Ok(()) => {
@@ -561,8 +561,7 @@ impl Server {
         if e.data.is_empty() {
             return;
         }
-        let proposal: Proposal =
-            serde_json::from_slice(&e.data).expect("committed entries are proposals");
+        let proposal = Proposal::from_bytes(&e.data);
         // A request can be in the log twice (resent by its client, or a forwarded
         // MsgProp duplicated by the network): the state machine applies it once.
         let result = self.kv.apply_request(proposal.request, &proposal.command);

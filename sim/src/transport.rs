@@ -1,5 +1,6 @@
-//! Messages between nodes. Every message is serialized with serde (raft messages in
-//! postcard, client traffic in JSON), so an encoding bug would show in simulation.
+//! Messages between nodes. Every message is serialized with serde (postcard, a
+//! compact binary format; JSON stays for histories and artifacts), so an encoding
+//! bug would show in simulation.
 //! Raft messages travel on linsim's own in-order links (a task per link, see
 //! `raft_link`, decoding into the receiver's input queue)
 //! and can be dropped, delayed, reordered or duplicated here by faults (madsim never
@@ -24,9 +25,9 @@ pub const TAG_CLIENT: u64 = 2;
 /// Server responses to clients.
 pub const TAG_RESPONSE: u64 = 3;
 
-/// Encodes a message for the wire.
+/// Encodes a message for the wire (postcard).
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
-    serde_json::to_vec(msg).expect("wire messages serialize")
+    postcard::to_allocvec(msg).expect("wire messages serialize")
 }
 
 /// Decodes a message received from the wire.
@@ -34,7 +35,7 @@ pub fn decode<T: DeserializeOwned>(payload: madsim::net::Payload) -> T {
     let bytes = payload
         .downcast::<Vec<u8>>()
         .expect("every payload is encoded bytes");
-    serde_json::from_slice(&bytes).expect("wire messages decode")
+    postcard::from_bytes(&bytes).expect("wire messages decode")
 }
 
 /// Random part of a message's latency on a healthy link: 0 to 9 ms, on top of
@@ -136,9 +137,7 @@ pub fn send_raft(world: &Arc<World>, from: u64, to: u64, m: &Message) {
     }
 }
 
-/// Encodes a raft message for the wire: postcard, a compact binary serde format
-/// (still serialized, so an encoding bug shows in simulation; JSON stays for
-/// histories and artifacts).
+/// Encodes a raft message for the wire (postcard).
 pub fn encode_raft(m: &Message) -> Vec<u8> {
     postcard::to_allocvec(m).expect("raft messages serialize")
 }

@@ -11,7 +11,6 @@ use madsim::time::{sleep, sleep_until, Duration, Instant as SimInstant};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// What one ceiling run looks like.
 #[derive(Clone, Copy, Debug)]
@@ -32,9 +31,9 @@ pub struct Shape {
 /// own shape and prints it; this is what `--bench ceiling` uses on its own.
 pub const SEED_SHAPE: Shape = Shape {
     nodes: 5,
-    messages: 16_000,
+    messages: 20_000,
     bytes: 40,
-    virtual_ms: 12_000,
+    virtual_ms: 10_300,
 };
 
 fn addr(node: u64) -> SocketAddr {
@@ -96,11 +95,4 @@ async fn node(id: u64, shape: Shape, interval: Duration, delivered: Arc<AtomicU6
             let _ = ep.send_to(addr(peer), 1, &payload).await;
         }
     }
-}
-
-/// Runs `runs` ceiling seeds one after another; returns (messages, wall seconds).
-pub fn measure(shape: Shape, seeds: std::ops::Range<u64>) -> (u64, f64) {
-    let start = Instant::now();
-    let messages = seeds.map(|seed| run_once(shape, seed)).sum();
-    (messages, start.elapsed().as_secs_f64())
 }
