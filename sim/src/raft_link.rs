@@ -10,7 +10,7 @@
 //! they were sent.
 
 use crate::world::World;
-use madsim::time::{sleep, Duration, Instant};
+use madsim::time::{sleep, Duration};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -100,8 +100,6 @@ impl Future for LinkTask {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        // Virtual time stands still while a task runs.
-        let now = this.world.now_ns();
         loop {
             let mut q = lock(&this.queue);
             let Some((&(due, seq), _)) = q.pending.first_key_value() else {
@@ -109,17 +107,18 @@ impl Future for LinkTask {
                 q.waker = Some(cx.waker().clone());
                 return Poll::Pending;
             };
-            if due <= now {
+            if q.armed != Some(due) {
+                q.armed = Some(due);
+                // Reset, not a new sleep: no 1 ms minimum, the exact instant drawn.
+                this.timer.as_mut().reset(this.world.instant_at(due));
+            }
+            // The timer tells whether `due` has come without reading the clock
+            // (which madsim intercepts, at a cost).
+            if this.timer.is_elapsed() {
                 let msg = q.pending.remove(&(due, seq)).expect("first exists");
                 drop(q);
                 crate::transport::deliver_queued(&this.world, this.from, this.to, msg);
                 continue;
-            }
-            if q.armed != Some(due) {
-                q.armed = Some(due);
-                // Reset, not a new sleep: no 1 ms minimum, the exact instant drawn.
-                let at = Instant::now() + Duration::from_nanos(due - now);
-                this.timer.as_mut().reset(at);
             }
             q.waker = Some(cx.waker().clone());
             drop(q);

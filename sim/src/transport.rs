@@ -139,7 +139,13 @@ pub fn send_raft(world: &Arc<World>, from: u64, to: u64, m: &Message) {
 
 /// Encodes a raft message for the wire (postcard).
 pub fn encode_raft(m: &Message) -> Vec<u8> {
-    postcard::to_allocvec(m).expect("raft messages serialize")
+    // Sized up front (fixed fields, then each entry's and the snapshot's bytes):
+    // growing the buffer from empty cost a copy per doubling.
+    let payload: usize = m.entries.iter().map(|e| e.data.len() + 24).sum::<usize>()
+        + m.snapshot.as_ref().map_or(0, |s| s.data.len() + 64)
+        + m.context.len();
+    let buf = Vec::with_capacity(96 + payload);
+    postcard::to_extend(m, buf).expect("raft messages serialize")
 }
 
 /// Decodes a raft message encoded by `encode_raft`.

@@ -240,6 +240,15 @@ impl World {
         Instant::now().duration_since(start).as_nanos() as u64
     }
 
+    /// The instant `ns` virtual nanoseconds after the run started.
+    pub fn instant_at(&self, ns: u64) -> Instant {
+        *self
+            .start
+            .get()
+            .expect("the clock starts before any node runs")
+            + std::time::Duration::from_nanos(ns)
+    }
+
     /// Locks a part of the world.
     pub fn lock<'a, T>(&'a self, m: &'a Mutex<T>) -> MutexGuard<'a, T> {
         lock(m)
