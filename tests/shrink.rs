@@ -28,7 +28,7 @@ const OPTS: ShrinkOptions = ShrinkOptions {
 #[test]
 fn a_stale_read_shrinks_to_a_recorded_minimal_schedule() {
     let sc = bug_scenario("stale-local-reads");
-    let s = shrink(&sc, 37, &OPTS, |_| {}).unwrap();
+    let s = shrink(&sc, 40, &OPTS, |_| {}).unwrap();
     assert_eq!(s.check, "linearizable");
     assert!(s.after.events.len() <= 5, "{:?}", s.after.events);
     let ops = s.report.history.ops.len();

@@ -6,8 +6,8 @@
 //! the task arms its timer with `Sleep::reset`, which has no such minimum), messages
 //! lost with their sender (the task is the sender node's: a crash kills it, a pause
 //! holds it), and the cut, receiver-down and snapshot-report handling at delivery
-//! (`transport::deliver_queued`). Copies due at the same instant go out in the order
-//! they were sent.
+//! (`transport::deliver_queued`), and the random order of messages due at the same
+//! step (`pick_due`), one per turn of the scheduler.
 
 use crate::world::World;
 use madsim::time::{sleep, Duration};

@@ -62,8 +62,10 @@ struct Copies {
 /// duplicate fault sends two), or none if the loss fault drops it. Delivery on a link
 /// is in order, as over the TCP connections real Raft servers use (etcd's rafthttp
 /// streams): each message's latency is drawn at random but never lets it overtake an
-/// earlier one on the same link. Reordering is a fault: the extra latency of the
-/// network fault (`faulty` traffic only) is drawn per message and may reorder.
+/// earlier one on the same link (it is then due 1 ns after that one: madsim delivers
+/// the two at the same step, in random order; see `raft_link`). Reordering is
+/// otherwise a fault: the extra latency of the network fault (`faulty` traffic only)
+/// is drawn per message and may reorder.
 fn schedule(world: &World, now: u64, link: (SocketAddr, SocketAddr), faulty: bool) -> Copies {
     let mut net = world.lock(&world.net);
     let (loss, (lo, hi), dup) = if faulty {
