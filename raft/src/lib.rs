@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod bugs;
+pub mod confchange;
 pub mod config;
 pub mod describe;
 pub mod eraftpb;
@@ -52,9 +53,12 @@ pub mod tracker;
 pub mod util;
 
 pub use bugs::{RaftBug, RaftBugs};
+pub use confchange::ConfChangeError;
 pub use config::{Config, ReadOnlyOption};
 pub use eraftpb::{
-    ConfState, Entry, EntryType, HardState, Message, MessageType, Snapshot, SnapshotMetadata,
+    ConfChange, ConfChangeDecodeError, ConfChangeI, ConfChangeSingle, ConfChangeTransition,
+    ConfChangeType, ConfChangeV2, ConfState, Entry, EntryType, HardState, Message, MessageType,
+    Snapshot, SnapshotMetadata,
 };
 pub use errors::{Error, Result, StorageError};
 pub use raft::{Raft, SoftState, StateType, NONE};
