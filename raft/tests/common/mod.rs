@@ -2,6 +2,8 @@
 //! transcript (for golden scenario tests) while it delivers messages.
 #![allow(dead_code)]
 
+pub mod conf;
+
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
     ConfChangeI, ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode,
@@ -114,7 +116,7 @@ pub struct Network {
     pub queue: VecDeque<Message>,
     /// Links cut: messages from .0 to .1 are dropped.
     pub cut: BTreeSet<(u64, u64)>,
-    /// Applied entry data per node (empty entries skipped).
+    /// Applied entry data per node (empty entries and conf changes skipped).
     pub applied: BTreeMap<u64, Vec<Vec<u8>>>,
     /// Message types dropped on every link (as etcd's `network.ignore`).
     pub ignored: BTreeSet<MessageType>,
@@ -238,7 +240,7 @@ impl Network {
         applied.extend(
             rd.committed_entries
                 .iter()
-                .filter(|e| !e.data.is_empty())
+                .filter(|e| !e.data.is_empty() && !e.is_conf_change())
                 .map(|e| e.data.to_vec()),
         );
         self.queue.extend(rd.messages);
