@@ -3,9 +3,9 @@
 //! Correct raft (etcd's `ProgressTracker.Committed`): only voters form the commit
 //! quorum; a learner receives the log but its copy proves nothing about the next
 //! election, which only voters decide. This variant treats learners as voters of the
-//! incoming half when computing the commit index: with voters (1 2 3) and learner 4,
-//! the leader 1 commits what only 1 and 4 hold, and voters 2 and 3 can then elect a
-//! leader without the entry.
+//! incoming half when computing the commit index: with voters (1 2 3) and learners 4
+//! and 5, the leader 1 commits what only 1, 4 and 5 hold, and voters 2 and 3 can then
+//! elect a leader without the entry.
 
 use crate::tracker::ProgressTracker;
 
