@@ -83,6 +83,16 @@ mod tests {
     use super::*;
     use VoteResult::*;
 
+    /// (incoming, outgoing, matches of nodes 1.., expected committed index)
+    type CommitCase = (&'static [u64], &'static [u64], &'static [u64], u64);
+    /// (incoming, outgoing, votes as (id, granted), expected result)
+    type VoteCase = (
+        &'static [u64],
+        &'static [u64],
+        &'static [(u64, bool)],
+        VoteResult,
+    );
+
     fn joint(incoming: &[u64], outgoing: &[u64]) -> JointConfig {
         JointConfig {
             incoming: incoming.iter().copied().collect(),
@@ -97,8 +107,7 @@ mod tests {
 
     #[test]
     fn committed_index_table() {
-        // (incoming, outgoing, matches of nodes 1.., expected committed index)
-        let cases: &[(&[u64], &[u64], &[u64], u64)] = &[
+        let cases: &[CommitCase] = &[
             // Not joint: the plain majority value.
             (&[1, 2, 3], &[], &[10, 20, 30], 20),
             (&[1], &[], &[7], 7),
@@ -139,8 +148,7 @@ mod tests {
 
     #[test]
     fn vote_result_table() {
-        // (incoming, outgoing, votes as (id, granted), expected)
-        let cases: &[(&[u64], &[u64], &[(u64, bool)], VoteResult)] = &[
+        let cases: &[VoteCase] = &[
             (&[1, 2, 3], &[], &[(1, true), (2, true)], Won),
             (&[1, 2, 3], &[], &[(1, true)], Pending),
             // Won in the incoming half, still open in the outgoing one.
