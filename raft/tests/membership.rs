@@ -332,6 +332,28 @@ fn an_automatic_joint_config_is_left_by_the_leader_once_applied() {
 }
 
 #[test]
+fn a_new_leader_leaves_an_auto_leave_joint_config_its_predecessor_entered() {
+    // The old leader entered (1 2 3)&&(1 2 4) with auto-leave and failed before
+    // proposing to leave: whoever leads next proposes it once it applied its log.
+    let _ = take_probes();
+    let mut cs = joint(&[1, 2, 3], &[1, 2, 4]);
+    cs.auto_leave = true;
+    let mut r = leader_of(cs);
+    assert_eq!(
+        r.raft_log.last_index(),
+        1,
+        "nothing proposed before applying"
+    );
+    ack(&mut r, 2, 1);
+    ack(&mut r, 4, 1);
+    r.applied_to(1);
+    assert_eq!(take_probes().of(Probe::AutoLeaveProposed), 1);
+    let leave = entry(&r, 2);
+    assert_eq!(leave.entry_type, EntryType::EntryConfChangeV2);
+    assert!(leave.conf_change().unwrap().unwrap().leave_joint());
+}
+
+#[test]
 fn an_implicit_transition_enters_a_joint_config_even_for_one_change() {
     let mut r = elected_leader(1, &[1, 2, 3]);
     let cs = r
