@@ -54,13 +54,15 @@
 //!    a change when it is appended (`Ready::entries`): it may still be truncated. A
 //!    joint configuration entered with auto-leave is left by the leader by itself after
 //!    `advance` reports it applied; followers apply that entry like any other.
-//! 3. **Persist the `ConfState`** with the applied state: it is the membership of the
-//!    server's next snapshot (`MemStorage::create_snapshot(index, Some(cs), data)`) and
-//!    of its storage's initial state after a restart (`MemStorage::set_conf_state`); a
-//!    server restarting with `Config::applied` set must store the `ConfState` as of that
-//!    applied index, or it would apply the same changes twice. Snapshots carry joint
-//!    configurations whole, and a node restoring one (`Raft::restore`) rebuilds both
-//!    halves.
+//! 3. **Persist the `ConfState`** so that after a restart every change is applied
+//!    exactly once, on top of the membership it was made for. A server that replays
+//!    its log from the last snapshot when it restarts (`Config::applied` 0) keeps in
+//!    storage the `ConfState` of that snapshot (`MemStorage::create_snapshot(index,
+//!    Some(cs), data)`, with `cs` as applied at `index`) and lets the replay apply the
+//!    later changes again; a server that persists its applied index (`Config::applied`)
+//!    stores the `ConfState` as of that index (`MemStorage::set_conf_state`). Snapshots
+//!    carry joint configurations whole, and a node restoring one (`Raft::restore`, or
+//!    `RawNode::new` over storage holding one) rebuilds both halves.
 //!
 //! A new node boots with the cluster's initial membership (it replays every change from
 //! index 1) or with an empty one (the leader then sends it a snapshot). It is not a

@@ -546,6 +546,41 @@ fn a_restart_in_the_middle_of_a_joint_config_keeps_both_halves() {
 }
 
 #[test]
+fn a_restart_that_replays_the_log_rebuilds_the_membership() {
+    // A server that keeps the initial (snapshot's) membership in storage and replays
+    // its log when it restarts applies every change again, in order, on top of it.
+    let mut s = linsim_raft::MemStorage::new_with_voters([1, 2, 3]);
+    let changes = [
+        add(4).to_entry(),
+        v2(ConfChangeTransition::Explicit, "v5 r3").to_entry(),
+    ];
+    let ents: Vec<Entry> = changes
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| Entry {
+            term: 1,
+            index: i as u64 + 1,
+            ..e
+        })
+        .collect();
+    s.append(&ents);
+    s.set_hard_state(linsim_raft::HardState {
+        term: 1,
+        vote: 0,
+        commit: 2,
+    });
+    let mut node = linsim_raft::RawNode::new(&linsim_raft::Config::new(2), s).unwrap();
+    assert_eq!(node.status().config, ConfState::from_voters([1, 2, 3]));
+    let rd = node.ready();
+    for e in &rd.committed_entries {
+        node.apply_conf_change(&e.conf_change().unwrap().unwrap())
+            .unwrap();
+    }
+    node.advance();
+    assert_eq!(node.status().config, joint(&[1, 2, 4, 5], &[1, 2, 3, 4]));
+}
+
+#[test]
 fn a_snapshot_carries_a_joint_config_to_a_lagging_node() {
     let _ = take_probes();
     let mut net = Network::new(3);
