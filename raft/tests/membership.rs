@@ -177,15 +177,24 @@ fn a_new_leader_accepts_conf_changes_only_after_applying_its_log() {
 fn conf_change_data_that_does_not_decode_refuses_the_proposal() {
     let mut r = elected_leader(1, &[1, 2]);
     let last = r.raft_log.last_index();
+    let pending = r.pending_conf_index;
     let mut m = msg(MessageType::MsgProp, 1, 1, 0);
-    m.entries = vec![Entry {
-        entry_type: EntryType::EntryConfChangeV2,
-        data: vec![7, 0, 0, 0, 0].into(),
-        ..Entry::default()
-    }];
+    m.entries = vec![
+        add(3).to_entry(),
+        Entry {
+            entry_type: EntryType::EntryConfChangeV2,
+            data: vec![7, 0, 0, 0, 0].into(),
+            ..Entry::default()
+        },
+    ];
     let err = r.step(m).unwrap_err();
     assert!(matches!(err, Error::ConfChangeDecode(_)), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "cannot decode ConfChangeV2 at byte 0: unknown transition"
+    );
     assert_eq!(r.raft_log.last_index(), last, "nothing appended");
+    assert_eq!(r.pending_conf_index, pending, "not even the valid change");
 }
 
 #[test]

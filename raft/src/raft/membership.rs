@@ -24,11 +24,18 @@ impl<S: Storage> Raft<S> {
     /// succeeds, as in etcd; the application sees the change never applied). An accepted
     /// change becomes the pending one. Data that does not decode refuses the proposal.
     pub(super) fn vet_conf_changes(&mut self, entries: &mut [Entry]) -> Result<()> {
+        // Decode everything first: a refused proposal must leave no pending index.
+        if let Some(Err(e)) = entries
+            .iter()
+            .filter_map(Entry::conf_change)
+            .find(|cc| cc.is_err())
+        {
+            return Err(e.into());
+        }
         for (i, e) in entries.iter_mut().enumerate() {
-            let Some(cc) = e.conf_change() else {
+            let Some(Ok(cc)) = e.conf_change() else {
                 continue;
             };
-            let cc = cc?;
             let already_pending = self.pending_conf_index > self.raft_log.applied;
             let already_joint = self.trk.config.voters.is_joint();
             let wants_leave_joint = cc.changes.is_empty();
