@@ -54,6 +54,9 @@ pub fn describe_message(m: &Message) -> String {
             " Snapshot: Index:{} Term:{} Voters:{:?}",
             snap.metadata.index, snap.metadata.term, snap.metadata.conf_state.voters
         );
+        if snap.metadata.conf_state.is_joint() {
+            let _ = write!(s, "&&{:?}", snap.metadata.conf_state.voters_outgoing);
+        }
     }
     if !m.context.is_empty() {
         let _ = write!(s, " Context:{}", String::from_utf8_lossy(&m.context));

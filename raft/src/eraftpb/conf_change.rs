@@ -404,6 +404,31 @@ mod tests {
     }
 
     #[test]
+    fn conf_changes_and_joint_conf_states_serialize_with_serde() {
+        let cc = ConfChangeV2 {
+            transition: ConfChangeTransition::Implicit,
+            changes: vec![ConfChangeSingle::new(AddLearnerNode, 3)],
+            context: Bytes::from_static(b"\x01"),
+        };
+        let json = serde_json::to_string(&cc).unwrap();
+        assert_eq!(
+            json,
+            r#"{"transition":"Implicit","changes":[{"change_type":"AddLearnerNode","node_id":3}],"context":"01"}"#
+        );
+        assert_eq!(serde_json::from_str::<ConfChangeV2>(&json).unwrap(), cc);
+        let cs = crate::eraftpb::ConfState {
+            voters: vec![1, 2],
+            learners: vec![5],
+            voters_outgoing: vec![1, 3],
+            learners_next: vec![3],
+            auto_leave: true,
+        };
+        let back: crate::eraftpb::ConfState =
+            serde_json::from_str(&serde_json::to_string(&cs).unwrap()).unwrap();
+        assert_eq!(back, cs);
+    }
+
+    #[test]
     fn bad_data_is_an_error_naming_where() {
         let e = ConfChangeV2::decode(&[9, 0, 0, 0, 0]).unwrap_err();
         assert_eq!(e.offset, 0);
