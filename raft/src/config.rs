@@ -45,6 +45,10 @@ pub struct Config {
     pub read_only_option: ReadOnlyOption,
     /// Followers drop proposals instead of forwarding them to the leader.
     pub disable_proposal_forwarding: bool,
+    /// A leader whose own removal (or demotion to learner) is applied steps down at
+    /// once, as etcd's `StepDownOnRemoval`. Without it the removed leader keeps leading
+    /// (refusing proposals) until a new leader of a higher term deposes it.
+    pub step_down_on_removal: bool,
     /// Seed of the randomized election timeout. Mixed with `id`, so nodes sharing a seed
     /// still draw different timeouts.
     pub seed: u64,
@@ -68,6 +72,7 @@ impl Default for Config {
             check_quorum: false,
             read_only_option: ReadOnlyOption::Safe,
             disable_proposal_forwarding: false,
+            step_down_on_removal: false,
             seed: 0,
             bugs: crate::bugs::RaftBugs::NONE,
         }

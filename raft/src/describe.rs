@@ -5,20 +5,25 @@ use crate::eraftpb::{Entry, EntryType, HardState, Message};
 use crate::raw_node::Ready;
 use std::fmt::Write;
 
-/// `term/index Type "data"`, e.g. `1/3 EntryNormal "put x 1"`.
+/// `term/index Type "data"`, e.g. `1/3 EntryNormal "put x 1"`; a conf change shows its
+/// changes, e.g. `1/4 EntryConfChangeV2 v4 l5`.
 pub fn describe_entry(e: &Entry) -> String {
     let kind = match e.entry_type {
         EntryType::EntryNormal => "EntryNormal",
         EntryType::EntryConfChange => "EntryConfChange",
         EntryType::EntryConfChangeV2 => "EntryConfChangeV2",
     };
-    format!(
-        "{}/{} {} {:?}",
-        e.term,
-        e.index,
-        kind,
-        String::from_utf8_lossy(&e.data)
-    )
+    match e.conf_change() {
+        // A conf change prints as etcd prints it: `v4 r1`, `leave-joint`.
+        Some(Ok(cc)) => format!("{}/{} {} {}", e.term, e.index, kind, cc),
+        _ => format!(
+            "{}/{} {} {:?}",
+            e.term,
+            e.index,
+            kind,
+            String::from_utf8_lossy(&e.data)
+        ),
+    }
 }
 
 /// `Term:1 Vote:1 Commit:2`.
@@ -49,6 +54,9 @@ pub fn describe_message(m: &Message) -> String {
             " Snapshot: Index:{} Term:{} Voters:{:?}",
             snap.metadata.index, snap.metadata.term, snap.metadata.conf_state.voters
         );
+        if snap.metadata.conf_state.is_joint() {
+            let _ = write!(s, "&&{:?}", snap.metadata.conf_state.voters_outgoing);
+        }
     }
     if !m.context.is_empty() {
         let _ = write!(s, " Context:{}", String::from_utf8_lossy(&m.context));

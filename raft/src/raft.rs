@@ -8,7 +8,7 @@
 
 use crate::bugs::{RaftBug, RaftBugs};
 use crate::config::{Config, ReadOnlyOption};
-use crate::eraftpb::{ConfState, Entry, HardState, Message, MessageType, Snapshot};
+use crate::eraftpb::{Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result, StorageError};
 use crate::log::RaftLog;
 use crate::quorum::VoteResult;
@@ -19,6 +19,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::fmt;
 use tracing::{debug, error, info, warn};
+
+mod membership;
 
 /// The "no node" id.
 pub const NONE: u64 = 0;
@@ -83,7 +85,8 @@ pub struct Raft<S: Storage> {
     pub msgs: Vec<Message>,
     /// The node a leader is transferring leadership to (`NONE`: none).
     pub lead_transferee: u64,
-    /// The log index up to which a conf change may be pending (leader only).
+    /// The log index up to which a conf change may be pending (leader only): a new
+    /// conf change is refused until the applied index reaches it.
     pub pending_conf_index: u64,
     /// Bytes of uncommitted entries on a leader.
     pub uncommitted_size: u64,
@@ -100,6 +103,7 @@ pub struct Raft<S: Storage> {
     check_quorum: bool,
     pre_vote: bool,
     disable_proposal_forwarding: bool,
+    step_down_on_removal: bool,
     heartbeat_timeout: usize,
     election_timeout: usize,
     randomized_election_timeout: usize,
@@ -139,6 +143,7 @@ impl<S: Storage> Raft<S> {
             check_quorum: c.check_quorum,
             pre_vote: c.pre_vote,
             disable_proposal_forwarding: c.disable_proposal_forwarding,
+            step_down_on_removal: c.step_down_on_removal,
             heartbeat_timeout: c.heartbeat_tick,
             election_timeout: c.election_tick,
             randomized_election_timeout: c.election_tick,
@@ -149,7 +154,7 @@ impl<S: Storage> Raft<S> {
             bugs: c.bugs,
         };
         let next = r.raft_log.last_index() + 1;
-        r.trk.apply_conf_state(&rs.conf_state, next);
+        r.trk.apply_conf_state(&rs.conf_state, next)?;
         if !rs.hard_state.is_empty() {
             r.load_state(rs.hard_state);
         }
@@ -158,7 +163,7 @@ impl<S: Storage> Raft<S> {
         }
         r.become_follower(r.term, NONE);
         info!(
-            "newRaft {} [peers: {:?}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]",
+            "newRaft {} [peers: {}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]",
             r.id,
             r.trk.config.voters,
             r.term,
@@ -424,7 +429,11 @@ impl<S: Storage> Raft<S> {
     }
 
     fn maybe_commit(&mut self) -> bool {
-        let mci = self.trk.committed();
+        let mci = if self.bugs.has(RaftBug::LearnerCountsInQuorum) {
+            crate::bugs::committed_counting_learners(&self.trk)
+        } else {
+            self.trk.committed()
+        };
         if self.bugs.has(RaftBug::CommitEarlierTerm)
             && mci > self.raft_log.committed
             && mci <= self.raft_log.last_index()
@@ -623,6 +632,16 @@ impl<S: Storage> Raft<S> {
                 crate::probe!(CampaignRefusedPendingSnapshot);
             }
             warn!("{} is unpromotable and can not campaign", self.id);
+            return;
+        }
+        if self.has_unapplied_conf_changes() {
+            // Until it applies them, this node does not know the configuration it
+            // would lead: it could count votes of the wrong voters.
+            crate::probe!(CampaignRefusedUnappliedConfChange);
+            warn!(
+                "{} cannot campaign at term {} since there are still pending configuration changes to apply",
+                self.id, self.term
+            );
             return;
         }
         info!(
@@ -978,6 +997,7 @@ impl<S: Storage> Raft<S> {
                 assert!(!m.entries.is_empty(), "{} stepped empty MsgProp", self.id);
                 if !self.trk.progress.contains_key(&self.id) {
                     // We were removed from the configuration while serving as leader.
+                    crate::probe!(ProposalDroppedRemovedLeader);
                     return Err(Error::ProposalDropped);
                 }
                 if self.lead_transferee != NONE {
@@ -987,6 +1007,9 @@ impl<S: Storage> Raft<S> {
                         self.id, self.term, self.lead_transferee
                     );
                     return Err(Error::ProposalDropped);
+                }
+                if m.entries.iter().any(Entry::is_conf_change) {
+                    self.vet_conf_changes(&mut m.entries)?;
                 }
                 if !self.append_entry(&mut m.entries) {
                     return Err(Error::ProposalDropped);
@@ -1616,10 +1639,14 @@ impl<S: Storage> Raft<S> {
             self.raft_log.commit_to(sindex);
             return false;
         }
-        let cs: ConfState = snap.metadata.conf_state.clone();
+        // Build the snapshot's configuration before touching the log, so that an
+        // invalid one leaves this node as it was.
+        let Some(trk) = self.tracker_for_snapshot(&snap, sindex + 1) else {
+            return false;
+        };
         self.raft_log.restore(snap);
-        let next = self.raft_log.last_index() + 1;
-        self.trk.apply_conf_state(&cs, next);
+        self.trk.config = trk.config;
+        self.trk.progress = trk.progress;
         let id = self.id;
         if let Some(pr) = self.trk.progress.get_mut(&id) {
             pr.matched = sindex;

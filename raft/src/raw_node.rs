@@ -1,7 +1,7 @@
 //! The synchronous node API: feed inputs, take a `Ready`, persist and send, `advance`.
 
 use crate::config::Config;
-use crate::eraftpb::{Entry, HardState, Message, MessageType, Snapshot};
+use crate::eraftpb::{ConfChangeI, ConfState, Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result};
 use crate::raft::{Raft, SoftState};
 use crate::read_only::ReadState;
@@ -90,6 +90,31 @@ impl<S: Storage> RawNode<S> {
             entries: vec![Entry::normal(data)],
             ..Message::default()
         })
+    }
+
+    /// Proposes a membership change (`ConfChange` or `ConfChangeV2`). As with
+    /// `propose`, `Ok` means appended or forwarded, not committed. The leader accepts
+    /// one change at a time: a change proposed while an earlier one is unapplied (or a
+    /// change that does not fit the joint state) is appended as an empty normal entry
+    /// instead, so it is never applied; the caller sees it commit as `EntryNormal`.
+    pub fn propose_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<()> {
+        let id = self.raft.id;
+        self.raft.step(Message {
+            msg_type: MessageType::MsgProp,
+            from: id,
+            entries: vec![cc.to_entry()],
+            ..Message::default()
+        })
+    }
+
+    /// Applies a committed conf change (decode it with `Entry::conf_change`) and
+    /// returns the new membership, which the application must persist with its state
+    /// (it is the `ConfState` of its next snapshot, and of its storage's initial state
+    /// after a restart). Call it for every committed conf change entry, in log order,
+    /// before `advance`. `Err` means the change is not valid in the current
+    /// configuration: nothing changed, and every node refuses it alike.
+    pub fn apply_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<ConfState> {
+        self.raft.apply_conf_change(cc)
     }
 
     /// Steps a message received from a peer. Local-only message types are refused.
@@ -221,7 +246,7 @@ impl<S: Storage> RawNode<S> {
             self.raft.on_persisted(index, term);
         }
         if let Some(i) = h.applied_to {
-            self.raft.raft_log.applied_to(i);
+            self.raft.applied_to(i);
         }
     }
 

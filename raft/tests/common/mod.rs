@@ -2,10 +2,12 @@
 //! transcript (for golden scenario tests) while it delivers messages.
 #![allow(dead_code)]
 
+pub mod conf;
+
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
-    ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, ReadState, Snapshot,
-    SnapshotMetadata, StateType,
+    ConfChangeI, ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode,
+    ReadState, Snapshot, SnapshotMetadata, StateType,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -114,7 +116,7 @@ pub struct Network {
     pub queue: VecDeque<Message>,
     /// Links cut: messages from .0 to .1 are dropped.
     pub cut: BTreeSet<(u64, u64)>,
-    /// Applied entry data per node (empty entries skipped).
+    /// Applied entry data per node (empty entries and conf changes skipped).
     pub applied: BTreeMap<u64, Vec<Vec<u8>>>,
     /// Message types dropped on every link (as etcd's `network.ignore`).
     pub ignored: BTreeSet<MessageType>,
@@ -218,23 +220,87 @@ impl Network {
             .or_default()
             .extend(rd.read_states.iter().cloned());
         let text = describe_ready(&rd);
+        // Conf changes are applied as they commit, and the new membership persisted
+        // (as an application does), before `advance`.
+        let mut conf_notes = Vec::new();
+        for e in &rd.committed_entries {
+            let Some(cc) = e.conf_change() else {
+                continue;
+            };
+            let cc = cc.expect("conf change entries decode");
+            match node.apply_conf_change(&cc) {
+                Ok(cs) => {
+                    conf_notes.push(format!("applied {}: {}", cc, node.raft.trk.config));
+                    node.store_mut().set_conf_state(cs);
+                }
+                Err(err) => conf_notes.push(format!("refused {cc}: {err}")),
+            }
+        }
         let applied = self.applied.get_mut(&id).expect("node exists");
         applied.extend(
             rd.committed_entries
                 .iter()
-                .filter(|e| !e.data.is_empty())
+                .filter(|e| !e.data.is_empty() && !e.is_conf_change())
                 .map(|e| e.data.to_vec()),
         );
         self.queue.extend(rd.messages);
         node.advance();
         self.transcript
             .push_str(&format!("> {id} handling Ready\n"));
-        for line in text.lines() {
+        for line in text.lines().map(str::to_string).chain(conf_notes) {
             self.transcript.push_str("  ");
-            self.transcript.push_str(line);
+            self.transcript.push_str(&line);
             self.transcript.push('\n');
         }
         true
+    }
+
+    /// Proposes a conf change at node `id`, then stabilizes.
+    pub fn propose_conf_change(&mut self, id: u64, cc: &impl ConfChangeI) {
+        self.note(&format!("propose-conf-change {id} {}", cc.as_v2()));
+        if let Err(e) = self.node(id).propose_conf_change(cc) {
+            self.note(&format!("  error: {e}"));
+        }
+        self.stabilize();
+    }
+
+    /// Boots node `id` (not yet a member) over storage whose membership is `cs`: the
+    /// cluster's initial membership, so that replaying the log's conf changes from
+    /// index 1 gives it the current one.
+    pub fn add_node(&mut self, id: u64, cs: ConfState) {
+        self.note(&format!("add-node {id}"));
+        let c = Config {
+            election_tick: 10,
+            heartbeat_tick: 1,
+            ..Config::new(id)
+        };
+        let mut storage = MemStorage::new();
+        storage.set_conf_state(cs);
+        self.nodes
+            .insert(id, RawNode::new(&c, storage).expect("valid config"));
+        self.configs.insert(id, c);
+        self.applied.insert(id, Vec::new());
+        self.read_states.insert(id, Vec::new());
+    }
+
+    /// The membership node `id` has applied.
+    pub fn conf_state(&self, id: u64) -> ConfState {
+        self.nodes[&id].raft.trk.conf_state()
+    }
+
+    /// Restarts node `id` from its storage as an application that persists its
+    /// applied index does: entries up to it (and their conf changes, already in the
+    /// stored membership) are not applied again.
+    pub fn restart_keeping_applied(&mut self, id: u64) {
+        self.note(&format!("restart {id} (applied kept)"));
+        let node = &self.nodes[&id];
+        let storage = node.store().clone();
+        let c = Config {
+            applied: node.raft.raft_log.applied,
+            ..self.configs[&id].clone()
+        };
+        let node = RawNode::new(&c, storage).expect("valid config");
+        self.nodes.insert(id, node);
     }
 
     /// Delivers every queued message (dropping those on cut links), recording each.

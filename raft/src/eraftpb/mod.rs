@@ -3,6 +3,13 @@
 //! Every type here is serde-serializable so that a transport can put it on the wire
 //! (and encoding bugs show up in simulation rather than being hidden by in-memory moves).
 
+mod conf_change;
+
+pub use conf_change::{
+    ConfChange, ConfChangeDecodeError, ConfChangeI, ConfChangeSingle, ConfChangeTransition,
+    ConfChangeType, ConfChangeV2,
+};
+
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -230,6 +237,11 @@ impl ConfState {
             voters: voters.into_iter().collect(),
             ..ConfState::default()
         }
+    }
+
+    /// Whether this is a joint configuration (it has outgoing voters).
+    pub fn is_joint(&self) -> bool {
+        !self.voters_outgoing.is_empty()
     }
 }
 
