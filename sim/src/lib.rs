@@ -15,6 +15,7 @@ pub mod knobs;
 pub mod kv;
 pub mod links;
 pub mod log_capture;
+pub mod membership;
 pub mod observer;
 pub mod probes;
 pub mod report;

@@ -1,8 +1,9 @@
 //! The observer: every role change, durable write, commit and apply of every node, in
 //! order. It checks Raft's invariants as events arrive and hashes the trace.
 
+use crate::membership::{describe, quorums_intersect};
 use linsim_checker::history::{fnv1a, fnv1a_continue};
-use linsim_raft::{Entry, HardState, Message, MessageType, StateType};
+use linsim_raft::{ConfState, Entry, HardState, Message, MessageType, StateType};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tracing::debug;
@@ -49,6 +50,8 @@ pub struct Observer {
     last_applied: BTreeMap<u64, u64>,
     /// State-machine digests at snapshot indexes: index -> (digest, first node).
     snapshots: BTreeMap<u64, (u64, u64)>,
+    /// The configuration each membership change led to: index -> (config, first node).
+    configs: BTreeMap<u64, (ConfState, u64)>,
     /// Each node's last reported commit index as leader, with the term.
     leader_commits: BTreeMap<u64, (u64, u64)>,
     violations: Vec<Violation>,
@@ -64,6 +67,7 @@ impl Default for Observer {
             committed: BTreeMap::new(),
             durable: BTreeMap::new(),
             snapshots: BTreeMap::new(),
+            configs: BTreeMap::new(),
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
             last_applied: BTreeMap::new(),
@@ -452,6 +456,54 @@ impl Observer {
                 node,
                 format!("{}: {facts}", m.msg_type),
             );
+        }
+    }
+
+    /// `node` applied the membership change at `index`, from configuration `before` to
+    /// `after`. Joint-consensus safety: every quorum of `before` must intersect every
+    /// quorum of `after`, or servers still deciding with `before` and servers already
+    /// deciding with `after` could elect two leaders or commit apart. Every server must
+    /// reach the same configuration at the same index. Returns whether `node` is the
+    /// first to apply this index (for counting changes once).
+    pub fn config_applied(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        index: u64,
+        before: &ConfState,
+        after: &ConfState,
+    ) -> bool {
+        self.trace(
+            at_ns,
+            &format!("{node} applied conf change at {index}: {}", describe(after)),
+        );
+        if !quorums_intersect(before, after) {
+            self.violate(
+                "config-overlap",
+                at_ns,
+                node,
+                format!(
+                    "conf change at {index} went from {} to {}: they have disjoint quorums",
+                    describe(before),
+                    describe(after)
+                ),
+            );
+        }
+        match self.configs.get(&index) {
+            Some((seen, other)) if seen != after => {
+                let facts = format!(
+                    "conf change at {index} led to {}, but node {other} reached {}",
+                    describe(after),
+                    describe(seen)
+                );
+                self.violate("state-machine-safety", at_ns, node, facts);
+                false
+            }
+            Some(_) => false,
+            None => {
+                self.configs.insert(index, (after.clone(), node));
+                true
+            }
         }
     }
 

@@ -21,6 +21,9 @@ pub enum FaultSource {
 pub struct Scenario {
     /// Raft servers (ids 1..=nodes).
     pub nodes: u64,
+    /// The voters the cluster boots with (ids 1..=voters); the other servers run
+    /// outside the configuration until a membership change adds them.
+    pub voters: u64,
     /// Concurrent clients.
     pub clients: u64,
     /// Virtual time of the workload phase.
@@ -53,6 +56,7 @@ impl Scenario {
     pub fn new(workload: Arc<dyn Workload>, nemesis: Arc<dyn Nemesis>) -> Scenario {
         Scenario {
             nodes: 5,
+            voters: 5,
             clients: 5,
             duration: Duration::from_secs(10),
             tick_interval: Duration::from_millis(10),

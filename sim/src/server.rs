@@ -35,13 +35,16 @@ pub enum Input {
 }
 
 /// Commands an operator (the nemesis) gives a server directly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AdminCommand {
     /// Ask raft to transfer leadership to this server (a follower forwards it to its
     /// leader).
     TransferLeader(u64),
     /// Write this server's raft status into the trace (for a failure report).
     TraceStatus,
+    /// Propose a membership change (the nemesis asks the leader; a follower forwards
+    /// it to its leader).
+    ProposeConfChange(linsim_raft::ConfChangeV2),
     /// The transport's word on a snapshot sent to `to`: delivered, or lost on the way
     /// (etcd's `ReportSnapshot`; without it the follower's progress waits in
     /// StateSnapshot forever after a lost MsgSnap).
@@ -98,12 +101,14 @@ pub async fn run(id: u64, world: Arc<World>) {
         },
         seed: world.seed ^ restarts.wrapping_mul(0x2545_F491_4F6C_DD1D),
         bugs: sc.bugs.raft,
+        // As etcd servers do: a leader that applies its own removal stops leading.
+        step_down_on_removal: true,
         ..Config::new(id)
     };
     let (mut storage, snapshot) = {
         let disks = world.lock(&world.disks);
         let disk = disks.get(&id).expect("every server has a disk");
-        (disk.to_storage(1..=sc.nodes), disk.snapshot().clone())
+        (disk.to_storage(1..=sc.voters), disk.snapshot().clone())
     };
     if restarts > 0 && sc.bugs.has(SimBug::RestartForgetsVote) {
         // Bug: the vote is not reloaded.
@@ -111,6 +116,10 @@ pub async fn run(id: u64, world: Arc<World>) {
         storage.set_hard_state(HardState { vote: NONE, ..hs });
     }
     let node = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
+    // It runs with the configuration of its snapshot until it applies later changes.
+    world
+        .lock(&world.membership)
+        .set(id, snapshot.metadata.index, node.raft.trk.conf_state());
     if restarts > 0 && node.raft.vote != NONE {
         probe!(RestartedWithVote);
     }
@@ -164,6 +173,13 @@ pub async fn run(id: u64, world: Arc<World>) {
         }
         server.process_ready().await;
     }
+}
+
+/// A digest of a state machine and the configuration it runs with: servers at the
+/// same index must agree on both.
+fn state_digest(data: &[u8], conf: &linsim_raft::ConfState) -> u64 {
+    let conf = serde_json::to_vec(conf).expect("configurations serialize");
+    linsim_checker::history::fnv1a_continue(fnv1a(data), &conf)
 }
 
 fn spawn_ticker(id: u64, world: Arc<World>, tx: mpsc::UnboundedSender<Input>) {
@@ -273,6 +289,12 @@ impl Server {
             Input::Client(req, from) => self.handle_request(req, from),
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to),
             Input::Admin(AdminCommand::TraceStatus) => self.trace_status(),
+            Input::Admin(AdminCommand::ProposeConfChange(cc)) => {
+                if self.node.propose_conf_change(&cc).is_ok() {
+                    let c = &self.world.counters;
+                    c.conf_changes_proposed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Input::Admin(AdminCommand::ReportSnapshot { to, delivered }) => {
                 if !delivered {
                     probe!(SnapshotLostOnTheWay);
@@ -468,13 +490,17 @@ impl Server {
         self.kv = KvStore::restore(&snap.data, self.kv.sessions());
         self.applied = index;
         probe!(SnapshotInstalled);
+        // Raft restored its configuration from the snapshot when it took it in.
+        let conf = self.node.raft.trk.conf_state();
+        let digest = state_digest(&snap.data, &conf);
         let w = &self.world;
+        w.lock(&w.membership).set(self.id, index, conf);
         w.counters
             .snapshots_installed
             .fetch_add(1, Ordering::Relaxed);
         let now = w.now_ns();
         w.lock(&w.observer)
-            .snapshot(now, self.id, index, fnv1a(&snap.data), true);
+            .snapshot(now, self.id, index, digest, true);
     }
 
     /// Snapshots the state machine after applying `index` and compacts the log, keeping
@@ -490,9 +516,12 @@ impl Server {
         } else {
             self.kv.snapshot()
         };
-        let digest = fnv1a(&data);
+        // The configuration travels with the data: a server restored from this
+        // snapshot must decide with the quorums in effect at `index`.
+        let conf = self.node.raft.trk.conf_state();
+        let digest = state_digest(&data, &conf);
         let store = self.node.store_mut();
-        let Ok(snap) = store.create_snapshot(index, None, data) else {
+        let Ok(snap) = store.create_snapshot(index, Some(conf), data) else {
             return;
         };
         let compact_to = index.saturating_sub(every / 2);
@@ -511,6 +540,37 @@ impl Server {
         let now = w.now_ns();
         w.lock(&w.observer)
             .snapshot(now, self.id, index, digest, false);
+    }
+
+    /// Applies a committed membership change to raft, which every server does at the
+    /// same index; a change raft refuses (invalid in the current configuration) is
+    /// refused alike everywhere.
+    fn apply_conf_change(&mut self, e: &linsim_raft::Entry) {
+        let Some(Ok(cc)) = e.conf_change() else {
+            return;
+        };
+        let before = self.node.raft.trk.conf_state();
+        let Ok(after) = self.node.apply_conf_change(&cc) else {
+            return;
+        };
+        let w = self.world.clone();
+        w.lock(&w.membership).set(self.id, e.index, after.clone());
+        let now = w.now_ns();
+        let first = w
+            .lock(&w.observer)
+            .config_applied(now, self.id, e.index, &before, &after);
+        if first {
+            let c = &w.counters;
+            c.conf_changes_applied.fetch_add(1, Ordering::Relaxed);
+            if after.voters_outgoing.is_empty() != before.voters_outgoing.is_empty() {
+                let joint = if before.voters_outgoing.is_empty() {
+                    &c.joint_entered
+                } else {
+                    &c.joint_left
+                };
+                joint.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Answers the confirmed reads whose index this server has applied.
@@ -551,13 +611,20 @@ impl Server {
         self.apply_data(e);
         let every = w.knobs.snapshot_every;
         // Snapshots at multiples of `every`, so that every server snapshots the same
-        // indexes and the observer can compare their state machines there.
-        if every > 0 && e.index % every == 0 {
+        // indexes and the observer can compare their state machines there; and at
+        // every membership change, so that the snapshot a leader sends a server it just
+        // added holds a configuration with that server in it (raft refuses to restore
+        // one that does not: the new server could never catch up).
+        if every > 0 && (e.index % every == 0 || e.is_conf_change()) {
             self.compact(e.index);
         }
     }
 
     fn apply_data(&mut self, e: &linsim_raft::Entry) {
+        if e.is_conf_change() {
+            self.apply_conf_change(e);
+            return;
+        }
         if e.data.is_empty() {
             return;
         }
