@@ -3,7 +3,7 @@
 //! swapped at once through a joint configuration (left automatically, or explicitly by
 //! a later step of this nemesis).
 
-use super::alternate;
+use super::QUIET_MS;
 use crate::registry::NemesisEntry;
 use linsim_raft::{
     ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, ConfState,
@@ -18,10 +18,11 @@ use std::sync::Arc;
 /// The fewest voters a change may leave: three tolerate one crash.
 const MIN_VOTERS: usize = 3;
 
-/// Proposes one membership change per fault window through the leader. A change is
+/// Proposes a membership change through the leader every 0.3 to 1.5 s. A change is
 /// chosen only if the live servers still hold a quorum of the configuration it leads
 /// to (and, through a joint configuration, of both halves): the nemesis changes who
-/// decides, it does not take the cluster down by itself. Changes are not undone.
+/// decides, it does not take the cluster down by itself, so unlike the nemeses that
+/// do, it keeps its pace when combined with others. Changes are not undone.
 pub struct MembershipChanges;
 
 fn change(transition: ConfChangeTransition, changes: &[(ConfChangeType, u64)]) -> ConfChangeV2 {
@@ -68,9 +69,24 @@ impl Nemesis for MembershipChanges {
         "membership"
     }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
-        Box::pin(alternate(faults, rng, |faults, rng| {
+        Box::pin(async move {
+            loop {
+                let quiet = rng.random_range(QUIET_MS);
+                if !faults.sleep(std::time::Duration::from_millis(quiet)).await {
+                    return;
+                }
+                propose_one(faults, rng);
+            }
+        })
+    }
+}
+
+/// Proposes one change that keeps a live quorum, if there is one to make.
+fn propose_one(faults: &Faults, rng: &mut StdRng) {
+    {
+        {
             let Some(via) = faults.leader() else {
-                return vec![];
+                return;
             };
             let cs = faults.config();
             if !cs.voters_outgoing.is_empty() {
@@ -80,7 +96,7 @@ impl Nemesis for MembershipChanges {
                     let change = ConfChangeV2::leave();
                     faults.apply(Fault::ConfChange { via, change });
                 }
-                return vec![];
+                return;
             }
             let down = faults.down();
             let live: BTreeSet<u64> = faults
@@ -129,7 +145,7 @@ impl Nemesis for MembershipChanges {
             // Keep a live quorum of the old and the new configuration (both halves of
             // a joint one).
             if !is_quorum(&cs, &live) {
-                return vec![];
+                return;
             }
             candidates.retain(|(_, changes)| is_quorum(&after(&cs, changes), &live));
             if let Some(i) = (!candidates.is_empty()).then(|| rng.random_range(0..candidates.len()))
@@ -138,8 +154,7 @@ impl Nemesis for MembershipChanges {
                 let change = change(*transition, changes);
                 faults.apply(Fault::ConfChange { via, change });
             }
-            vec![]
-        }))
+        }
     }
 }
 
