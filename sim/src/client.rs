@@ -207,15 +207,18 @@ async fn execute(
                 })
             }
             Some(Response::NotLeader { leader, .. }) => {
-                // Not proposed there: retry where it points, or elsewhere.
-                *target = if leader != 0 && leader != *target {
+                // Not proposed there: retry where it points, or elsewhere. A hint
+                // naming a server no longer a member is stale (a removed server
+                // remembers the leader it last knew).
+                let member = world.lock(&world.membership).members().contains(&leader);
+                *target = if leader != 0 && leader != *target && member {
                     probe!(ClientRedirected);
                     leader
                 } else {
                     sleep(Duration::from_millis(5)).await;
                     match routing {
                         ClientRouting::Node => member_or_next(world, *target),
-                        ClientRouting::Leader => *target % nodes + 1,
+                        ClientRouting::Leader => member_or_next(world, *target % nodes + 1),
                     }
                 };
             }
@@ -224,7 +227,7 @@ async fn execute(
                 // same id (applied at most once) to the next server.
                 probe!(ClientResentRequest);
                 *target = match routing {
-                    ClientRouting::Leader => *target % nodes + 1,
+                    ClientRouting::Leader => member_or_next(world, *target % nodes + 1),
                     ClientRouting::Node => member_or_next(world, *target),
                 };
             }
