@@ -16,6 +16,9 @@ fn bug_scenario(name: &str) -> Scenario {
     for knob in bug.knobs {
         sc.knobs.fix_pair(knob).unwrap();
     }
+    if let Some(v) = bug.voters {
+        sc.voters = v;
+    }
     sc.bugs = linsim_sim::zoo::bug_set([name]).unwrap();
     sc
 }

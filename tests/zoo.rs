@@ -43,6 +43,10 @@ fn repro_args(bug: &linsim_sim::ZooBug, seed: u64) -> Vec<String> {
         args.push("--knob".to_string());
         args.push(knob.to_string());
     }
+    if let Some(v) = bug.voters {
+        args.push("--voters".to_string());
+        args.push(v.to_string());
+    }
     args.push("--bug".to_string());
     args.push(bug.name.to_string());
     args
