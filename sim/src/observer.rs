@@ -1,6 +1,7 @@
 //! The observer: every role change, durable write, commit and apply of every node, in
 //! order. It checks Raft's invariants as events arrive and hashes the trace.
 
+use crate::timeline::{RaftChange, RaftTimeline};
 use linsim_checker::history::{fnv1a, fnv1a_continue};
 use linsim_raft::{Entry, HardState, Message, MessageType, StateType};
 use serde::Serialize;
@@ -50,6 +51,7 @@ pub struct Observer {
     trace_hash: u64,
     events: u64,
     lines: Vec<String>,
+    timeline: RaftTimeline,
 }
 
 impl Default for Observer {
@@ -66,6 +68,7 @@ impl Default for Observer {
             trace_hash: linsim_checker::history::FNV1A_INIT,
             events: 0,
             lines: Vec::new(),
+            timeline: RaftTimeline::default(),
         }
     }
 }
@@ -84,6 +87,11 @@ impl Observer {
     /// Every trace line so far, in order (for a seed's trace.log).
     pub fn lines(&self) -> &[String] {
         &self.lines
+    }
+
+    /// The Raft lanes recorded so far (for a seed's timeline.html).
+    pub fn timeline(&self) -> &RaftTimeline {
+        &self.timeline
     }
 
     fn violate(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {
@@ -141,6 +149,8 @@ impl Observer {
         term_at: impl Fn(u64) -> Option<u64>,
     ) {
         self.trace(at_ns, &format!("{node} became {state} at term {term}"));
+        let role = RaftChange::Role { term, role: state };
+        self.timeline.record(at_ns, node, role);
         if state != StateType::StateLeader {
             return;
         }
@@ -212,6 +222,9 @@ impl Observer {
                 at_ns,
                 &format!("{node} committed up to {commit} in term {term}"),
             );
+            let index = commit;
+            self.timeline
+                .record(at_ns, node, RaftChange::Commit { index });
         }
         for i in from..=commit {
             let entry_term = term_at(i).unwrap_or(0);
@@ -305,6 +318,9 @@ impl Observer {
     pub fn applied(&mut self, at_ns: u64, node: u64, e: &Entry) {
         self.trace(at_ns, &format!("{node} applied {}/{}", e.term, e.index));
         self.last_applied.insert(node, e.index);
+        let index = e.index;
+        self.timeline
+            .record(at_ns, node, RaftChange::Applied { index });
         let fact = (e.term, fnv1a(&e.data));
         match self.applied.get(&e.index) {
             Some(&seen) if seen != fact => {
