@@ -30,6 +30,11 @@ function timeAt(px) {
   return T.v0 + ((px - LEFT) / T.width) * (T.v1 - T.v0);
 }
 
+/// The x pixel of mouse event e in the timeline's SVG.
+function mouseX(e) {
+  return e.clientX - document.getElementById("timeline").getBoundingClientRect().left;
+}
+
 /// An SVG element with attributes, appended to parent.
 function el(name, attrs, parent) {
   const e = document.createElementNS(SVG_NS, name);
@@ -63,7 +68,7 @@ function fmtDur(ns) {
   if (a >= 1e9) return (ns / 1e9).toFixed(a >= 1e10 ? 1 : 3).replace(/\.?0+$/, "") + " s";
   if (a >= 1e6) return (ns / 1e6).toFixed(a >= 1e8 ? 0 : 1).replace(/\.0$/, "") + " ms";
   if (a >= 1e3) return (ns / 1e3).toFixed(0) + " µs";
-  return ns + " ns";
+  return ns === 0 ? "0" : ns + " ns";
 }
 
 /// A virtual time, in ms with µs precision (as trace.log prints it).

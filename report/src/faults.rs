@@ -240,9 +240,12 @@ mod tests {
     fn cuts_last_until_undone_or_healed_and_open_ones_run_to_the_end() {
         let groups = vec![vec![1, 2], vec![3, 4, 5]];
         let schedule = vec![
-            at(100, Fault::Partition {
-                groups: groups.clone(),
-            }),
+            at(
+                100,
+                Fault::Partition {
+                    groups: groups.clone(),
+                },
+            ),
             at(150, Fault::Clog { src: 4, dst: 3 }),
             at(200, Fault::Unpartition { groups }),
             at(300, Fault::Clog { src: 5, dst: 1 }),
@@ -263,27 +266,54 @@ mod tests {
     fn crashes_pauses_and_network_settings_become_intervals_per_node() {
         let schedule = vec![
             at(10, Fault::Pause { node: 2 }),
-            at(20, Fault::Crash { node: 2, torn: true }),
+            at(
+                20,
+                Fault::Crash {
+                    node: 2,
+                    torn: true,
+                },
+            ),
             at(30, Fault::Restart { node: 2 }),
             at(30, Fault::Restart { node: 2 }),
-            at(40, Fault::PowerLoss {
-                nodes: vec![1, 3],
-                torn: false,
-            }),
-            at(50, Fault::Network {
-                loss: 0.25,
-                min_latency_ms: 0,
-                max_latency_ms: 20,
-            }),
-            at(60, Fault::Network {
-                loss: 0.0,
-                min_latency_ms: 0,
-                max_latency_ms: 0,
-            }),
+            at(
+                40,
+                Fault::PowerLoss {
+                    nodes: vec![1, 3],
+                    torn: false,
+                },
+            ),
+            at(
+                50,
+                Fault::Network {
+                    loss: 0.25,
+                    min_latency_ms: 0,
+                    max_latency_ms: 20,
+                },
+            ),
+            at(
+                60,
+                Fault::Network {
+                    loss: 0.0,
+                    min_latency_ms: 0,
+                    max_latency_ms: 0,
+                },
+            ),
             at(70, Fault::Restart { node: 1 }),
-            at(80, Fault::Drift { node: 3, factor: 1.5 }),
+            at(
+                80,
+                Fault::Drift {
+                    node: 3,
+                    factor: 1.5,
+                },
+            ),
             at(85, Fault::TransferLeadership { from: 4, to: 5 }),
-            at(90, Fault::Drift { node: 3, factor: 1.0 }),
+            at(
+                90,
+                Fault::Drift {
+                    node: 3,
+                    factor: 1.0,
+                },
+            ),
         ];
         let b = bands(&schedule, 100 * 1_000_000);
         insta::assert_debug_snapshot!(summary(&b), @r#"

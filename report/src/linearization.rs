@@ -138,7 +138,10 @@ mod tests {
             let op = &h.ops[i];
             assert!(op.call <= t && t <= op.ret.unwrap(), "op {i} at {t}");
         }
-        assert_eq!((v.init.as_str(), v.states.clone()), ("nil", vec!["2".into(), "1".into(), "1".into()]));
+        assert_eq!(
+            (v.init.as_str(), v.states.clone()),
+            ("nil", vec!["2".into(), "1".into(), "1".into()])
+        );
         assert_eq!(v.blocked, None);
     }
 
@@ -160,7 +163,9 @@ mod tests {
 
     #[test]
     fn long_states_keep_their_start_and_end() {
-        let s: String = (0..300).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let s: String = (0..300)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
         let short = shorten(s.clone());
         assert_eq!(short.chars().count(), MAX_STATE_CHARS);
         assert!(short.starts_with(&s[..50]) && short.ends_with(&s[300 - 107..]));

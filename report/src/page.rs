@@ -3,7 +3,7 @@
 //! page of a seed is the same bytes on every run.
 
 use crate::faults::{bands, FaultBand, ROWS};
-use crate::lanes::{bar_end, by_key, by_process, Grouping};
+use crate::lanes::{by_client, by_key, Grouping};
 use crate::linearization::{partitions, PartitionView};
 use crate::raft::{lanes, RaftLanes};
 use linsim_checker::{CheckResult, History, Outcome, ReplayNamedError};
@@ -11,10 +11,19 @@ use linsim_sim::RunReport;
 use serde::Serialize;
 
 /// One op: (call, bar end, outcome 0 ok / 1 fail / 2 info, description, process,
-/// partition or -1, step in that partition's order or -1). An array, to keep 10,000
-/// ops small.
+/// partition or -1, step in that partition's order or -1). The bar of an op of
+/// unknown outcome ends where its client went on (`lanes::by_client`); it runs on
+/// thinly to the end. An array, to keep 10,000 ops small.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OpRow(pub u64, pub u64, pub u8, pub String, pub u64, pub i64, pub i64);
+pub struct OpRow(
+    pub u64,
+    pub u64,
+    pub u8,
+    pub String,
+    pub u64,
+    pub i64,
+    pub i64,
+);
 
 /// Everything the page draws.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -31,8 +40,8 @@ pub struct PageData {
     pub end_ns: u64,
     /// Every op of the history, in history order.
     pub ops: Vec<OpRow>,
-    /// Client lanes by process.
-    pub process_lanes: Grouping,
+    /// Client lanes.
+    pub client_lanes: Grouping,
     /// Client lanes by key, when the ops have keys.
     pub key_lanes: Option<Grouping>,
     /// The check's partitions, with their linearizations.
@@ -87,14 +96,16 @@ pub fn for_history(
             place[i].0 = pi as i64;
         }
     }
+    let (client_lanes, ends) = by_client(history, end_ns);
     let ops = history
         .ops
         .iter()
         .zip(&place)
-        .map(|(op, &(part, step))| {
+        .zip(&ends)
+        .map(|((op, &(part, step)), &end)| {
             OpRow(
                 op.call,
-                bar_end(op, end_ns),
+                end,
                 outcome_code(op.outcome),
                 op.describe(),
                 op.process,
@@ -110,8 +121,8 @@ pub fn for_history(
         verdict: result.map_or("not checked".to_string(), |r| r.verdict.to_string()),
         end_ns,
         ops,
-        process_lanes: by_process(history),
-        key_lanes: by_key(history, end_ns),
+        key_lanes: by_key(history, &ends),
+        client_lanes,
         partitions: parts,
         fault_rows: ROWS.to_vec(),
         faults: vec![],
@@ -133,7 +144,10 @@ pub fn for_run(report: &RunReport, nodes: u64, repro: &str) -> Result<PageData, 
         ),
     ];
     for f in report.failures.iter().skip(1) {
-        facts.push(("also failed".to_string(), format!("{}: {}", f.check, f.facts)));
+        facts.push((
+            "also failed".to_string(),
+            format!("{}: {}", f.check, f.facts),
+        ));
     }
     facts.extend([
         ("repro".to_string(), repro.to_string()),
@@ -152,14 +166,7 @@ pub fn for_run(report: &RunReport, nodes: u64, repro: &str) -> Result<PageData, 
         ),
     ]);
     let title = format!("linsim {} seed {}", report.scenario, report.seed);
-    let mut page = for_history(
-        title,
-        facts,
-        &model,
-        history,
-        report.check.as_ref(),
-        end_ns,
-    )?;
+    let mut page = for_history(title, facts, &model, history, report.check.as_ref(), end_ns)?;
     page.faults = bands(&report.faults, end_ns);
     page.raft = Some(lanes(&report.raft, &page.faults, nodes, end_ns));
     Ok(page)

@@ -89,7 +89,12 @@ pub fn lanes(timeline: &RaftTimeline, bands: &[FaultBand], nodes: u64, end_ns: u
                     RaftChange::Applied { index } => applied.push((e.at_ns, index)),
                 }
             }
-            roles.extend(next_restart.into_iter().chain(restarts).map(|r| (r, term, 0)));
+            roles.extend(
+                next_restart
+                    .into_iter()
+                    .chain(restarts)
+                    .map(|r| (r, term, 0)),
+            );
             ServerLane {
                 id,
                 roles,
@@ -114,20 +119,31 @@ mod tests {
     #[test]
     fn a_restarted_server_follows_again_until_its_next_role_change() {
         let mut t = RaftTimeline::default();
-        t.record(10, 1, RaftChange::Role {
-            term: 2,
-            role: StateType::StateLeader,
-        });
+        t.record(
+            10,
+            1,
+            RaftChange::Role {
+                term: 2,
+                role: StateType::StateLeader,
+            },
+        );
         t.record(12, 1, RaftChange::Commit { index: 4 });
         t.record(13, 2, RaftChange::Applied { index: 4 });
-        t.record(50, 1, RaftChange::Role {
-            term: 3,
-            role: StateType::StateCandidate,
-        });
+        t.record(
+            50,
+            1,
+            RaftChange::Role {
+                term: 3,
+                role: StateType::StateCandidate,
+            },
+        );
         let schedule = vec![
             FaultEvent {
                 at_ns: 20,
-                fault: Fault::Crash { node: 1, torn: false },
+                fault: Fault::Crash {
+                    node: 1,
+                    torn: false,
+                },
             },
             FaultEvent {
                 at_ns: 40,
