@@ -47,6 +47,7 @@ function buildAxis() {
 function buildFaults() {
   const s = section("faults");
   const rows = T.data.fault_rows.filter((r) => T.data.faults.some((b) => b.row === r));
+  const names = [];
   rows.forEach(function (row, k) {
     gutterLabel(row, k * ROW_H + 11, s.g, "fault-label");
   });
@@ -59,6 +60,26 @@ function buildFaults() {
       "data-band": i,
     }, s.body);
     bar(r, b.start, b.end, b.end === b.start ? 3 : 1);
+    if (b.end > b.start) names.push({ band: b, el: text("", { y: k * ROW_H + 10, class: "band-name" }, s.body) });
+  });
+  // Labels on bands wide enough to hold them.
+  T.renderers.push(function () {
+    for (const n of names) {
+      const x0 = Math.max(X(n.band.start), LEFT);
+      const w = Math.min(X(n.band.end), LEFT + T.width) - x0;
+      const fits = Math.floor((w - 6) / 5.6);
+      n.el.style.display = fits >= 6 ? "" : "none";
+      if (fits < 6) continue;
+      n.el.textContent = n.band.label.length <= fits ? n.band.label : n.band.label.slice(0, fits - 1) + "…";
+      n.el.setAttribute("x", (x0 + 3).toFixed(1));
+    }
+  });
+  s.g.addEventListener("mousemove", function (e) {
+    const i = e.target.getAttribute("data-band");
+    if (i === null) return hideTip();
+    const b = T.data.faults[Number(i)];
+    const when = b.end > b.start ? "from " + fmtTime(b.start) + " to " + fmtTime(b.end) + " (" + fmtDur(b.end - b.start) + ")" : "at " + fmtTime(b.start);
+    showTip(e, [b.label, when]);
   });
   if (!rows.length) gutterLabel("no faults", 11, s.g, "fault-label");
   return { g: s.g, height: () => Math.max(1, rows.length) * ROW_H + 6 };

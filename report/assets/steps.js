@@ -111,9 +111,9 @@ function jumpToFailure() {
   const pad = Math.max(1e6, (t1 - t0) * 0.15);
   showStep(pi, p.order.length);
   setView(t0 - pad, t1 + pad);
-  const row = T.opRow[p.blocked];
   const target = svg.querySelector('rect.op[data-op="' + p.blocked + '"]');
-  if (target && row !== undefined) target.scrollIntoView({ block: "center", inline: "nearest" });
+  const r = target ? target.getBoundingClientRect() : null;
+  if (r && (r.top < 0 || r.bottom > window.innerHeight)) target.scrollIntoView({ block: "center", inline: "nearest" });
 }
 
 /// Wires the step controls and shows the first illegal partition's failure (or the
