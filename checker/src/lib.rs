@@ -75,22 +75,24 @@ pub fn check_named(
     Ok(with_model(model, Check(history, opts))??)
 }
 
-/// `steps::replay` with the model named `model`: the model states along `order`, a
-/// linearization (or prefix) of partition `key` that a check of `history` reported.
+/// `steps::replay_all` with the model named `model`: the model states along each
+/// (partition key, order) pair, a linearization (or prefix) that a check of
+/// `history` reported for that partition.
 pub fn replay_named(
     model: &str,
     history: &History,
-    key: Option<&str>,
-    order: &[usize],
-) -> Result<Replay, ReplayNamedError> {
-    struct Walk<'a>(&'a History, Option<&'a str>, &'a [usize]);
+    orders: &[(Option<&str>, &[usize])],
+) -> Result<Vec<Replay>, ReplayNamedError> {
+    struct Walk<'a>(&'a History, &'a [(Option<&'a str>, &'a [usize])]);
     impl ModelTask for Walk<'_> {
-        type Output = Result<Replay, ReplayError>;
+        type Output = Result<Vec<Replay>, ReplayError>;
         fn run<M: Model>(self, model: &M) -> Self::Output {
-            steps::replay(model, self.0, self.1, self.2)
+            steps::replay_all(model, self.0, self.1)
+                .into_iter()
+                .collect()
         }
     }
-    Ok(with_model(model, Walk(history, key, order))??)
+    Ok(with_model(model, Walk(history, orders))??)
 }
 
 /// Why `replay_named` could not replay an order.

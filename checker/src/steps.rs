@@ -5,6 +5,7 @@
 
 use crate::history::{History, Outcome};
 use crate::model::Model;
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// The states along one partition's linearization (or longest linearizable prefix).
@@ -58,16 +59,45 @@ pub fn replay<M: Model>(
     key: Option<&str>,
     order: &[usize],
 ) -> Result<Replay, ReplayError> {
-    let members: Vec<usize> = (0..history.ops.len())
-        .filter(|&i| {
-            let op = &history.ops[i];
-            op.outcome != Outcome::Fail && model.partition_key(op).as_deref() == key
+    let mut all = replay_all(model, history, &[(key, order)]);
+    all.pop().expect("one replay per order")
+}
+
+/// `replay` of several partitions' orders, grouping the history by partition once.
+pub fn replay_all<M: Model>(
+    model: &M,
+    history: &History,
+    orders: &[(Option<&str>, &[usize])],
+) -> Vec<Result<Replay, ReplayError>> {
+    let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+    for (i, op) in history.ops.iter().enumerate() {
+        if op.outcome != Outcome::Fail {
+            groups.entry(model.partition_key(op)).or_default().push(i);
+        }
+    }
+    orders
+        .iter()
+        .map(|&(key, order)| {
+            let members = groups
+                .get(&key.map(String::from))
+                .map_or(&[][..], Vec::as_slice);
+            replay_partition(model, history, key, members, order)
         })
-        .collect();
+        .collect()
+}
+
+/// `replay` of one partition whose (not failed) ops are `members`.
+fn replay_partition<M: Model>(
+    model: &M,
+    history: &History,
+    key: Option<&str>,
+    members: &[usize],
+    order: &[usize],
+) -> Result<Replay, ReplayError> {
     let refs: Vec<&_> = members.iter().map(|&i| &history.ops[i]).collect();
     let prepared = model.prepare(&refs)?;
     let mut model_ops: Vec<Option<M::Op>> = (0..history.ops.len()).map(|_| None).collect();
-    for (op, &i) in prepared.ops.into_iter().zip(&members) {
+    for (op, &i) in prepared.ops.into_iter().zip(members) {
         model_ops[i] = op;
     }
     let mut state = prepared.init;

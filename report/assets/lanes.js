@@ -263,16 +263,21 @@ function buildOps() {
     }
     for (let k = used; k < pool.length; k++) pool[k].style.display = "none";
   });
-  s.g.addEventListener("mousemove", function (e) {
+  opEvents(s.g);
+  return { g: s.g, height: () => lanes * ROW_H + 6, arrange: arrange };
+}
+
+/// Hovering an op's element (data-op) in g shows its details; clicking selects its step.
+function opEvents(g) {
+  g.addEventListener("mousemove", function (e) {
     const i = e.target.getAttribute("data-op");
     if (i !== null) showTip(e, opDetails(Number(i)));
     else hideTip();
   });
-  s.g.addEventListener("click", function (e) {
+  g.addEventListener("click", function (e) {
     const i = e.target.getAttribute("data-op");
     if (i !== null && !T.dragged) selectOp(Number(i));
   });
-  return { g: s.g, height: () => lanes * ROW_H + 6, arrange: arrange };
 }
 
 /// The tooltip lines of op i.

@@ -41,15 +41,7 @@ function buildLatency() {
     const yy = o[2] === 2 ? top : y(o[1] - o[0]);
     point(el("rect", { class: "lat " + OUTCOMES[o[2]], y: Number(yy) - 1.5, width: 3, height: 3, "data-op": i }, dots), o[0], 3);
   });
-  s.g.addEventListener("mousemove", function (e) {
-    const i = e.target.getAttribute("data-op");
-    if (i !== null) showTip(e, opDetails(Number(i)));
-    else hideTip();
-  });
-  s.g.addEventListener("click", function (e) {
-    const i = e.target.getAttribute("data-op");
-    if (i !== null && !T.dragged) selectOp(Number(i));
-  });
+  opEvents(s.g);
   return { g: s.g, height: () => h + 12 };
 }
 

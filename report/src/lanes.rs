@@ -36,6 +36,9 @@ pub fn by_client(history: &History, end_ns: u64) -> (Grouping, Vec<u64>) {
     for (i, op) in history.ops.iter().enumerate() {
         procs.entry(op.process).or_default().push(i);
     }
+    for ops in procs.values_mut() {
+        ops.sort_by_key(|&i| (history.ops[i].call, i));
+    }
     let mut order: Vec<(u64, u64)> = procs
         .iter()
         .map(|(&p, ops)| {

@@ -68,30 +68,39 @@ pub fn partitions(
     history: &History,
     result: &CheckResult,
 ) -> Result<Vec<PartitionView>, ReplayNamedError> {
-    result
+    let orders: Vec<(Option<&str>, &[usize])> = result
         .partitions
         .iter()
         .map(|p| {
-            let cx = p.counterexample.as_ref();
-            let order = match (&p.linearization, cx) {
-                (Some(order), _) => order.clone(),
-                (None, Some(cx)) => cx.prefix.clone(),
-                (None, None) => vec![],
+            let order = match (&p.linearization, &p.counterexample) {
+                (Some(order), _) => order.as_slice(),
+                (None, Some(cx)) => cx.prefix.as_slice(),
+                (None, None) => &[],
             };
-            let replay = replay_named(model, history, p.key.as_deref(), &order)?;
-            Ok(PartitionView {
+            (p.key.as_deref(), order)
+        })
+        .collect();
+    let replays = replay_named(model, history, &orders)?;
+    Ok(result
+        .partitions
+        .iter()
+        .zip(orders)
+        .zip(replays)
+        .map(|((p, (_, order)), replay)| {
+            let cx = p.counterexample.as_ref();
+            PartitionView {
                 key: p.key.clone(),
                 verdict: p.verdict,
                 gave_up: p.gave_up,
-                points: points(history, &order),
-                order,
+                points: points(history, order),
+                order: order.to_vec(),
                 init: shorten(replay.init),
                 states: replay.states.into_iter().map(shorten).collect(),
                 blocked: cx.map(|cx| cx.blocked),
                 candidates: cx.map(|cx| cx.candidates.clone()).unwrap_or_default(),
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

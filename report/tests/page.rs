@@ -146,5 +146,17 @@ fn ten_thousand_ops_fit_in_five_megabytes() {
     assert!(html.len() < 5_000_000, "{} bytes", html.len());
     let v: serde_json::Value = serde_json::from_str(embedded_data(&html)).unwrap();
     assert_eq!(v["ops"].as_array().unwrap().len(), 10_000);
-    assert_eq!(v["partitions"].as_array().unwrap().len(), 10, "one per key");
+    let parts = v["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 10, "one per key");
+    for p in parts {
+        let key = p["key"].as_str().unwrap();
+        let (order, states) = (
+            p["order"].as_array().unwrap(),
+            p["states"].as_array().unwrap(),
+        );
+        assert_eq!(order.len(), 1_000, "every op of {key} is linearized");
+        assert_eq!(states.len(), order.len());
+        let last = states.last().unwrap().as_str().unwrap();
+        assert!(last.starts_with(&format!("{{\"{key}\": ")), "{key}: {last}");
+    }
 }
