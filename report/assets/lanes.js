@@ -85,6 +85,25 @@ function buildFaults() {
   return { g: s.g, height: () => Math.max(1, rows.length) * ROW_H + 6 };
 }
 
+/// The time each kind of fault was in force: per row, the union of its bands (so
+/// that faults applied together shade once).
+function faultSpans() {
+  const spans = [];
+  for (const row of T.data.fault_rows) {
+    const bands = T.data.faults.filter((b) => b.row === row && b.end > b.start).sort((a, b) => a.start - b.start);
+    let cur = null;
+    for (const b of bands) {
+      if (cur && b.start <= cur.end) {
+        cur.end = Math.max(cur.end, b.end);
+      } else {
+        cur = { row: row, start: b.start, end: b.end };
+        spans.push(cur);
+      }
+    }
+  }
+  return spans;
+}
+
 /// The role (and term) of a server lane at time t, from its sorted role changes.
 function roleAt(lane, t) {
   const k = lastAtOrBefore(lane.roles, t, (r) => r[0]);
@@ -223,10 +242,7 @@ function buildOps() {
       dots.push({ el: d, op: i });
     });
   });
-  const bands = T.data.faults.filter((b) => b.end > b.start);
-  const shades = bands.map(function (b) {
-    return bar(el("rect", { class: "fault-shade fault-" + b.row, y: 0 }, shade), b.start, b.end);
-  });
+  const shades = shadeFaults(shade, 0);
   let lanes = 0;
   function arrange() {
     const grouping = T.laneMode === "key" && T.data.key_lanes ? T.data.key_lanes : T.data.client_lanes;

@@ -4,13 +4,11 @@
 
 const PLOT_H = 130;
 
-/// Shades every fault interval over a plot of height h.
+/// Shades the time each kind of fault was in force over a plot of height h.
 function shadeFaults(parent, h) {
-  for (const b of T.data.faults) {
-    if (b.end > b.start) {
-      bar(el("rect", { class: "fault-shade fault-" + b.row, y: 0, height: h }, parent), b.start, b.end);
-    }
-  }
+  return faultSpans().map(function (b) {
+    return bar(el("rect", { class: "fault-shade fault-" + b.row, y: 0, height: h }, parent), b.start, b.end);
+  });
 }
 
 /// A frame and a gutter title for a plot.
