@@ -24,10 +24,15 @@ function buildLatency() {
   plotFrame(s, "latency", h);
   shadeFaults(s.body, h);
   const lat = T.data.ops.filter((o) => o[2] !== 2).map((o) => Math.max(1, o[1] - o[0]));
-  const lo = Math.log10(Math.max(1e3, Math.min(...lat, 1e6)));
-  const hi = Math.max(lo + 1, Math.log10(Math.max(...lat, 1e7)));
+  // Whole decades around the latencies seen (a history timed by event index has
+  // latencies of a few "ns").
+  const least = lat.reduce((a, b) => Math.min(a, b), 1e6);
+  const most = lat.reduce((a, b) => Math.max(a, b), 10);
+  const lo = Math.floor(Math.log10(least));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(most)));
   const top = 7; // the row of unknown outcomes
-  const y = (ns) => (top + 14 + (h - top - 18) * (1 - (Math.log10(Math.max(ns, 1)) - lo) / (hi - lo))).toFixed(1);
+  const frac = (ns) => Math.min(1, Math.max(0, (Math.log10(Math.max(ns, 1)) - lo) / (hi - lo)));
+  const y = (ns) => (top + 14 + (h - top - 18) * (1 - frac(ns))).toFixed(1);
   gutterLabel("unknown", top + 3, s.g, "axis-label");
   for (let e = Math.ceil(lo); e <= hi; e++) {
     const yy = y(Math.pow(10, e));
