@@ -24,7 +24,7 @@ function buildAxis() {
   const s = section("axis");
   const ticks = el("g", { class: "ticks" }, s.body);
   const grid = el("g", { class: "grid" }, svg.querySelector("#grid-layer"));
-  gutterLabel("virtual time", 18, s.g);
+  gutterLabel("virtual time", 30, s.g);
   T.renderers.push(function () {
     ticks.textContent = "";
     grid.textContent = "";
@@ -35,12 +35,12 @@ function buildAxis() {
     const h = svg.getAttribute("height");
     for (let t = Math.ceil(T.v0 / step) * step; t <= T.v1; t += step) {
       const x = X(t).toFixed(1);
-      text(fmtDur(t), { x: x, y: 16, class: "tick" }, ticks);
-      el("line", { x1: x, x2: x, y1: 22, y2: 28, class: "tick-mark" }, ticks);
-      el("line", { x1: x, x2: x, y1: 28, y2: h, class: "grid-line" }, grid);
+      text(fmtDur(t), { x: x, y: 28, class: "tick" }, ticks);
+      el("line", { x1: x, x2: x, y1: 34, y2: 40, class: "tick-mark" }, ticks);
+      el("line", { x1: x, x2: x, y1: 40, y2: h, class: "grid-line" }, grid);
     }
   });
-  return { g: s.g, height: () => 30 };
+  return { g: s.g, height: () => 42 };
 }
 
 /// One row per kind of fault that happened, each fault a band (an instant a mark).

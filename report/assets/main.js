@@ -11,7 +11,17 @@
 
   const sections = [buildAxis(), buildFaults(), buildRaft(), buildOps(), buildLatency(), buildThroughput()];
   const ops = sections[3];
+  // The step cursor and the violation mark are drawn over every section.
+  svg.appendChild(svg.querySelector("#cursor-layer"));
   const cursor = el("line", { class: "step-cursor" }, svg.querySelector("#cursor-layer"));
+  const v = T.data.violation;
+  const broke = v ? el("line", { class: "violation-line", y1: 16 }, svg.querySelector("#cursor-layer")) : null;
+  const brokeLabel = v ? text("✗ " + v.invariant, { y: 12, class: "violation-label", "data-violation": 1 }, svg) : null;
+  if (v) {
+    brokeLabel.addEventListener("mousemove", (e) => showTip(e, [
+      "invariant " + v.invariant + " broke at " + fmtTime(v.at_ns) + (v.node ? " on server " + v.node : ""), v.facts]));
+    brokeLabel.addEventListener("mouseleave", hideTip);
+  }
 
   function layout() {
     let y = 0;
@@ -23,8 +33,19 @@
     svg.setAttribute("height", y);
     cursor.setAttribute("y1", ops.top);
     cursor.setAttribute("y2", ops.top + ops.height());
+    if (broke) broke.setAttribute("y2", y);
   }
   layout();
+  T.renderers.push(function () {
+    if (v) {
+      const x = X(v.at_ns);
+      const shown = x >= LEFT && x <= LEFT + T.width;
+      broke.style.display = brokeLabel.style.display = shown ? "" : "none";
+      broke.setAttribute("x1", x.toFixed(1));
+      broke.setAttribute("x2", x.toFixed(1));
+      brokeLabel.setAttribute("x", (x + 3).toFixed(1));
+    }
+  });
   T.renderers.push(function () {
     const show = T.cursor !== null && T.cursor !== undefined && T.cursor >= T.v0 && T.cursor <= T.v1;
     cursor.style.display = show ? "" : "none";

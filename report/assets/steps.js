@@ -99,9 +99,16 @@ function selectOp(i) {
   showStep(o[5], o[6] >= 0 ? o[6] + 1 : p.order.length);
 }
 
-/// Zooms to the failure: the last steps of the prefix and the op that cannot be placed.
+/// Zooms to the failure: the last steps of the prefix and the op that cannot be
+/// placed, or else the moment an invariant broke.
 function jumpToFailure() {
   const pi = illegalPartition();
+  const v = T.data.violation;
+  if (pi < 0 && v) {
+    const pad = Math.max(5e6, T.data.end_ns / 40);
+    setView(v.at_ns - pad, v.at_ns + pad / 4);
+    return;
+  }
   if (pi < 0) return;
   const p = T.data.partitions[pi];
   const stuck = p.candidates.concat([p.blocked]);
@@ -136,7 +143,7 @@ function buildSteps() {
     if (tr && tr.dataset.op !== undefined) selectOp(Number(tr.dataset.op));
   });
   const pi = illegalPartition();
-  stepUi.jump.hidden = pi < 0;
+  stepUi.jump.hidden = pi < 0 && !T.data.violation;
   stepUi.jump.addEventListener("click", jumpToFailure);
   if (!T.data.partitions.length) {
     document.getElementById("linearization").hidden = true;

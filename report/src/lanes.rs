@@ -25,9 +25,11 @@ fn bar_end(op: &Operation, head_end: Option<u64>, end_ns: u64) -> u64 {
 
 /// The client lanes: a process runs one op at a time and is retired after an op of
 /// unknown outcome, its client going on as a new process (as in Jepsen and linsim).
-/// Each process, in order of its first call, takes the lane of the client whose
-/// process retired earliest (by the call of its unknown op) before it began, else a
-/// new lane. Returns the lanes and each op's bar end: its return, or for an op of
+/// A client gives up on an op only after waiting at least as long as any op that
+/// completed took, so a process that began sooner than that after another's unknown
+/// op cannot be its client going on. Each process, in order of its first call, takes
+/// the lane of the process retired earliest (by the call of its unknown op) that it
+/// can continue, else a new lane (always, when no op completed). Returns the lanes and each op's bar end: its return, or for an op of
 /// unknown outcome the first call of the process that took its lane over (the end
 /// of the timeline if none did); such an op may still take effect later, which the
 /// page draws as a thin tail to the end.
@@ -49,6 +51,12 @@ pub fn by_client(history: &History, end_ns: u64) -> (Grouping, Vec<u64>) {
         })
         .collect();
     order.sort_unstable();
+    let patience = history
+        .ops
+        .iter()
+        .filter(|op| op.outcome != Outcome::Info)
+        .filter_map(|op| op.ret.map(|r| r.saturating_sub(op.call)))
+        .max();
     // Per lane: its processes, and the unknown op its last process retired with.
     let mut lanes: Vec<(Vec<u64>, Option<usize>)> = Vec::new();
     let mut head_end: Vec<Option<u64>> = vec![None; history.ops.len()];
@@ -58,7 +66,7 @@ pub fn by_client(history: &History, end_ns: u64) -> (Grouping, Vec<u64>) {
             .iter()
             .enumerate()
             .filter_map(|(k, (_, retired))| retired.map(|i| (history.ops[i].call, k, i)))
-            .filter(|&(call, _, _)| call < first_call)
+            .filter(|&(call, _, _)| patience.is_some_and(|p| call + p <= first_call))
             .min();
         let k = match free {
             Some((_, k, i)) => {
@@ -188,6 +196,25 @@ mod tests {
             vec![(0, 0, 4), (1, 1, 30), (0, 0, 40), (2, 1, 31), (3, 0, 41)]
         );
         assert_eq!(by_key(&h, &ends), None, "no keys, no key lanes");
+    }
+
+    #[test]
+    fn processes_that_start_before_a_client_could_give_up_get_their_own_lanes() {
+        // Five clients start together and none of their ops returns (the run stopped).
+        let h = History::new((0..5).map(|p| op(p, "", p, None)).collect());
+        let (g, ends) = by_client(&h, 100);
+        assert_eq!(g.labels.len(), 5, "{:?}", g.labels);
+        assert_eq!(ends, vec![100; 5]);
+        // An op took 50: process 2, starting 20 after process 1's unknown op, is
+        // another client; process 3, starting 50 after it, may be its client going on.
+        let h = History::new(vec![
+            op(0, "", 0, Some(50)),
+            op(1, "", 60, None),
+            op(2, "", 80, Some(81)),
+            op(3, "", 110, Some(111)),
+        ]);
+        let (g, _) = by_client(&h, 200);
+        assert_eq!(g.labels, vec!["process 0", "processes 1, 3", "process 2"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::lanes::{by_client, by_key, Grouping};
 use crate::linearization::{partitions, PartitionView};
 use crate::raft::{lanes, RaftLanes};
 use linsim_checker::{CheckResult, History, Outcome, ReplayNamedError};
-use linsim_sim::RunReport;
+use linsim_sim::{RunReport, Violation};
 use serde::Serialize;
 
 /// One op: (call, bar end, outcome 0 ok / 1 fail / 2 info, description, process,
@@ -52,6 +52,9 @@ pub struct PageData {
     pub faults: Vec<FaultBand>,
     /// Raft lanes, for a run.
     pub raft: Option<RaftLanes>,
+    /// The run's first broken invariant (liveness and panics included), marked on the
+    /// time axis.
+    pub violation: Option<Violation>,
 }
 
 fn outcome_code(o: Outcome) -> u8 {
@@ -127,6 +130,7 @@ pub fn for_history(
         fault_rows: ROWS.to_vec(),
         faults: vec![],
         raft: None,
+        violation: None,
     })
 }
 
@@ -169,5 +173,6 @@ pub fn for_run(report: &RunReport, nodes: u64, repro: &str) -> Result<PageData, 
     let mut page = for_history(title, facts, &model, history, report.check.as_ref(), end_ns)?;
     page.faults = bands(&report.faults, end_ns);
     page.raft = Some(lanes(&report.raft, &page.faults, nodes, end_ns));
+    page.violation = report.violation.clone();
     Ok(page)
 }

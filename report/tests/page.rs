@@ -58,6 +58,32 @@ fn a_failing_seed_marks_the_op_that_cannot_be_placed_after_its_longest_prefix() 
 }
 
 #[test]
+fn a_broken_invariant_is_marked_where_and_when_it_broke() {
+    // vote-twice seed 0 (tests/zoo.rs): a server votes twice in one term.
+    let mut sc = Scenario::new(
+        linsim_workloads::registry::workload("register").unwrap(),
+        linsim_workloads::registry::nemesis("partition").unwrap(),
+    );
+    sc.bugs = linsim_sim::zoo::bug_set(["vote-twice"]).unwrap();
+    sc.fix_knob("pre_vote", "false");
+    let report = run_seed(&sc, 0);
+    let p = page::for_run(&report, 5, "repro").unwrap();
+    let v = p.violation.expect("the seed breaks an invariant");
+    assert_eq!(v.invariant, "vote-once");
+    assert_eq!(Some(&v), report.violation.as_ref());
+    assert!(v.at_ns > 0 && v.at_ns <= p.end_ns);
+    assert_eq!(
+        failing_run_page_violation(),
+        None,
+        "a linearizability failure marks none"
+    );
+}
+
+fn failing_run_page_violation() -> Option<linsim_sim::Violation> {
+    page::for_run(&failing_run(), 5, "repro").unwrap().violation
+}
+
+#[test]
 fn a_seed_page_is_the_same_bytes_on_every_run() {
     let a = run_timeline(&failing_run(), 5, "repro").unwrap();
     let b = run_timeline(&failing_run(), 5, "repro").unwrap();
