@@ -5,7 +5,8 @@
 //! `#console-errors`). Screenshots are kept in `target/timeline-screenshots/`.
 //!
 //! Chromium must be installed (`apt-get install -y chromium`; `.ci/run` installs it):
-//! without it these tests fail, they do not pass silently.
+//! without it these tests fail, they do not pass silently. `LINSIM_CHROMIUM` names
+//! another binary (e.g. `google-chrome`).
 
 mod common;
 use common::linsim;
@@ -36,7 +37,8 @@ fn screenshots() -> PathBuf {
 /// once.
 fn chromium(page: &Path, fragment: &str, args: &[&str], profile: &Path) -> String {
     let url = format!("file://{}{fragment}", page.display());
-    let out = Command::new("chromium")
+    let browser = std::env::var("LINSIM_CHROMIUM").unwrap_or_else(|_| "chromium".to_string());
+    let out = Command::new(&browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -54,8 +56,9 @@ fn chromium(page: &Path, fragment: &str, args: &[&str], profile: &Path) -> Strin
         .output()
         .unwrap_or_else(|e| {
             panic!(
-                "cannot run chromium ({e}): these tests need headless Chromium; install it with \
-                 `apt-get update && apt-get install -y chromium` (.ci/run does)"
+                "cannot run {browser} ({e}): these tests need headless Chromium; install it with \
+                 `apt-get update && apt-get install -y chromium` (.ci/run does), or name \
+                 another binary in LINSIM_CHROMIUM"
             )
         });
     assert!(
