@@ -186,3 +186,18 @@ fn ten_thousand_ops_fit_in_five_megabytes() {
         assert!(last.starts_with(&format!("{{\"{key}\": ")), "{key}: {last}");
     }
 }
+
+#[test]
+fn a_stale_read_page_shows_the_prefix_the_blocked_read_and_the_states() {
+    // write 1 completes, then write 2 completes, then a read returns 1: stale.
+    let h = History::new(vec![
+        op(0, Function::Write, "", Value::Int(1), 0, 10),
+        op(1, Function::Write, "", Value::Int(2), 20, 30),
+        op(0, Function::Read, "", Value::Int(1), 40, 50),
+    ]);
+    let r = check_named("register", &h, &CheckOptions::default()).unwrap();
+    let facts = vec![("file".to_string(), "stale.json".to_string())];
+    let end = page::history_end(&h);
+    let p = page::for_history("stale read".into(), facts, "register", &h, Some(&r), end).unwrap();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&p).unwrap());
+}
