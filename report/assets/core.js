@@ -102,17 +102,25 @@ function placeItems() {
       let x0 = X(it.t0);
       let x1 = X(it.t1);
       if (x1 < lo || x0 > hi) {
-        it.el.setAttribute("x", -1000);
-        it.el.setAttribute("width", 0);
+        // Out of view: moved away once, then left alone (most items, zoomed in).
+        if (!it.away) {
+          it.el.setAttribute("x", -1000);
+          it.el.setAttribute("width", 0);
+          it.away = true;
+        }
         continue;
       }
+      it.away = false;
       x0 = Math.max(lo, x0);
       x1 = Math.min(hi, x1);
       it.el.setAttribute("x", x0.toFixed(1));
       it.el.setAttribute("width", Math.max(it.min, x1 - x0).toFixed(1));
     } else {
       const x = X(it.t);
-      it.el.setAttribute("x", (x < lo || x > hi ? -1000 : x - it.w / 2).toFixed(1));
+      const away = x < lo || x > hi;
+      if (away && it.away) continue;
+      it.away = away;
+      it.el.setAttribute("x", (away ? -1000 : x - it.w / 2).toFixed(1));
     }
   }
 }
