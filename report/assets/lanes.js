@@ -5,6 +5,8 @@
 
 const ROW_H = 14; // a fault row or a client lane
 const RAFT_H = 22; // a server's lane
+const SUB_H = 11; // a sub-row of a fault row
+const MAX_SUB_ROWS = 6;
 const svg = document.getElementById("timeline");
 
 /// A section: a group with a label gutter, and content clipped to the plot area.
@@ -48,19 +50,35 @@ function buildFaults() {
   const s = section("faults");
   const rows = T.data.fault_rows.filter((r) => T.data.faults.some((b) => b.row === r));
   const names = [];
-  rows.forEach(function (row, k) {
-    gutterLabel(row, k * ROW_H + 11, s.g, "fault-label");
-  });
+  // Bands of one kind that overlap (links clogged together) stack in sub-rows.
+  const sub = new Array(T.data.faults.length).fill(0);
+  const top = [];
+  let y = 0;
+  for (const row of rows) {
+    const ends = [];
+    const idx = T.data.faults.map((b, i) => i).filter((i) => T.data.faults[i].row === row);
+    idx.sort((i, j) => T.data.faults[i].start - T.data.faults[j].start || i - j);
+    for (const i of idx) {
+      const b = T.data.faults[i];
+      let k = ends.findIndex((e) => e <= b.start);
+      if (k < 0) k = ends.length < MAX_SUB_ROWS ? ends.push(0) - 1 : ends.length - 1;
+      ends[k] = Math.max(ends[k], b.end + 1);
+      sub[i] = k;
+    }
+    top.push(y);
+    gutterLabel(row, y + 11, s.g, "fault-label");
+    y += ROW_H + (ends.length - 1) * SUB_H;
+  }
   T.data.faults.forEach(function (b, i) {
-    const k = rows.indexOf(b.row);
+    const by = top[rows.indexOf(b.row)] + sub[i] * SUB_H;
     const r = el("rect", {
       class: "fault-band fault-" + b.row + (b.end === b.start ? " instant" : ""),
-      y: k * ROW_H + 2,
-      height: ROW_H - 4,
+      y: by + 2,
+      height: SUB_H - 1,
       "data-band": i,
     }, s.body);
     bar(r, b.start, b.end, b.end === b.start ? 3 : 1);
-    if (b.end > b.start) names.push({ band: b, el: text("", { y: k * ROW_H + 10, class: "band-name" }, s.body) });
+    if (b.end > b.start) names.push({ band: b, el: text("", { y: by + 10, class: "band-name" }, s.body) });
   });
   // Labels on bands wide enough to hold them.
   T.renderers.push(function () {
@@ -82,7 +100,7 @@ function buildFaults() {
     showTip(e, [b.label, when]);
   });
   if (!rows.length) gutterLabel("no faults", 11, s.g, "fault-label");
-  return { g: s.g, height: () => Math.max(1, rows.length) * ROW_H + 6 };
+  return { g: s.g, height: () => Math.max(ROW_H, y) + 6 };
 }
 
 /// The time each kind of fault was in force: per row, the union of its bands (so
