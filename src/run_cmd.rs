@@ -118,11 +118,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         capture_log: args.out.is_some(),
     };
     let mut report = run_seed_with(&sc, args.seed, &opts);
+    let mut timeline = None;
     let dir = match (&args.out, report.verdict) {
         (Some(dir), _) => {
-            if let Err(e) = artifacts::write(dir, &report, &repro) {
-                eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
-                return ExitCode::from(2);
+            match artifacts::write(dir, &report, sc.nodes, &repro) {
+                Ok(t) => timeline = Some(t),
+                Err(e) => {
+                    eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+                    return ExitCode::from(2);
+                }
             }
             if report.verdict == Verdict::Fail {
                 artifacts::save_regression(&report, &args.scenario.name());
@@ -151,6 +155,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         if let Some(dir) = &dir {
             println!("artifacts: {}", dir.display());
+        }
+        if let Some(t) = &timeline {
+            println!("timeline: {t}");
         }
         if report.verdict != Verdict::Pass {
             println!("repro: {repro}");

@@ -148,7 +148,7 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
         seed,
         &RunOptions { capture_log: true },
     );
-    if let Err(e) = artifacts::write(&dir, &full, &repro) {
+    if let Err(e) = artifacts::write(&dir, &full, shrunk.after.nodes, &repro) {
         eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
         return ExitCode::from(2);
     }

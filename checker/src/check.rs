@@ -203,8 +203,12 @@ pub fn check<M: Model>(
         let mut still = Vec::new();
         for (pi, outcome, stats) in run_round(model, &works, &inits, &live, &budget, threads) {
             let w = &works[pi];
+            let mut linearization = None;
             let (verdict, gave_up, counterexample) = match outcome {
-                SearchOutcome::Ok => (Verdict::Ok, None, None),
+                SearchOutcome::Ok(order) => {
+                    linearization = Some(order.iter().map(|&i| w.back[i]).collect());
+                    (Verdict::Ok, None, None)
+                }
                 SearchOutcome::Illegal(stuck) => {
                     illegal_found = true;
                     let blocked = w.back[stuck.blocked];
@@ -230,6 +234,7 @@ pub fn check<M: Model>(
                 ops: w.ops.len(),
                 gave_up,
                 counterexample,
+                linearization,
                 stats,
             });
         }
@@ -249,6 +254,7 @@ pub fn check<M: Model>(
                 ops: w.ops.len(),
                 gave_up: Some(GaveUp::Cancelled),
                 counterexample: None,
+                linearization: None,
                 stats: SearchStats::default(),
             })
         })
@@ -267,6 +273,7 @@ pub fn check<M: Model>(
                 ops: p.ops,
                 gave_up: Some(GaveUp::Cancelled),
                 counterexample: None,
+                linearization: None,
                 stats: SearchStats::default(),
             };
         }

@@ -22,6 +22,7 @@ pub mod models;
 pub mod reference;
 pub mod result;
 pub mod search;
+pub mod steps;
 
 pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};
 pub use formats::{Format, ParseError};
@@ -33,6 +34,30 @@ pub use models::{
 };
 pub use result::{CheckResult, Counterexample, PartitionResult, Verdict};
 pub use search::{GaveUp, SearchStats};
+pub use steps::{Replay, ReplayError};
+
+/// Work to do with a model chosen by name (`with_model`), generic over the model.
+pub trait ModelTask {
+    /// What the work produces.
+    type Output;
+    /// Does the work with `model`.
+    fn run<M: Model>(self, model: &M) -> Self::Output;
+}
+
+/// Runs `task` with the model named `model` (see `MODELS`).
+pub fn with_model<T: ModelTask>(model: &str, task: T) -> Result<T::Output, CheckNamedError> {
+    Ok(match model {
+        "register" => task.run(&RegisterModel::register()),
+        "cas-register" => task.run(&RegisterModel::cas_register()),
+        "kv" => task.run(&KvModel::new()),
+        "multi-register" => task.run(&MultiRegisterModel),
+        "mutex" => task.run(&MutexModel),
+        "set" => task.run(&SetModel),
+        "fifo-queue" => task.run(&FifoQueueModel),
+        "unordered-queue" => task.run(&PowerSet(UnorderedQueueModel)),
+        other => return Err(CheckNamedError::UnknownModel(other.to_string())),
+    })
+}
 
 /// Checks `history` with the model named `model` (see `MODELS`).
 pub fn check_named(
@@ -40,18 +65,45 @@ pub fn check_named(
     history: &History,
     opts: &CheckOptions,
 ) -> Result<CheckResult, CheckNamedError> {
-    let result = match model {
-        "register" => check(&RegisterModel::register(), history, opts)?,
-        "cas-register" => check(&RegisterModel::cas_register(), history, opts)?,
-        "kv" => check(&KvModel::new(), history, opts)?,
-        "multi-register" => check(&MultiRegisterModel, history, opts)?,
-        "mutex" => check(&MutexModel, history, opts)?,
-        "set" => check(&SetModel, history, opts)?,
-        "fifo-queue" => check(&FifoQueueModel, history, opts)?,
-        "unordered-queue" => check(&PowerSet(UnorderedQueueModel), history, opts)?,
-        other => return Err(CheckNamedError::UnknownModel(other.to_string())),
-    };
-    Ok(result)
+    struct Check<'a>(&'a History, &'a CheckOptions);
+    impl ModelTask for Check<'_> {
+        type Output = Result<CheckResult, ModelError>;
+        fn run<M: Model>(self, model: &M) -> Self::Output {
+            check(model, self.0, self.1)
+        }
+    }
+    Ok(with_model(model, Check(history, opts))??)
+}
+
+/// `steps::replay_all` with the model named `model`: the model states along each
+/// (partition key, order) pair, a linearization (or prefix) that a check of
+/// `history` reported for that partition.
+pub fn replay_named(
+    model: &str,
+    history: &History,
+    orders: &[(Option<&str>, &[usize])],
+) -> Result<Vec<Replay>, ReplayNamedError> {
+    struct Walk<'a>(&'a History, &'a [(Option<&'a str>, &'a [usize])]);
+    impl ModelTask for Walk<'_> {
+        type Output = Result<Vec<Replay>, ReplayError>;
+        fn run<M: Model>(self, model: &M) -> Self::Output {
+            steps::replay_all(model, self.0, self.1)
+                .into_iter()
+                .collect()
+        }
+    }
+    Ok(with_model(model, Walk(history, orders))??)
+}
+
+/// Why `replay_named` could not replay an order.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayNamedError {
+    /// No model has that name.
+    #[error(transparent)]
+    Named(#[from] CheckNamedError),
+    /// The order does not replay.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
 }
 
 /// Why `check_named` could not produce a verdict.

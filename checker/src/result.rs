@@ -55,6 +55,11 @@ pub struct PartitionResult {
     pub gave_up: Option<GaveUp>,
     /// Where it got stuck, if illegal.
     pub counterexample: Option<Counterexample>,
+    /// If linearizable: the linearization found, history op indexes in order (ops
+    /// that never returned and never took effect are left out). Not serialized: a
+    /// timeline renders it (`crate::steps`).
+    #[serde(skip)]
+    pub linearization: Option<Vec<usize>>,
     /// How much work the search did.
     pub stats: SearchStats,
 }

@@ -106,8 +106,9 @@ pub struct SearchStats {
 
 /// The outcome of searching one partition.
 pub enum SearchOutcome<S> {
-    /// Linearizable.
-    Ok,
+    /// Linearizable, with the linearization found: search op ids in linearization
+    /// order (ops that never returned and never took effect are left out).
+    Ok(Vec<usize>),
     /// Not linearizable, with where the search got stuck deepest.
     Illegal(Stuck<S>),
     /// Gave up.
@@ -370,7 +371,7 @@ pub fn search<M: Model>(
 
     let outcome = loop {
         if nodes[0].next == NIL {
-            break SearchOutcome::Ok;
+            break SearchOutcome::Ok(order(&calls, &nodes));
         }
         if iterations >= budget.max_steps {
             break SearchOutcome::Unknown(GaveUp::Steps);
@@ -421,7 +422,7 @@ pub fn search<M: Model>(
                 // The first return not lifted is that of an op that never returned. All
                 // returns of completed ops come before it, so every completed op is
                 // linearized: the ops still open never took effect.
-                break SearchOutcome::Ok;
+                break SearchOutcome::Ok(order(&calls, &nodes));
             }
             // A return whose call is not linearized (or a dead end): record how far we
             // got, then backtrack to the last choice that has alternatives.
@@ -472,4 +473,12 @@ pub fn search<M: Model>(
         bytes: bytes as u64,
     };
     (outcome, stats)
+}
+
+/// The ids of the linearized calls, in linearization order.
+fn order<S>(calls: &[(u32, S, bool)], nodes: &[Node]) -> Vec<usize> {
+    calls
+        .iter()
+        .map(|&(e, _, _)| nodes[e as usize].id as usize)
+        .collect()
 }

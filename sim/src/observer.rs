@@ -2,6 +2,7 @@
 //! order. It checks Raft's invariants as events arrive and hashes the trace.
 
 use crate::membership::{describe, quorums_intersect};
+use crate::timeline::{RaftChange, RaftTimeline};
 use linsim_checker::history::{fnv1a, fnv1a_continue};
 use linsim_raft::{ConfState, Entry, HardState, Message, MessageType, StateType};
 use serde::Serialize;
@@ -58,6 +59,7 @@ pub struct Observer {
     trace_hash: u64,
     events: u64,
     lines: Vec<String>,
+    timeline: RaftTimeline,
 }
 
 impl Default for Observer {
@@ -76,6 +78,7 @@ impl Default for Observer {
             trace_hash: linsim_checker::history::FNV1A_INIT,
             events: 0,
             lines: Vec::new(),
+            timeline: RaftTimeline::default(),
         }
     }
 }
@@ -94,6 +97,11 @@ impl Observer {
     /// Every trace line so far, in order (for a seed's trace.log).
     pub fn lines(&self) -> &[String] {
         &self.lines
+    }
+
+    /// The Raft lanes recorded so far (for a seed's timeline.html).
+    pub fn timeline(&self) -> &RaftTimeline {
+        &self.timeline
     }
 
     fn violate(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {
@@ -154,6 +162,8 @@ impl Observer {
         term_at: impl Fn(u64) -> Option<u64>,
     ) {
         self.trace(at_ns, &format!("{node} became {state} at term {term}"));
+        let role = RaftChange::Role { term, role: state };
+        self.timeline.record(at_ns, node, role);
         if state != StateType::StateLeader {
             return;
         }
@@ -225,6 +235,9 @@ impl Observer {
                 at_ns,
                 &format!("{node} committed up to {commit} in term {term}"),
             );
+            let index = commit;
+            self.timeline
+                .record(at_ns, node, RaftChange::Commit { index });
         }
         for i in from..=commit {
             // An index the leader has compacted was applied, so it was committed (and
@@ -376,6 +389,9 @@ impl Observer {
                 ),
             );
         }
+        let index = e.index;
+        self.timeline
+            .record(at_ns, node, RaftChange::Applied { index });
         let fact = (e.term, fnv1a(&e.data));
         match self.applied.get(&e.index) {
             Some(&seen) if seen != fact => {

@@ -146,4 +146,7 @@ pub struct RunReport {
     /// The seed's DEBUG log, if captured (`RunOptions::capture_log`).
     #[serde(skip)]
     pub log: Option<String>,
+    /// Every node's role, the commit index and every applied index over time.
+    #[serde(skip)]
+    pub raft: crate::timeline::RaftTimeline,
 }

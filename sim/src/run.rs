@@ -189,6 +189,7 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         },
         trace: obs.lines().to_vec(),
         log: None,
+        raft: obs.timeline().clone(),
     }
 }
 
