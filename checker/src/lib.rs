@@ -14,13 +14,16 @@
 #![warn(missing_docs)]
 
 pub mod bitset;
+mod cache;
 pub mod check;
+mod components;
 pub mod formats;
 pub mod history;
 pub mod model;
 pub mod models;
 pub mod reference;
 pub mod result;
+mod rounds;
 pub mod search;
 
 pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};

@@ -284,6 +284,14 @@ impl Model for KvModel {
         }
     }
 
+    /// An op touches its key alone: a get, put, append or cas reads and writes one
+    /// string. So an unpartitioned check still searches key by key (see `components`).
+    fn parts(&self, op: &KvOp) -> Vec<usize> {
+        match op {
+            KvOp::Get(k, _) | KvOp::Put(k, _) | KvOp::Append(k, _) | KvOp::Cas(k, ..) => vec![*k],
+        }
+    }
+
     fn is_read_only(&self, op: &KvOp) -> bool {
         matches!(op, KvOp::Get(..) | KvOp::Cas(_, _, _, Some(false)))
     }
