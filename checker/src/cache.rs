@@ -1,6 +1,7 @@
 //! Lowe's cache of visited (linearized set, state) pairs, and the hashers it uses.
 
 use crate::bitset::Bitset;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -90,26 +91,35 @@ impl<S: Eq> Cache<S> {
 
     /// Inserts (`set` plus `id`, `state`) under `key` unless present; returns whether it
     /// was new.
+    #[inline]
     pub(crate) fn insert(&mut self, key: u64, set: &Bitset, id: usize, state: &S) -> bool
     where
         S: Clone,
     {
-        let head = self.heads.get(&key).copied().unwrap_or(NIL);
-        let mut e = head;
-        while e != NIL {
-            let (next, ref s) = self.entries[e as usize];
-            let w = e as usize * self.words;
-            if s == state && set.equals_with_words(&self.bits[w..w + self.words], id) {
-                return false;
-            }
-            e = next;
-        }
         let idx = self.entries.len() as u32;
+        // One probe of the table: found or not, the slot is at hand to update.
+        let head = match self.heads.entry(key) {
+            Entry::Occupied(mut slot) => {
+                let mut e = *slot.get();
+                while e != NIL {
+                    let (next, ref s) = self.entries[e as usize];
+                    let w = e as usize * self.words;
+                    if s == state && set.equals_with_words(&self.bits[w..w + self.words], id) {
+                        return false;
+                    }
+                    e = next;
+                }
+                std::mem::replace(slot.get_mut(), idx)
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(idx);
+                NIL
+            }
+        };
         self.entries.push((head, state.clone()));
         let start = self.bits.len();
         self.bits.extend_from_slice(set.words());
         self.bits[start + id / 64] |= 1 << (id % 64);
-        self.heads.insert(key, idx);
         true
     }
 

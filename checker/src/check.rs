@@ -142,7 +142,7 @@ pub fn check<M: Model>(
         deadline: opts.timeout.map(|t| start + t),
         threads,
     };
-    let mut decided: Vec<Option<Decided<M::State>>> = search_rounds(model, &units, &inits, &limits)
+    let mut decided: Vec<Option<Decided<M::State>>> = search_rounds(model, &units, inits, &limits)
         .into_iter()
         .map(Some)
         .collect();

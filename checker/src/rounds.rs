@@ -2,17 +2,27 @@
 //! in rounds of growing step budgets, so that an illegal unit is found early and the
 //! same one is reported on every run.
 //!
-//! Every round gives each undecided unit a step budget 8 times the last one's, up to
-//! `max_steps`; a lone unit gets `max_steps` at once. A unit that runs out of steps is
-//! suspended and resumed in the next round where it stopped, so rounds cost no
-//! repeated work. (Restarting each round from scratch, as the search first did, made a
-//! unit needing 380,779 steps, the largest key of porcupine's c50-ok, run 20,000 and
-//! 160,000 steps for nothing first.)
+//! Round r gives a unit a budget of 20,000 × 8^r steps in all, up to `max_steps`. The
+//! result is that of synchronous rounds: the check stops after the first round in
+//! which some unit is illegal and reports the first illegal unit of that round in
+//! order; a unit still undecided then is reported cancelled, with the work it had done
+//! by the end of that round. Two facts make this cheap:
+//!
+//! - A unit that runs out of a round's steps is suspended and resumed in its next
+//!   round where it stopped (a resumed search counts its steps exactly as one that
+//!   never stopped), so rounds cost no repeated work. Restarting each round from
+//!   scratch, as the search first did, made a unit needing 380,779 steps (the largest
+//!   key of porcupine's c50-ok) run 20,000 and 160,000 steps for nothing first.
+//! - The rounds are not barriers. Workers take tasks (round, unit) in that order, and
+//!   a unit's next round is ready as soon as its last one ends, so no core waits for a
+//!   round's slowest unit. Work done in a round after the stopping one (it can only
+//!   have started before the stop was known) is discarded.
 
 use crate::model::Model;
 use crate::search::{Budget, GaveUp, Linearizer, SearchOp, SearchOutcome, SearchStats};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 /// The step budget of the first round.
@@ -43,152 +53,172 @@ pub(crate) struct Limits {
     pub threads: usize,
 }
 
-/// A unit's search between rounds: kept to be resumed, or absent (finished, or dropped
-/// to bound memory: started again from its initial state when needed).
-type Slot<'a, M> = Mutex<Option<Linearizer<'a, M>>>;
-
 /// A decided unit: its outcome and the work it took.
 pub(crate) type Decided<S> = (SearchOutcome<S>, SearchStats);
 
-/// Searches `units` in rounds (see the module doc). Returns, per unit, its outcome in
-/// the last round it was searched in and its work so far: `GaveUp::Cancelled` if the
-/// rounds stopped (an illegal unit was found) while it was undecided. Units after the
-/// first illegal one may or may not have finished, depending on thread timing: callers
-/// must ignore them.
+/// What the workers share, under one lock.
+struct Schedule<S> {
+    /// Tasks ready to run: (round, unit).
+    ready: BTreeSet<(usize, usize)>,
+    /// Tasks running now.
+    running: usize,
+    /// The first round in which some unit was illegal (`usize::MAX`: none yet).
+    stop_round: usize,
+    /// Bytes held by suspended searches.
+    suspended_bytes: usize,
+    /// Per unit: the round it was decided in, its outcome and stats.
+    decided: Vec<Option<(usize, Decided<S>)>>,
+    /// Per unit: its stats at the end of each round it ended undecided.
+    undecided: Vec<Vec<SearchStats>>,
+}
+
+/// Searches `units` in rounds (see the module doc). Returns, per unit, its outcome and
+/// work: `GaveUp::Cancelled` if the rounds stopped (an illegal unit was found) while it
+/// was undecided. Units after the first illegal one may or may not have finished,
+/// depending on thread timing: callers must ignore them.
 pub(crate) fn search_rounds<'a, M: Model>(
     model: &'a M,
     units: &[Unit<'a, M::Op>],
-    inits: &[M::State],
+    inits: Vec<M::State>,
     limits: &Limits,
 ) -> Vec<Decided<M::State>> {
-    let slots: Vec<Slot<M>> = units.iter().map(|_| Mutex::new(None)).collect();
-    let mut results: Vec<Option<Decided<M::State>>> = units.iter().map(|_| None).collect();
-    let mut live: Vec<usize> = (0..units.len()).collect();
-    let mut round_steps = FIRST_ROUND_STEPS.min(limits.max_steps);
-    while !live.is_empty() {
-        if live.len() == 1 {
-            // Rounds only serve to find an illegal unit among several early: a lone
-            // unit is searched on with the whole budget.
-            round_steps = limits.max_steps;
-        }
-        let budget = Budget {
+    let mut caps = vec![FIRST_ROUND_STEPS.min(limits.max_steps)];
+    while caps[caps.len() - 1] < limits.max_steps {
+        let last = caps[caps.len() - 1];
+        caps.push(last.saturating_mul(ROUND_GROWTH).min(limits.max_steps));
+    }
+    let budgets: Vec<Budget> = caps
+        .iter()
+        .map(|&cap| Budget {
             deadline: limits.deadline,
-            ..Budget::new(round_steps, limits.max_bytes)
-        };
-        let last_round = round_steps >= limits.max_steps;
-        let mut still = Vec::new();
-        let mut illegal_found = false;
-        for (u, outcome, stats) in run_round(model, units, inits, &slots, &live, &budget, limits) {
-            match outcome {
-                SearchOutcome::Unknown(GaveUp::Steps | GaveUp::Cancelled) if !last_round => {
-                    // Undecided in this round: searched on in the next, if any.
-                    still.push((u, stats));
-                    continue;
-                }
-                SearchOutcome::Illegal(_) => illegal_found = true,
-                _ => {}
-            }
-            results[u] = Some((outcome, stats));
-        }
-        if illegal_found {
-            // The rest stay undecided. Those before the first illegal unit ran this
-            // round's budget exactly, so their work is a pure function of the input.
-            for (u, stats) in still {
-                results[u] = Some((SearchOutcome::Unknown(GaveUp::Cancelled), stats));
-            }
-            break;
-        }
-        live = still.into_iter().map(|(u, _)| u).collect();
-        if last_round {
-            break;
-        }
-        trim_suspended(&slots, &live, limits.max_bytes);
-        round_steps = round_steps
-            .saturating_mul(ROUND_GROWTH)
-            .min(limits.max_steps);
-    }
-    results
-        .into_iter()
-        .map(|r| r.expect("the rounds decide every unit or stop at an illegal one"))
-        .collect()
-}
-
-/// Searches the units `live` in parallel under `budget`, each resumed from its slot or
-/// else started from its partition's initial state. A search that ran out of steps
-/// goes back into its slot. Returns each one's outcome and stats, in unit order.
-#[allow(clippy::type_complexity)]
-fn run_round<'a, M: Model>(
-    model: &'a M,
-    units: &[Unit<'a, M::Op>],
-    inits: &[M::State],
-    slots: &[Slot<'a, M>],
-    live: &[usize],
-    budget: &Budget,
-    limits: &Limits,
-) -> Vec<(usize, SearchOutcome<M::State>, SearchStats)> {
-    let lock = |u: usize| slots[u].lock().expect("no panics while holding the lock");
-    for &u in live {
-        // Started here, not in a worker: model states need not be shareable (`Sync`).
-        let unit = &units[u];
-        lock(u).get_or_insert_with(|| {
-            let init = inits[unit.partition].clone();
-            Linearizer::new(model, unit.ops, unit.members.clone(), init)
-        });
-    }
-    // Largest units first, so one big unit does not start last.
-    let mut order: Vec<usize> = live.to_vec();
-    order.sort_by_key(|&u| (std::cmp::Reverse(units[u].members.len()), u));
-    let next = AtomicUsize::new(0);
-    let done = Mutex::new(Vec::with_capacity(order.len()));
+            ..Budget::new(cap, limits.max_bytes)
+        })
+        .collect();
+    // A Mutex makes the states shareable without requiring `Sync` of them.
+    let inits: Vec<Mutex<M::State>> = inits.into_iter().map(Mutex::new).collect();
+    let slots: Vec<Mutex<Option<Linearizer<M>>>> = units.iter().map(|_| Mutex::new(None)).collect();
+    let schedule = Mutex::new(Schedule {
+        ready: (0..units.len()).map(|u| (0, u)).collect(),
+        running: 0,
+        stop_round: usize::MAX,
+        suspended_bytes: 0,
+        decided: units.iter().map(|_| None).collect(),
+        undecided: units.iter().map(|_| Vec::new()).collect(),
+    });
+    let wake = Condvar::new();
     std::thread::scope(|s| {
-        for _ in 0..limits.threads.min(order.len()).max(1) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&u) = order.get(k) else {
-                    break;
-                };
-                let (outcome, stats) = if budget.cancelled(u) {
-                    (
-                        SearchOutcome::Unknown(GaveUp::Cancelled),
-                        SearchStats::default(),
-                    )
-                } else {
-                    let mut search = lock(u).take().expect("every live unit has a search");
-                    let outcome = search.run(budget, u);
-                    let stats = search.stats();
-                    if matches!(outcome, SearchOutcome::Unknown(GaveUp::Steps)) {
-                        *lock(u) = Some(search);
-                    }
-                    (outcome, stats)
-                };
-                if matches!(outcome, SearchOutcome::Illegal(_)) {
-                    budget.found_illegal(u);
-                }
-                done.lock()
-                    .expect("no panics while holding the lock")
-                    .push((u, outcome, stats));
+        for _ in 0..limits.threads.min(units.len()).max(1) {
+            s.spawn(|| {
+                work(
+                    model,
+                    units,
+                    &inits,
+                    &slots,
+                    &budgets,
+                    &schedule,
+                    &wake,
+                    limits.max_bytes,
+                )
             });
         }
     });
-    let mut done = done.into_inner().expect("no panics while holding the lock");
-    done.sort_by_key(|d| d.0);
-    done
+    let schedule = schedule
+        .into_inner()
+        .expect("no panics while holding the lock");
+    let stop = schedule.stop_round;
+    schedule
+        .decided
+        .into_iter()
+        .zip(schedule.undecided)
+        .map(|(decided, undecided)| match decided {
+            Some((round, d)) if round <= stop => d,
+            // Undecided by the end of the stopping round (perhaps decided in a later one,
+            // whose work does not count).
+            _ => (
+                SearchOutcome::Unknown(GaveUp::Cancelled),
+                undecided.get(stop).copied().unwrap_or_default(),
+            ),
+        })
+        .collect()
 }
 
-/// Between rounds, keeps the suspended searches of `live` (in unit order) while they
-/// hold at most `max_bytes` together, and drops the rest: a dropped search starts
-/// again in the next round and reaches the same outcome and stats (a resumed search
-/// counts its steps exactly as one that never stopped), so this bounds memory without
-/// changing any result.
-fn trim_suspended<M: Model>(slots: &[Slot<'_, M>], live: &[usize], max_bytes: usize) {
-    let mut kept = 0usize;
-    for &u in live {
-        let mut slot = slots[u].lock().expect("no panics while holding the lock");
-        let held = slot.as_ref().map_or(0, Linearizer::bytes);
-        if kept.saturating_add(held) <= max_bytes {
-            kept += held;
-        } else {
-            *slot = None;
+/// One worker: takes the first ready task in (round, unit) order, runs it, records it,
+/// until no task is ready or running.
+#[allow(clippy::too_many_arguments)]
+fn work<'a, M: Model>(
+    model: &'a M,
+    units: &[Unit<'a, M::Op>],
+    inits: &[Mutex<M::State>],
+    slots: &[Mutex<Option<Linearizer<'a, M>>>],
+    budgets: &[Budget],
+    schedule: &Mutex<Schedule<M::State>>,
+    wake: &Condvar,
+    max_bytes: usize,
+) {
+    let locked = || schedule.lock().expect("no panics while holding the lock");
+    let mut sched = locked();
+    loop {
+        let next = sched.ready.first().copied();
+        let Some((round, u)) = next.filter(|&(r, _)| r <= sched.stop_round) else {
+            if sched.running == 0 {
+                wake.notify_all();
+                return;
+            }
+            sched = wake.wait(sched).expect("no panics while holding the lock");
+            continue;
+        };
+        sched.ready.remove(&(round, u));
+        sched.running += 1;
+        let suspended = slots[u]
+            .lock()
+            .expect("no panics while holding the lock")
+            .take();
+        if let Some(search) = &suspended {
+            sched.suspended_bytes -= search.bytes();
         }
+        drop(sched);
+
+        let unit = &units[u];
+        let mut search = suspended.unwrap_or_else(|| {
+            let init = inits[unit.partition]
+                .lock()
+                .expect("no panics while holding the lock")
+                .clone();
+            Linearizer::new(model, unit.ops, unit.members.clone(), init)
+        });
+        let budget = &budgets[round];
+        let outcome = search.run(budget, u);
+        let stats = search.stats();
+        if matches!(outcome, SearchOutcome::Illegal(_)) {
+            budget.found_illegal(u);
+        }
+
+        sched = locked();
+        sched.running -= 1;
+        match outcome {
+            SearchOutcome::Unknown(GaveUp::Steps) if round + 1 < budgets.len() => {
+                sched.undecided[u].push(stats);
+                // Kept while the suspended searches fit in one unit's byte budget; a
+                // dropped one starts again and reaches the same outcome and stats.
+                if sched.suspended_bytes + search.bytes() <= max_bytes {
+                    sched.suspended_bytes += search.bytes();
+                    *slots[u].lock().expect("no panics while holding the lock") = Some(search);
+                }
+                sched.ready.insert((round + 1, u));
+            }
+            // Stopped because an earlier unit or round was illegal: its result is never
+            // used.
+            SearchOutcome::Unknown(GaveUp::Cancelled) => {}
+            outcome => {
+                if matches!(outcome, SearchOutcome::Illegal(_)) && round < sched.stop_round {
+                    sched.stop_round = round;
+                    for later in &budgets[round + 1..] {
+                        later.withdrawn.store(true, Ordering::Relaxed);
+                    }
+                }
+                sched.decided[u] = Some((round, (outcome, stats)));
+            }
+        }
+        wake.notify_all();
     }
 }

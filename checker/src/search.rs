@@ -12,7 +12,7 @@
 use crate::bitset::Bitset;
 use crate::cache::{mix, state_hash, Cache};
 use crate::model::Model;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One operation ready for the search: its model form and its interval.
@@ -42,6 +42,9 @@ pub struct Budget {
     /// after it stop, searches before it finish, so the first illegal one in order is
     /// always reported.
     pub first_illegal: AtomicUsize,
+    /// Set when the whole budget is withdrawn (an earlier round of the check found an
+    /// illegal search): every search under it stops.
+    pub withdrawn: AtomicBool,
 }
 
 impl Budget {
@@ -52,6 +55,7 @@ impl Budget {
             max_bytes,
             deadline: None,
             first_illegal: AtomicUsize::new(usize::MAX),
+            withdrawn: AtomicBool::new(false),
         }
     }
 
@@ -60,9 +64,10 @@ impl Budget {
         self.first_illegal.fetch_min(index, Ordering::Relaxed);
     }
 
-    /// Whether search `index` may stop: an earlier one is illegal.
+    /// Whether search `index` may stop: an earlier one is illegal, or the budget was
+    /// withdrawn.
     pub fn cancelled(&self, index: usize) -> bool {
-        self.first_illegal.load(Ordering::Relaxed) < index
+        self.first_illegal.load(Ordering::Relaxed) < index || self.withdrawn.load(Ordering::Relaxed)
     }
 }
 
@@ -139,8 +144,9 @@ const FIXED_BYTES_PER_OP: usize = 2 * 16 + 2 * 24 + 8 + 1;
 /// reaches the same outcome as one run with the final budget.
 pub(crate) struct Linearizer<'a, M: Model> {
     model: &'a M,
-    ops: &'a [SearchOp<M::Op>],
-    /// Local op id (what nodes, the bitset and `Stuck` use) to partition op index.
+    /// The component's ops by local op id (what nodes and the bitset use).
+    local: Vec<&'a SearchOp<M::Op>>,
+    /// Local op id to partition op index (what `Stuck` reports).
     members: Vec<usize>,
     nodes: Vec<Node>,
     twin_before: Vec<u32>,
@@ -243,7 +249,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
         let entry = nodes[0].next;
         Linearizer {
             model,
-            ops,
+            local: members.iter().map(|&i| &ops[i]).collect(),
             members,
             nodes,
             twin_before,
@@ -314,38 +320,43 @@ impl<'a, M: Model> Linearizer<'a, M> {
     /// the check's order (for cancellation). A stuck point is reported in partition op
     /// indexes.
     pub(crate) fn run(&mut self, budget: &Budget, index: usize) -> SearchOutcome<M::State> {
-        loop {
+        // The scalars the loop updates at every step live in locals (registers) and are
+        // written back on exit, so a resumable search steps as fast as a one-shot one.
+        let mut entry = self.entry;
+        let mut dead_end = self.dead_end;
+        let mut iterations = self.iterations;
+        let mut bytes = self.bytes;
+        let outcome = loop {
             if self.nodes[0].next == NIL {
-                return SearchOutcome::Ok;
+                break SearchOutcome::Ok;
             }
             // Every limit is checked before the step is counted, so a search stopped
             // here and resumed later counts exactly as one that never stopped.
-            if self.iterations >= budget.max_steps {
-                return SearchOutcome::Unknown(GaveUp::Steps);
+            if iterations >= budget.max_steps {
+                break SearchOutcome::Unknown(GaveUp::Steps);
             }
-            if self.bytes > budget.max_bytes {
-                return SearchOutcome::Unknown(GaveUp::Memory);
+            if bytes > budget.max_bytes {
+                break SearchOutcome::Unknown(GaveUp::Memory);
             }
-            if self.iterations % 4096 == 0 {
+            if iterations % 4096 == 0 {
                 if budget.cancelled(index) {
-                    return SearchOutcome::Unknown(GaveUp::Cancelled);
+                    break SearchOutcome::Unknown(GaveUp::Cancelled);
                 }
                 if budget.deadline.is_some_and(|d| Instant::now() >= d) {
-                    return SearchOutcome::Unknown(GaveUp::Timeout);
+                    break SearchOutcome::Unknown(GaveUp::Timeout);
                 }
             }
-            self.iterations += 1;
-            let entry = self.entry;
+            iterations += 1;
             let node = self.nodes[entry as usize];
-            if !self.dead_end && node.matching != NIL {
+            if !dead_end && node.matching != NIL {
                 // A call: try to linearize it now.
                 let id = node.id as usize;
                 let twin = self.twin_before[id];
                 if twin != NIL && !self.linearized.get(twin as usize) {
-                    self.entry = node.next;
+                    entry = node.next;
                     continue;
                 }
-                let op = &self.ops[self.members[id]].op;
+                let op = &self.local[id].op;
                 if let Some(next_state) = self.model.step(&self.state, op) {
                     let key = mix(self.linearized.hash_with(id), state_hash(&next_state));
                     let forced = self.model.is_read_only(op);
@@ -353,29 +364,29 @@ impl<'a, M: Model> Linearizer<'a, M> {
                     if forced && !fresh {
                         // The dominant choice here was explored and failed: so does
                         // every other choice at this point. Backtrack now.
-                        self.dead_end = true;
+                        dead_end = true;
                     }
                     if fresh {
-                        self.bytes += self.entry_bytes + self.model.heap_bytes(&next_state);
+                        bytes += self.entry_bytes + self.model.heap_bytes(&next_state);
                         let prev_state = std::mem::replace(&mut self.state, next_state);
                         self.calls.push((entry, prev_state, forced));
                         self.linearized.set(id);
                         self.lift(entry);
-                        self.entry = self.nodes[0].next;
+                        entry = self.nodes[0].next;
                         continue;
                     }
                 }
-                self.entry = node.next;
+                entry = node.next;
             } else {
-                if !self.dead_end && self.ops[self.members[node.id as usize]].ret == u64::MAX {
+                if !dead_end && self.local[node.id as usize].ret == u64::MAX {
                     // The first return not lifted is that of an op that never returned.
                     // All returns of completed ops come before it, so every completed op
                     // is linearized: the ops still open never took effect.
-                    return SearchOutcome::Ok;
+                    break SearchOutcome::Ok;
                 }
                 // A return whose call is not linearized (or a dead end): record how far
                 // we got, then backtrack to the last choice that has alternatives.
-                if !self.dead_end
+                if !dead_end
                     && self
                         .best
                         .as_ref()
@@ -383,7 +394,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 {
                     self.best = Some(self.stuck_here(entry, node.id));
                 }
-                self.dead_end = false;
+                dead_end = false;
                 // Pop forced (read-only) choices: they had no alternatives. Stop at the
                 // first real choice and try the next candidate after it.
                 let mut resumed = false;
@@ -392,7 +403,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
                     self.linearized
                         .clear(self.nodes[call_entry as usize].id as usize);
                     self.unlift(call_entry);
-                    self.entry = self.nodes[call_entry as usize].next;
+                    entry = self.nodes[call_entry as usize].next;
                     if !forced {
                         resumed = true;
                         break;
@@ -403,10 +414,15 @@ impl<'a, M: Model> Linearizer<'a, M> {
                         .best
                         .take()
                         .expect("a blocking return is recorded before any dead end");
-                    return SearchOutcome::Illegal(stuck);
+                    break SearchOutcome::Illegal(stuck);
                 }
             }
-        }
+        };
+        self.entry = entry;
+        self.dead_end = dead_end;
+        self.iterations = iterations;
+        self.bytes = bytes;
+        outcome
     }
 
     /// Where the search stands, stopped by the return `entry` of op `blocked`: the
