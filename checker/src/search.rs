@@ -448,3 +448,58 @@ impl<'a, M: Model> Linearizer<'a, M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::read_file;
+    use crate::history::Outcome;
+    use crate::reference::checker_corpus_dir;
+    use crate::RegisterModel;
+
+    /// A search stopped on its step budget and resumed takes the same steps, caches the
+    /// same pairs and reaches the same outcome as one that never stopped: the rounds
+    /// rely on it to suspend searches, and to drop and restart some of them.
+    #[test]
+    fn a_resumed_search_is_the_search_that_never_stopped() {
+        // The hardest reference history: 410,092 steps.
+        let dir = checker_corpus_dir().unwrap_or_else(|e| panic!("{e}"));
+        let (h, _) = read_file(&dir.join("jepsen/etcd_002.log"), None).expect("readable");
+        let model = RegisterModel::cas_register();
+        let kept: Vec<_> = h
+            .ops
+            .iter()
+            .filter(|o| o.outcome != Outcome::Fail)
+            .collect();
+        let prepared = model.prepare(&kept).expect("fits");
+        let ops: Vec<SearchOp<_>> = prepared
+            .ops
+            .into_iter()
+            .zip(&kept)
+            .filter_map(|(op, h)| {
+                let ret = match (h.outcome, h.ret) {
+                    (Outcome::Ok, Some(t)) => t,
+                    _ => u64::MAX,
+                };
+                op.map(|op| SearchOp {
+                    op,
+                    call: h.call,
+                    ret,
+                })
+            })
+            .collect();
+        let members: Vec<usize> = (0..ops.len()).collect();
+        let fresh = |max_steps| {
+            let mut s = Linearizer::new(&model, &ops, members.clone(), prepared.init.clone());
+            let outcome = s.run(&Budget::new(max_steps, usize::MAX), 0);
+            (matches!(outcome, SearchOutcome::Ok), s.stats())
+        };
+        let mut staged = Linearizer::new(&model, &ops, members.clone(), prepared.init.clone());
+        for max_steps in [20_000, 160_000, 300_000, u64::MAX] {
+            let outcome = staged.run(&Budget::new(max_steps, usize::MAX), 0);
+            let got = (matches!(outcome, SearchOutcome::Ok), staged.stats());
+            assert_eq!(got, fresh(max_steps), "after {max_steps} steps");
+        }
+        assert_eq!(fresh(u64::MAX).1.iterations, 410_092);
+    }
+}
