@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// Limits of a check. `max_steps` and `max_bytes` apply to each partition (to each
-/// independent component of it, for a model with `Model::parts`) and are counted the same way on every machine: the same history, model and options give
-/// the same verdict anywhere, whatever the load. `timeout` is an optional wall-clock
-/// extra (off by default) that gives up that guarantee.
+/// independent component of it, for a model with `Model::parts`) and are counted the
+/// same way on every machine: the same history, model and options give the same
+/// verdict anywhere, whatever the load. `timeout` is an optional wall-clock extra (off
+/// by default) that gives up that guarantee.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
     /// Give up on a partition (component) after this many search steps (verdict
@@ -187,9 +188,10 @@ pub fn check<M: Model>(
     })
 }
 
-/// One partition's result from its components' (`None`: after the first illegal one). Illegal if a component is (the first one's counterexample: its
-/// ops only, other parts of the state at their initial values), else unknown if one
-/// is (the first one's reason), else ok. Steps and cache entries add up; bytes are the
+/// One partition's result from its components' (`None`: after the first illegal one).
+/// Illegal if a component is (the first one's counterexample: its ops only, other
+/// parts of the state at their initial values), else unknown if one is (the first
+/// one's reason), else ok. Steps and cache entries add up; bytes are the
 /// most any component held, as each is held to `max_bytes` alone.
 fn partition_result<M: Model>(
     model: &M,

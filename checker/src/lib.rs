@@ -3,9 +3,10 @@
 //! A `History` of operations (each with a call time, a return time and an outcome) is
 //! checked against a `Model` (a sequential specification). The search is Wing and
 //! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
-//! split into independent partitions (P-compositionality) searched in parallel, each
-//! under a deterministic budget of search steps and bytes, so a verdict is a pure
-//! function of the history, the model and the budget. The result is data
+//! split into independent partitions (P-compositionality), and each partition's state
+//! into the independent components its operations touch (`Model::parts`), searched in
+//! parallel, each under a deterministic budget of search steps and bytes, so a verdict
+//! is a pure function of the history, the model and the budget. The result is data
 //! (`CheckResult`): the verdict, and for an illegal history the longest linearizable
 //! prefix and the operations that could not be linearized next.
 //!
