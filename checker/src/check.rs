@@ -34,8 +34,8 @@ pub struct CheckOptions {
 }
 
 /// The default step budget per partition: about 240 times what the hardest partition of
-/// the 108 reference histories needs (410,092 steps), and up to about a minute of search on
-/// a large unpartitioned key-value history in a release build.
+/// the 108 reference histories needs (410,092 steps), and up to about a minute of search
+/// in a release build.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
 
 /// The default byte budget per partition (1 GiB).

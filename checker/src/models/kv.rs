@@ -20,7 +20,9 @@ impl KvModel {
         KvModel { partitioned: true }
     }
 
-    /// The model checked as one state over all keys (slower: for benchmarks and tests).
+    /// The model checked as one state over all keys, one partition (for benchmarks and
+    /// tests: each step copies every key's slot; the search still splits the work key
+    /// by key, see `Model::parts`).
     pub fn unpartitioned() -> KvModel {
         KvModel { partitioned: false }
     }
