@@ -137,6 +137,42 @@ struct Node {
 /// return-node and twin tables, and a bit of the linearized set, rounded up.
 const FIXED_BYTES_PER_OP: usize = 2 * 16 + 2 * 24 + 8 + 1;
 
+/// Unlinks a call and its return from the list.
+#[inline]
+fn lift(nodes: &mut [Node], e: u32) {
+    let Node {
+        prev,
+        next,
+        matching,
+        ..
+    } = nodes[e as usize];
+    nodes[prev as usize].next = next;
+    if next != NIL {
+        nodes[next as usize].prev = prev;
+    }
+    let m = nodes[matching as usize];
+    nodes[m.prev as usize].next = m.next;
+    if m.next != NIL {
+        nodes[m.next as usize].prev = m.prev;
+    }
+}
+
+/// Links a lifted call and its return back, in reverse order of `lift`.
+#[inline]
+fn unlift(nodes: &mut [Node], e: u32) {
+    let matching = nodes[e as usize].matching;
+    let m = nodes[matching as usize];
+    nodes[m.prev as usize].next = matching;
+    if m.next != NIL {
+        nodes[m.next as usize].prev = matching;
+    }
+    let Node { prev, next, .. } = nodes[e as usize];
+    nodes[prev as usize].next = e;
+    if next != NIL {
+        nodes[next as usize].prev = e;
+    }
+}
+
 /// The search over one component: the ops `members` (indexes into the partition's
 /// ops) from a start state. `run` searches until a verdict or a limit; after
 /// `GaveUp::Steps` it may be run again with a larger `max_steps` and goes on exactly
@@ -280,42 +316,6 @@ impl<'a, M: Model> Linearizer<'a, M> {
         }
     }
 
-    /// Unlinks a call and its return from the list.
-    fn lift(&mut self, e: u32) {
-        let nodes = &mut self.nodes;
-        let Node {
-            prev,
-            next,
-            matching,
-            ..
-        } = nodes[e as usize];
-        nodes[prev as usize].next = next;
-        if next != NIL {
-            nodes[next as usize].prev = prev;
-        }
-        let m = nodes[matching as usize];
-        nodes[m.prev as usize].next = m.next;
-        if m.next != NIL {
-            nodes[m.next as usize].prev = m.prev;
-        }
-    }
-
-    /// Links a lifted call and its return back, in reverse order of `lift`.
-    fn unlift(&mut self, e: u32) {
-        let nodes = &mut self.nodes;
-        let matching = nodes[e as usize].matching;
-        let m = nodes[matching as usize];
-        nodes[m.prev as usize].next = matching;
-        if m.next != NIL {
-            nodes[m.next as usize].prev = matching;
-        }
-        let Node { prev, next, .. } = nodes[e as usize];
-        nodes[prev as usize].next = e;
-        if next != NIL {
-            nodes[next as usize].prev = e;
-        }
-    }
-
     /// Searches on until a verdict or a limit; `index` is this search's position in
     /// the check's order (for cancellation). A stuck point is reported in partition op
     /// indexes.
@@ -326,8 +326,26 @@ impl<'a, M: Model> Linearizer<'a, M> {
         let mut dead_end = self.dead_end;
         let mut iterations = self.iterations;
         let mut bytes = self.bytes;
+        // Each field through its own reference, the arrays as slices: the compiler then
+        // keeps their addresses in registers instead of reloading them from `self`.
+        let Linearizer {
+            model,
+            local,
+            members,
+            nodes,
+            twin_before,
+            cache,
+            entry_bytes,
+            linearized,
+            state,
+            calls,
+            best,
+            ..
+        } = self;
+        let (model, local, members) = (*model, &local[..], &members[..]);
+        let (nodes, twin_before, entry_bytes) = (&mut nodes[..], &twin_before[..], *entry_bytes);
         let outcome = loop {
-            if self.nodes[0].next == NIL {
+            if nodes[0].next == NIL {
                 break SearchOutcome::Ok;
             }
             // Every limit is checked before the step is counted, so a search stopped
@@ -347,38 +365,38 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 }
             }
             iterations += 1;
-            let node = self.nodes[entry as usize];
+            let node = nodes[entry as usize];
             if !dead_end && node.matching != NIL {
                 // A call: try to linearize it now.
                 let id = node.id as usize;
-                let twin = self.twin_before[id];
-                if twin != NIL && !self.linearized.get(twin as usize) {
+                let twin = twin_before[id];
+                if twin != NIL && !linearized.get(twin as usize) {
                     entry = node.next;
                     continue;
                 }
-                let op = &self.local[id].op;
-                if let Some(next_state) = self.model.step(&self.state, op) {
-                    let key = mix(self.linearized.hash_with(id), state_hash(&next_state));
-                    let forced = self.model.is_read_only(op);
-                    let fresh = self.cache.insert(key, &self.linearized, id, &next_state);
+                let op = &local[id].op;
+                if let Some(next_state) = model.step(&*state, op) {
+                    let key = mix(linearized.hash_with(id), state_hash(&next_state));
+                    let forced = model.is_read_only(op);
+                    let fresh = cache.insert(key, linearized, id, &next_state);
                     if forced && !fresh {
                         // The dominant choice here was explored and failed: so does
                         // every other choice at this point. Backtrack now.
                         dead_end = true;
                     }
                     if fresh {
-                        bytes += self.entry_bytes + self.model.heap_bytes(&next_state);
-                        let prev_state = std::mem::replace(&mut self.state, next_state);
-                        self.calls.push((entry, prev_state, forced));
-                        self.linearized.set(id);
-                        self.lift(entry);
-                        entry = self.nodes[0].next;
+                        bytes += entry_bytes + model.heap_bytes(&next_state);
+                        let prev_state = std::mem::replace(&mut *state, next_state);
+                        calls.push((entry, prev_state, forced));
+                        linearized.set(id);
+                        lift(nodes, entry);
+                        entry = nodes[0].next;
                         continue;
                     }
                 }
                 entry = node.next;
             } else {
-                if !dead_end && self.local[node.id as usize].ret == u64::MAX {
+                if !dead_end && local[node.id as usize].ret == u64::MAX {
                     // The first return not lifted is that of an op that never returned.
                     // All returns of completed ops come before it, so every completed op
                     // is linearized: the ops still open never took effect.
@@ -386,32 +404,25 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 }
                 // A return whose call is not linearized (or a dead end): record how far
                 // we got, then backtrack to the last choice that has alternatives.
-                if !dead_end
-                    && self
-                        .best
-                        .as_ref()
-                        .is_none_or(|b| self.calls.len() > b.prefix.len())
-                {
-                    self.best = Some(self.stuck_here(entry, node.id));
+                if !dead_end && best.as_ref().is_none_or(|b| calls.len() > b.prefix.len()) {
+                    *best = Some(stuck_here(nodes, calls, members, state, entry, node.id));
                 }
                 dead_end = false;
                 // Pop forced (read-only) choices: they had no alternatives. Stop at the
                 // first real choice and try the next candidate after it.
                 let mut resumed = false;
-                while let Some((call_entry, prev_state, forced)) = self.calls.pop() {
-                    self.state = prev_state;
-                    self.linearized
-                        .clear(self.nodes[call_entry as usize].id as usize);
-                    self.unlift(call_entry);
-                    entry = self.nodes[call_entry as usize].next;
+                while let Some((call_entry, prev_state, forced)) = calls.pop() {
+                    *state = prev_state;
+                    linearized.clear(nodes[call_entry as usize].id as usize);
+                    unlift(nodes, call_entry);
+                    entry = nodes[call_entry as usize].next;
                     if !forced {
                         resumed = true;
                         break;
                     }
                 }
                 if !resumed {
-                    let stuck = self
-                        .best
+                    let stuck = best
                         .take()
                         .expect("a blocking return is recorded before any dead end");
                     break SearchOutcome::Illegal(stuck);
@@ -424,28 +435,35 @@ impl<'a, M: Model> Linearizer<'a, M> {
         self.bytes = bytes;
         outcome
     }
+}
 
-    /// Where the search stands, stopped by the return `entry` of op `blocked`: the
-    /// prefix linearized so far and the candidates it tried next.
-    fn stuck_here(&self, entry: u32, blocked: u32) -> Stuck<M::State> {
-        let mut candidates = Vec::new();
-        let mut e = self.nodes[0].next;
-        while e != NIL && e != entry {
-            if self.nodes[e as usize].matching != NIL {
-                candidates.push(self.members[self.nodes[e as usize].id as usize]);
-            }
-            e = self.nodes[e as usize].next;
+/// Where the search stands, stopped by the return `entry` of op `blocked`: the prefix
+/// linearized so far (`calls`) and the candidates it tried next, in partition op
+/// indexes (`members`).
+fn stuck_here<S: Clone>(
+    nodes: &[Node],
+    calls: &[(u32, S, bool)],
+    members: &[usize],
+    state: &S,
+    entry: u32,
+    blocked: u32,
+) -> Stuck<S> {
+    let mut candidates = Vec::new();
+    let mut e = nodes[0].next;
+    while e != NIL && e != entry {
+        if nodes[e as usize].matching != NIL {
+            candidates.push(members[nodes[e as usize].id as usize]);
         }
-        Stuck {
-            prefix: self
-                .calls
-                .iter()
-                .map(|&(e, _, _)| self.members[self.nodes[e as usize].id as usize])
-                .collect(),
-            state: self.state.clone(),
-            blocked: self.members[blocked as usize],
-            candidates,
-        }
+        e = nodes[e as usize].next;
+    }
+    Stuck {
+        prefix: calls
+            .iter()
+            .map(|&(e, _, _)| members[nodes[e as usize].id as usize])
+            .collect(),
+        state: state.clone(),
+        blocked: members[blocked as usize],
+        candidates,
     }
 }
 
