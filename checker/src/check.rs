@@ -110,9 +110,9 @@ fn prepare<M: Model>(
 /// Each partition is split into independent components (`Model::parts`; one for most
 /// models), and the components of every partition are searched in rounds: each one
 /// still undecided gets a step budget that grows 8-fold each round up to `max_steps`
-/// (a lone one gets `max_steps` at once). After the first round in which some component
-/// is illegal, the check stops and reports the first illegal one in key order (and,
-/// within a partition, in the order of the components' first ops). Each round's
+/// (resuming where its last round stopped). After the first round in which some
+/// component is illegal, the check stops and reports the first illegal one in key
+/// order (and, within a partition, in the order of the components' first ops). Each round's
 /// outcome is a pure function of the history and the budgets, so the whole result is
 /// too (unless `timeout` fires).
 pub fn check<M: Model>(
