@@ -3,9 +3,10 @@
 //! A `History` of operations (each with a call time, a return time and an outcome) is
 //! checked against a `Model` (a sequential specification). The search is Wing and
 //! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
-//! split into independent partitions (P-compositionality) searched in parallel, each
-//! under a deterministic budget of search steps and bytes, so a verdict is a pure
-//! function of the history, the model and the budget. The result is data
+//! split into independent partitions (P-compositionality), and each partition's state
+//! into the independent components its operations touch (`Model::parts`), searched in
+//! parallel, each under a deterministic budget of search steps and bytes, so a verdict
+//! is a pure function of the history, the model and the budget. The result is data
 //! (`CheckResult`): the verdict, and for an illegal history the longest linearizable
 //! prefix and the operations that could not be linearized next.
 //!
@@ -14,13 +15,16 @@
 #![warn(missing_docs)]
 
 pub mod bitset;
+mod cache;
 pub mod check;
+mod components;
 pub mod formats;
 pub mod history;
 pub mod model;
 pub mod models;
 pub mod reference;
 pub mod result;
+mod rounds;
 pub mod search;
 pub mod steps;
 

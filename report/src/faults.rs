@@ -23,7 +23,7 @@ pub struct FaultBand {
 }
 
 /// The rows, top to bottom.
-pub const ROWS: [&str; 9] = [
+pub const ROWS: [&str; 10] = [
     "partition",
     "clog",
     "clients",
@@ -33,6 +33,7 @@ pub const ROWS: [&str; 9] = [
     "pause",
     "skew",
     "transfer",
+    "membership",
 ];
 
 fn list(ids: &[u64]) -> String {
@@ -177,6 +178,19 @@ impl BandBuilder {
             }
             Fault::TransferLeadership { from, to } => {
                 self.instant(at, "transfer", format!("leadership transfer {from}→{to}"))
+            }
+            Fault::ConfChange { via, change } => {
+                let what = if change.changes.is_empty() {
+                    "leave joint".to_string()
+                } else {
+                    change
+                        .changes
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                self.instant(at, "membership", format!("conf change {what} via {via}"))
             }
         }
     }
