@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+pub mod async_storage;
 pub mod bugs;
 pub mod config;
 pub mod describe;
@@ -51,6 +52,7 @@ pub mod storage;
 pub mod tracker;
 pub mod util;
 
+pub use async_storage::{LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
 pub use bugs::{RaftBug, RaftBugs};
 pub use config::{Config, ReadOnlyOption};
 pub use eraftpb::{

@@ -160,6 +160,14 @@ define_probes! {
         "a node did not campaign: it is installing a snapshot not yet persisted and applied";
     ProbeRecoveredAtMatch: "probe_recovered_at_match", "raft/src/raft.rs", false,
         "a caught-up follower in Probe acknowledged its match and went back to Replicate";
+    ResponseHeldUntilDurable: "response_held_until_durable", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: a vote or append ack was held until the append thread makes the state it promises durable";
+    SelfVoteHeldUntilDurable: "self_vote_held_until_durable", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: a candidate's own vote was held until its term and vote are durable";
+    StaleStorageAppendIgnored: "stale_storage_append_ignored", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: an append response from an earlier term did not mark entries stable (they may have been replaced since)";
+    ApplyHeldUntilDurable: "apply_held_until_durable", "raft/src/raw_node/async_ready.rs", true,
+        "async storage writes: committed entries not yet durable on this node were held back from the apply thread";
 }
 
 #[cfg(test)]
