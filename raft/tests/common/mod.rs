@@ -2,6 +2,8 @@
 //! transcript (for golden scenario tests) while it delivers messages.
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
     ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, ReadState, Snapshot,
