@@ -28,6 +28,19 @@ fn elected() -> Cluster {
     c
 }
 
+/// Leader 1 proposes `data`; both followers write it and ack before the leader's own
+/// append is processed, so it commits on the followers' copies alone.
+fn commit_on_followers_alone(c: &mut Cluster, data: &str) {
+    c.node(1).propose(data.as_bytes().to_vec()).unwrap();
+    c.handle_ready(1);
+    c.deliver_all();
+    for id in [2, 3] {
+        c.handle_ready(id);
+        c.process_append(id);
+    }
+    c.deliver_all();
+}
+
 #[test]
 fn golden_async_campaign_three_nodes() {
     let mut c = Cluster::new(3, Mode::Async);
@@ -171,14 +184,7 @@ fn leader_counts_its_own_log_only_once_durable() {
 #[test]
 fn leader_applies_an_entry_committed_by_followers_only_after_its_own_write() {
     let mut c = elected();
-    c.node(1).propose(b"a".to_vec()).unwrap();
-    c.handle_ready(1);
-    c.deliver_all();
-    for id in [2, 3] {
-        c.handle_ready(id);
-        c.process_append(id);
-    }
-    c.deliver_all(); // both acks: committed by the followers' copies alone
+    commit_on_followers_alone(&mut c, "a");
     let index = c.node(1).raft.raft_log.last_index();
     assert_eq!(c.committed(1), index);
     c.handle_ready(1);
@@ -578,14 +584,7 @@ fn bug_apply_before_durable_applies_past_the_local_log() {
     let bugs = RaftBugs::NONE.with(RaftBug::ApplyBeforeDurable);
     let mut c = Cluster::with_config(3, Mode::Async, |cfg| cfg.bugs = bugs);
     c.elect(1);
-    c.node(1).propose(b"a".to_vec()).unwrap();
-    c.handle_ready(1);
-    c.deliver_all();
-    for id in [2, 3] {
-        c.handle_ready(id);
-        c.process_append(id);
-    }
-    c.deliver_all();
+    commit_on_followers_alone(&mut c, "a");
     let rd = c.node(1).ready();
     let apply = rd
         .messages

@@ -3,11 +3,13 @@
 //! (one thread, no timers): the node needs no runtime of its own.
 
 use futures::executor::LocalPool;
+use futures::future::RemoteHandle;
 use futures::task::LocalSpawnExt;
 use futures::{FutureExt, StreamExt};
+use linsim_raft::tracker::ProgressState;
 use linsim_raft::{
-    Config, Entry, Error, MemStorage, Node, Ready, ReadyStream, SharedStorage, StateType, Storage,
-    LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
+    Config, Entry, Error, MemStorage, Message, MessageType, Node, Ready, ReadyStream,
+    SharedStorage, StateType, Storage, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
 };
 
 /// A single-voter node over a shared storage, its task spawned on `pool`.
@@ -22,6 +24,22 @@ fn start(
         .expect("pool accepts tasks");
     let readies = node.ready();
     (node, readies)
+}
+
+/// Proposes `data` from a task of its own, run until it blocks; the handle resolves to
+/// the proposal's answer.
+fn propose_in_background(
+    pool: &mut LocalPool,
+    node: &Node,
+    data: &str,
+) -> RemoteHandle<linsim_raft::Result<()>> {
+    let (proposer, data) = (node.clone(), data.as_bytes().to_vec());
+    let handle = pool
+        .spawner()
+        .spawn_local_with_handle(async move { proposer.propose(data).await })
+        .expect("pool accepts tasks");
+    pool.run_until_stalled();
+    handle
 }
 
 fn one_voter() -> SharedStorage<MemStorage> {
@@ -100,12 +118,7 @@ fn a_proposal_waits_for_a_leader() {
     let mut pool = LocalPool::new();
     let storage = one_voter();
     let (node, mut readies) = start(&pool, &Config::new(1), &storage);
-    let proposer = node.clone();
-    let proposal = pool
-        .spawner()
-        .spawn_local_with_handle(async move { proposer.propose(b"early".to_vec()).await })
-        .unwrap();
-    pool.run_until_stalled();
+    let proposal = propose_in_background(&mut pool, &node, "early");
     let applied = pool.run_until(async {
         node.campaign().await.unwrap();
         apply_until(&node, &mut readies, &storage, 1).await
@@ -134,12 +147,7 @@ fn stop_answers_a_blocked_proposal_and_ends_the_ready_stream() {
     let mut pool = LocalPool::new();
     let storage = one_voter();
     let (node, mut readies) = start(&pool, &Config::new(1), &storage);
-    let proposer = node.clone();
-    let blocked = pool
-        .spawner()
-        .spawn_local_with_handle(async move { proposer.propose(b"x".to_vec()).await })
-        .unwrap();
-    pool.run_until_stalled();
+    let blocked = propose_in_background(&mut pool, &node, "x");
     pool.run_until(node.stop());
     assert_eq!(pool.run_until(blocked), Err(Error::Stopped));
     pool.run_until(async {
@@ -161,8 +169,8 @@ fn a_dropped_proposal_is_reported() {
         ..Config::new(2)
     };
     let (node, _readies) = start(&pool, &config, &storage);
-    let hb = linsim_raft::Message {
-        msg_type: linsim_raft::MessageType::MsgHeartbeat,
+    let hb = Message {
+        msg_type: MessageType::MsgHeartbeat,
         from: 1,
         to: 2,
         term: 1,
@@ -299,4 +307,100 @@ async fn run_storage_threads(
         }
     }
     applied
+}
+
+#[test]
+fn stop_ends_the_nodes_task() {
+    let mut pool = LocalPool::new();
+    let storage = one_voter();
+    let (node, task) = Node::start(&Config::new(1), storage).expect("valid config");
+    let task = pool.spawner().spawn_local_with_handle(task).unwrap();
+    pool.run_until_stalled();
+    let mut task = Box::pin(task);
+    assert!(
+        (&mut task).now_or_never().is_none(),
+        "running until stopped"
+    );
+    pool.run_until(node.stop());
+    assert_eq!(task.now_or_never(), Some(()), "the task has returned");
+}
+
+#[test]
+fn dropping_every_handle_ends_the_task() {
+    let mut pool = LocalPool::new();
+    let (node, task) = Node::start(&Config::new(1), one_voter()).expect("valid config");
+    let task = pool.spawner().spawn_local_with_handle(task).unwrap();
+    drop(node);
+    pool.run_until(task);
+}
+
+/// A two-voter node 1 elected with 2's vote and its first entry acked by 2.
+fn leader_of_two(pool: &mut LocalPool) -> Node {
+    let storage = SharedStorage::new(MemStorage::new_with_voters([1, 2]));
+    let (node, mut readies) = start(pool, &Config::new(1), &storage);
+    pool.run_until(async {
+        node.campaign().await.unwrap();
+        let from_2 = |msg_type, index| Message {
+            msg_type,
+            from: 2,
+            to: 1,
+            term: 1,
+            index,
+            ..Message::default()
+        };
+        node.step(from_2(MessageType::MsgVoteResp, 0))
+            .await
+            .unwrap();
+        // One Ready holds it all: the campaign, the leadership and its first entry.
+        let rd = readies.next().await.unwrap();
+        assert_eq!(rd.entries.len(), 1);
+        persist(&storage, &rd);
+        node.advance();
+        node.step(from_2(MessageType::MsgAppResp, 1)).await.unwrap();
+    });
+    node
+}
+
+#[test]
+fn report_unreachable_sends_a_replicating_follower_back_to_probe() {
+    let mut pool = LocalPool::new();
+    let node = leader_of_two(&mut pool);
+    let state_of_2 = |pool: &mut LocalPool| {
+        let st = pool.run_until(node.status()).unwrap();
+        st.progress[&2].state
+    };
+    assert_eq!(state_of_2(&mut pool), ProgressState::Replicate);
+    node.report_unreachable(2);
+    assert_eq!(state_of_2(&mut pool), ProgressState::Probe);
+}
+
+#[test]
+fn report_snapshot_outside_snapshot_state_changes_nothing() {
+    let mut pool = LocalPool::new();
+    let node = leader_of_two(&mut pool);
+    // Not in Snapshot state: the report changes nothing (as etcd ignores it).
+    node.report_snapshot(2, false);
+    let st = pool.run_until(node.status()).unwrap();
+    assert_eq!(st.progress[&2].state, ProgressState::Replicate);
+}
+
+#[test]
+fn forget_leader_clears_a_followers_leader() {
+    let mut pool = LocalPool::new();
+    let storage = SharedStorage::new(MemStorage::new_with_voters([1, 2]));
+    let (node, _readies) = start(&pool, &Config::new(2), &storage);
+    let hb = Message {
+        msg_type: MessageType::MsgHeartbeat,
+        from: 1,
+        to: 2,
+        term: 1,
+        ..Message::default()
+    };
+    let lead = pool.run_until(async {
+        node.step(hb).await.unwrap();
+        assert_eq!(node.status().await.unwrap().soft_state.lead, 1);
+        node.forget_leader().await.unwrap();
+        node.status().await.unwrap().soft_state.lead
+    });
+    assert_eq!(lead, 0);
 }
