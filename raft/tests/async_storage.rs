@@ -606,3 +606,50 @@ fn sync_mode_ready_has_no_storage_messages() {
     assert!(rd.messages.iter().all(|m| !m.msg_type.is_local()));
     assert_eq!(rd.messages.len(), 2);
 }
+
+#[test]
+fn pre_vote_then_vote_each_wait_for_the_append_thread() {
+    let mut c = Cluster::with_config(1, Mode::Async, |cfg| cfg.pre_vote = true);
+    c.node(1).campaign().unwrap();
+    c.handle_ready(1);
+    assert_eq!(c.node(1).raft.state, StateType::StatePreCandidate);
+    let append = c.member(1).append_queue[0].clone();
+    assert_eq!(
+        types_to(&append.responses, 1),
+        vec![MessageType::MsgPreVoteResp],
+        "even the pre-vote (nothing to persist) waits for the writes before it"
+    );
+    assert!(
+        append.entries.is_empty() && append.term == 0,
+        "no new state"
+    );
+    c.process_append(1);
+    c.deliver_all();
+    assert_eq!(c.node(1).raft.state, StateType::StateCandidate);
+    c.handle_ready(1);
+    c.deliver_all();
+    assert_eq!(c.node(1).raft.state, StateType::StateCandidate);
+    c.process_append(1);
+    c.deliver_all();
+    assert_eq!(c.node(1).raft.state, StateType::StateLeader);
+}
+
+#[test]
+fn a_three_node_async_cluster_recovers_from_a_leader_crash() {
+    let mut c = Cluster::new(3, Mode::Async);
+    c.elect(1);
+    c.node(1).propose(b"a".to_vec()).unwrap();
+    c.stabilize();
+    c.isolate(1);
+    c.elect(2);
+    assert_eq!(c.node(2).raft.state, StateType::StateLeader);
+    c.node(2).propose(b"b".to_vec()).unwrap();
+    c.stabilize();
+    c.crash_restart(1);
+    c.cut.clear();
+    c.node(2).tick();
+    c.stabilize();
+    for id in [1, 2, 3] {
+        assert_eq!(c.member(id).applied_data(), vec!["a", "b"], "node {id}");
+    }
+}

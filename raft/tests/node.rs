@@ -404,3 +404,29 @@ fn forget_leader_clears_a_followers_leader() {
     });
     assert_eq!(lead, 0);
 }
+
+#[test]
+fn a_ready_left_in_a_dropped_stream_goes_to_the_next_one() {
+    let mut pool = LocalPool::new();
+    let storage = one_voter();
+    let (node, mut first) = start(&pool, &Config::new(1), &storage);
+    pool.run_until(async {
+        // The stream asks for a Ready; the campaign's Ready is sent to it...
+        assert!(first.next().now_or_never().is_none());
+        node.campaign().await.unwrap();
+    });
+    // ...but it is dropped before taking it.
+    drop(first);
+    let mut second = node.ready();
+    let next = pool
+        .spawner()
+        .spawn_local_with_handle(async move { second.next().await })
+        .unwrap();
+    pool.run_until_stalled();
+    let rd = next
+        .now_or_never()
+        .expect("the second stream got a Ready without waiting")
+        .expect("the node runs");
+    assert_eq!(rd.hard_state.map(|hs| hs.term), Some(1));
+    assert_eq!(rd.entries.len(), 1, "the leader's first entry is in it");
+}

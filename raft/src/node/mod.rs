@@ -17,7 +17,11 @@
 //!   them, with raft's answer. A proposal made while no leader is known waits (as in
 //!   etcd) until one is, the node stops, or the caller drops the future.
 //! - `stop` ends the task: every waiting call returns `Error::Stopped`, the ready
-//!   stream ends, and later calls return `Error::Stopped` at once.
+//!   stream ends, and later calls return `Error::Stopped` at once. The task also ends
+//!   when every handle is dropped.
+//!
+//! Take Readies from one stream at a time: with async storage writes their storage
+//! messages must reach the threads in the order raft handed them out.
 //!
 //! `propose_conf_change` and `apply_conf_change` are not here yet: `RawNode` has no
 //! conf-change API on this branch (membership changes are added separately).

@@ -27,6 +27,20 @@ impl ReadyStream {
     }
 }
 
+impl Drop for ReadyStream {
+    /// A Ready already sent to this stream but never taken goes back to the node's
+    /// task, which hands it to the next stream: raft counts it as handed out, so
+    /// losing it would lose its writes and messages (and, synchronously, stall the node
+    /// waiting for its `advance`).
+    fn drop(&mut self) {
+        if let Some(mut rx) = self.waiting.take() {
+            if let Ok(Some(rd)) = rx.try_recv() {
+                let _ = self.requests.unbounded_send(Request::ReturnReady(rd));
+            }
+        }
+    }
+}
+
 impl Stream for ReadyStream {
     type Item = Ready;
 

@@ -31,6 +31,8 @@ pub(super) enum Request {
     ReportSnapshot(u64, bool),
     /// A `ReadyStream` waits for the next Ready.
     Ready(oneshot::Sender<Ready>),
+    /// A `ReadyStream` was dropped holding a Ready it never took.
+    ReturnReady(Ready),
     Advance,
     Stop(oneshot::Sender<()>),
 }
@@ -43,9 +45,9 @@ pub(super) struct NodeLoop<S: Storage> {
     proposals: VecDeque<(bytes::Bytes, oneshot::Sender<Result<()>>)>,
     /// Ready streams waiting for a Ready, in arrival order.
     ready_waiters: VecDeque<oneshot::Sender<Ready>>,
-    /// A Ready taken from raft whose waiter went away before it could be handed over:
-    /// it goes to the next waiter, since raft already counts it as handed out.
-    undelivered: Option<Ready>,
+    /// Readies taken from raft whose stream went away before taking them: they go to
+    /// the next waiters first, in order, since raft already counts them as handed out.
+    undelivered: VecDeque<Ready>,
     /// Synchronous mode: a Ready was handed out and not yet advanced.
     awaiting_advance: bool,
 }
@@ -57,7 +59,7 @@ impl<S: Storage> NodeLoop<S> {
             requests,
             proposals: VecDeque::new(),
             ready_waiters: VecDeque::new(),
-            undelivered: None,
+            undelivered: VecDeque::new(),
             awaiting_advance: false,
         }
     }
@@ -114,6 +116,7 @@ impl<S: Storage> NodeLoop<S> {
             Request::ReportUnreachable(id) => raw.report_unreachable(id),
             Request::ReportSnapshot(id, ok) => raw.report_snapshot(id, ok),
             Request::Ready(waiter) => self.ready_waiters.push_back(waiter),
+            Request::ReturnReady(rd) => self.undelivered.push_back(rd),
             Request::Advance => {
                 if std::mem::take(&mut self.awaiting_advance) {
                     raw.advance();
@@ -148,7 +151,7 @@ impl<S: Storage> NodeLoop<S> {
             if waiter.is_canceled() {
                 continue;
             }
-            let rd = match self.undelivered.take() {
+            let rd = match self.undelivered.pop_front() {
                 Some(rd) => rd,
                 None if self.awaiting_advance || !self.raw.has_ready() => {
                     self.ready_waiters.push_front(waiter);
@@ -160,7 +163,7 @@ impl<S: Storage> NodeLoop<S> {
                 }
             };
             if let Err(rd) = waiter.send(rd) {
-                self.undelivered = Some(rd);
+                self.undelivered.push_front(rd);
             }
         }
     }

@@ -6,7 +6,10 @@
 //!   candidate's own vote) waits in `msgs_after_append` and leaves only as a response
 //!   of the next MsgStorageAppend, after the append thread synced everything before it;
 //! - the leader counts its own log toward a quorum only once a MsgStorageAppendResp
-//!   says it is durable (`on_self_progress`), never when it appends.
+//!   says it is durable (`on_self_progress`), never when it appends. etcd carries this
+//!   self-ack as a MsgAppResp to itself among the same responses; here the
+//!   MsgStorageAppendResp, which the append thread delivers last, does the same job
+//!   through the path the synchronous `advance` already uses.
 
 use super::Raft;
 use crate::bugs::RaftBug;
