@@ -4,12 +4,20 @@
 
 pub mod cluster;
 
+use linsim_raft::async_storage::hard_state_of;
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
     ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, ReadState, Snapshot,
-    SnapshotMetadata, StateType,
+    SnapshotMetadata, StateType, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Whether `LINSIM_RAFT_STORAGE=async` asks the Network suites to run every node with
+/// asynchronous storage writes (`cargo test -p linsim-raft` with it set runs the same
+/// scenarios in the other mode; golden transcripts then differ by design).
+pub fn async_storage_from_env() -> bool {
+    std::env::var("LINSIM_RAFT_STORAGE").is_ok_and(|v| v == "async")
+}
 
 /// A raft over fresh MemStorage with the given voters.
 pub fn new_raft(id: u64, peers: &[u64], election: usize, heartbeat: usize) -> Raft<MemStorage> {
@@ -163,6 +171,7 @@ impl Network {
                 ..Config::new(id)
             };
             tweak(&mut c);
+            c.async_storage_writes |= async_storage_from_env();
             let mut storage = MemStorage::new();
             storage.set_conf_state(cs.clone());
             let node = RawNode::new(&c, storage).expect("valid config");
@@ -205,6 +214,10 @@ impl Network {
         if !node.has_ready() {
             return false;
         }
+        if node.raft.async_storage_writes() {
+            self.handle_ready_async(id);
+            return true;
+        }
         let rd = node.ready();
         if let Some(snap) = rd.snapshot.clone() {
             node.store_mut()
@@ -237,6 +250,54 @@ impl Network {
             self.transcript.push('\n');
         }
         true
+    }
+
+    /// Async storage writes: routes a Ready's storage messages to append and apply
+    /// threads that run at once (so "durable" is still "handled"); their responses
+    /// join the queue and are stepped back by the next delivery.
+    fn handle_ready_async(&mut self, id: u64) {
+        let node = self.nodes.get_mut(&id).expect("node exists");
+        let rd = node.ready();
+        let text = describe_ready(&rd);
+        self.read_states
+            .entry(id)
+            .or_default()
+            .extend(rd.read_states.iter().cloned());
+        for m in rd.messages {
+            match m.to {
+                LOCAL_APPEND_THREAD => {
+                    let store = node.store_mut();
+                    if let Some(snap) = m.snapshot.clone() {
+                        store
+                            .apply_snapshot(*snap)
+                            .expect("raft hands out only newer snapshots");
+                    }
+                    if let Some(hs) = hard_state_of(&m) {
+                        store.set_hard_state(hs);
+                    }
+                    store.append(&m.entries);
+                    self.queue.extend(m.responses);
+                }
+                LOCAL_APPLY_THREAD => {
+                    let applied = self.applied.get_mut(&id).expect("node exists");
+                    applied.extend(
+                        m.entries
+                            .iter()
+                            .filter(|e| !e.data.is_empty())
+                            .map(|e| e.data.to_vec()),
+                    );
+                    self.queue.extend(m.responses);
+                }
+                _ => self.queue.push_back(m),
+            }
+        }
+        self.transcript
+            .push_str(&format!("> {id} handling Ready\n"));
+        for line in text.lines() {
+            self.transcript.push_str("  ");
+            self.transcript.push_str(line);
+            self.transcript.push('\n');
+        }
     }
 
     /// Delivers every queued message (dropping those on cut links), recording each.
