@@ -12,11 +12,39 @@ use linsim_raft::{
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// Whether `LINSIM_RAFT_STORAGE=async` asks the Network suites to run every node with
-/// asynchronous storage writes (`cargo test -p linsim-raft` with it set runs the same
-/// scenarios in the other mode; golden transcripts then differ by design).
+thread_local! {
+    static ASYNC_STORAGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether Networks built now run every node with asynchronous storage writes: inside
+/// `in_async_mode`, or everywhere when `LINSIM_RAFT_STORAGE=async` is set (then
+/// `cargo test -p linsim-raft` runs every Network scenario in the other mode; golden
+/// transcripts differ by design).
 pub fn async_storage_from_env() -> bool {
-    std::env::var("LINSIM_RAFT_STORAGE").is_ok_and(|v| v == "async")
+    ASYNC_STORAGE.with(|a| a.get())
+        || std::env::var("LINSIM_RAFT_STORAGE").is_ok_and(|v| v == "async")
+}
+
+/// Runs a Network scenario with every node in async storage mode.
+pub fn in_async_mode(scenario: fn()) {
+    ASYNC_STORAGE.with(|a| a.set(true));
+    scenario();
+    ASYNC_STORAGE.with(|a| a.set(false));
+}
+
+/// `async_twins!(a, b)` in a child module of a test file: a test per named Network
+/// scenario of the parent that runs it again with asynchronous storage writes, so that
+/// both modes pass the same scenarios.
+#[macro_export]
+macro_rules! async_twins {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                $crate::common::in_async_mode(super::$scenario);
+            }
+        )*
+    };
 }
 
 /// A raft over fresh MemStorage with the given voters.
