@@ -18,7 +18,7 @@
 //!    the storage messages, for observation. `rd.soft_state` and `rd.read_states` mean
 //!    what they mean synchronously (serve a read once the apply thread has applied up
 //!    to its index).
-//! 3. Route each message of `rd.messages`, in order:
+//! 3. Route each message of `rd.messages`, in order (`route` sorts them):
 //!    - `to == LOCAL_APPEND_THREAD` (a `MsgStorageAppend`): queue it for the append
 //!      thread;
 //!    - `to == LOCAL_APPLY_THREAD` (a `MsgStorageApply`): queue it for the apply thread;
@@ -70,4 +70,72 @@ pub fn hard_state_of(m: &Message) -> Option<HardState> {
         commit: m.commit,
     };
     (!hs.is_empty()).then_some(hs)
+}
+
+/// The messages of an async-mode `Ready`, sorted by where they go (step 3 above).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Routed {
+    /// `MsgStorageAppend`s for the append thread, in order.
+    pub append: Vec<Message>,
+    /// `MsgStorageApply`s for the apply thread, in order.
+    pub apply: Vec<Message>,
+    /// Messages to send to peers now.
+    pub peers: Vec<Message>,
+}
+
+/// Sorts a Ready's messages for the append thread, the apply thread and the network,
+/// keeping their order within each.
+pub fn route(messages: Vec<Message>) -> Routed {
+    let mut r = Routed::default();
+    for m in messages {
+        match m.to {
+            LOCAL_APPEND_THREAD => r.append.push(m),
+            LOCAL_APPLY_THREAD => r.apply.push(m),
+            _ => r.peers.push(m),
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(to: u64, msg_type: MessageType) -> Message {
+        Message {
+            msg_type,
+            to,
+            ..Message::default()
+        }
+    }
+
+    #[test]
+    fn route_sorts_by_destination_keeping_order() {
+        let r = route(vec![
+            to(2, MessageType::MsgApp),
+            to(LOCAL_APPEND_THREAD, MessageType::MsgStorageAppend),
+            to(3, MessageType::MsgApp),
+            to(LOCAL_APPLY_THREAD, MessageType::MsgStorageApply),
+        ]);
+        let peers: Vec<u64> = r.peers.iter().map(|m| m.to).collect();
+        assert_eq!(peers, vec![2, 3]);
+        assert_eq!(r.append.len(), 1);
+        assert_eq!(r.apply.len(), 1);
+    }
+
+    #[test]
+    fn hard_state_is_absent_when_unchanged() {
+        let mut m = to(LOCAL_APPEND_THREAD, MessageType::MsgStorageAppend);
+        assert_eq!(hard_state_of(&m), None);
+        m.term = 2;
+        m.commit = 5;
+        assert_eq!(
+            hard_state_of(&m),
+            Some(HardState {
+                term: 2,
+                vote: 0,
+                commit: 5
+            })
+        );
+    }
 }

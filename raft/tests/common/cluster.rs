@@ -5,12 +5,9 @@
 //! apply against its durable log, so a scenario that breaks either fails at once.
 #![allow(dead_code)]
 
-use linsim_raft::async_storage::hard_state_of;
+use linsim_raft::async_storage::{hard_state_of, route};
 use linsim_raft::describe::{describe_message, describe_ready};
-use linsim_raft::{
-    Config, MemStorage, Message, MessageType, RawNode, ReadState, Storage, LOCAL_APPEND_THREAD,
-    LOCAL_APPLY_THREAD,
-};
+use linsim_raft::{Config, MemStorage, Message, MessageType, RawNode, ReadState, Storage};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Which storage contract the cluster's nodes use.
@@ -150,8 +147,7 @@ impl Cluster {
         let rd = m.node.ready();
         let text = describe_ready(&rd);
         m.reads.extend(rd.read_states.iter().cloned());
-        let mut outgoing = Vec::new();
-        match mode {
+        let outgoing = match mode {
             Mode::Sync => {
                 let store = m.node.store_mut();
                 if let Some(snap) = rd.snapshot.clone() {
@@ -164,21 +160,17 @@ impl Cluster {
                 if let Some(snap) = &rd.snapshot {
                     m.applied.push((snap.metadata.index, Vec::new()));
                 }
-                outgoing = rd.messages;
-                let ents = rd.committed_entries;
-                Cluster::apply(m, &ents);
+                Cluster::apply(m, &rd.committed_entries);
                 m.node.advance();
+                rd.messages
             }
             Mode::Async => {
-                for msg in rd.messages {
-                    match msg.to {
-                        LOCAL_APPEND_THREAD => m.append_queue.push_back(msg),
-                        LOCAL_APPLY_THREAD => m.apply_queue.push_back(msg),
-                        _ => outgoing.push(msg),
-                    }
-                }
+                let routed = route(rd.messages);
+                m.append_queue.extend(routed.append);
+                m.apply_queue.extend(routed.apply);
+                routed.peers
             }
-        }
+        };
         self.note_block(&format!("> {id} handling Ready"), &text);
         self.send_all(id, outgoing);
         true
