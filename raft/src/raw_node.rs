@@ -101,7 +101,10 @@ impl<S: Storage> RawNode<S> {
     /// Steps a message received from a peer, or a response of a local storage thread
     /// (async storage writes). Other local-only message types are refused.
     pub fn step(&mut self, m: Message) -> Result<()> {
-        let from_storage_thread = crate::async_storage::is_local_msg_target(m.from);
+        // Only a storage thread's answer may come from a storage thread (etcd accepts
+        // any local type from those ids; a forged MsgHup has no business here).
+        let from_storage_thread =
+            crate::async_storage::is_local_msg_target(m.from) && m.msg_type.is_storage_response();
         if m.msg_type.is_local() && !from_storage_thread {
             return Err(Error::StepLocalMsg);
         }

@@ -462,6 +462,13 @@ fn storage_messages_from_peers_are_refused() {
         ..Message::default()
     };
     assert_eq!(c.node(1).step(from_thread), Ok(()));
+    let hup_from_thread = Message {
+        msg_type: MessageType::MsgHup,
+        from: LOCAL_APPEND_THREAD,
+        to: 1,
+        ..Message::default()
+    };
+    assert_eq!(c.node(1).step(hup_from_thread), Err(Error::StepLocalMsg));
 }
 
 #[test]
