@@ -143,6 +143,15 @@ pub fn elected_leader(id: u64, peers: &[u64]) -> Raft<MemStorage> {
     r
 }
 
+/// Records the data of entries node `id` applied (empty entries skipped).
+fn record_applied(applied: &mut BTreeMap<u64, Vec<Vec<u8>>>, id: u64, ents: &[Entry]) {
+    applied.get_mut(&id).expect("node exists").extend(
+        ents.iter()
+            .filter(|e| !e.data.is_empty())
+            .map(|e| e.data.to_vec()),
+    );
+}
+
 /// An in-memory cluster of RawNodes. Each Ready is persisted at once (so "durable" is
 /// "handled"), its messages queued, and its committed entries recorded as applied.
 pub struct Network {
@@ -261,13 +270,7 @@ impl Network {
             .or_default()
             .extend(rd.read_states.iter().cloned());
         let text = describe_ready(&rd);
-        let applied = self.applied.get_mut(&id).expect("node exists");
-        applied.extend(
-            rd.committed_entries
-                .iter()
-                .filter(|e| !e.data.is_empty())
-                .map(|e| e.data.to_vec()),
-        );
+        record_applied(&mut self.applied, id, &rd.committed_entries);
         self.queue.extend(rd.messages);
         node.advance();
         self.transcript
@@ -307,13 +310,7 @@ impl Network {
                     self.queue.extend(m.responses);
                 }
                 LOCAL_APPLY_THREAD => {
-                    let applied = self.applied.get_mut(&id).expect("node exists");
-                    applied.extend(
-                        m.entries
-                            .iter()
-                            .filter(|e| !e.data.is_empty())
-                            .map(|e| e.data.to_vec()),
-                    );
+                    record_applied(&mut self.applied, id, &m.entries);
                     self.queue.extend(m.responses);
                 }
                 _ => self.queue.push_back(m),
