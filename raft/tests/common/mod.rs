@@ -220,6 +220,17 @@ impl Network {
         net
     }
 
+    /// Records that node `id` handled a Ready described by `text`.
+    fn note_ready(&mut self, id: u64, text: &str) {
+        self.transcript
+            .push_str(&format!("> {id} handling Ready\n"));
+        for line in text.lines() {
+            self.transcript.push_str("  ");
+            self.transcript.push_str(line);
+            self.transcript.push('\n');
+        }
+    }
+
     /// Appends a line to the transcript.
     pub fn note(&mut self, line: &str) {
         self.transcript.push_str(line);
@@ -273,13 +284,7 @@ impl Network {
         record_applied(&mut self.applied, id, &rd.committed_entries);
         self.queue.extend(rd.messages);
         node.advance();
-        self.transcript
-            .push_str(&format!("> {id} handling Ready\n"));
-        for line in text.lines() {
-            self.transcript.push_str("  ");
-            self.transcript.push_str(line);
-            self.transcript.push('\n');
-        }
+        self.note_ready(id, &text);
         true
     }
 
@@ -316,13 +321,7 @@ impl Network {
                 _ => self.queue.push_back(m),
             }
         }
-        self.transcript
-            .push_str(&format!("> {id} handling Ready\n"));
-        for line in text.lines() {
-            self.transcript.push_str("  ");
-            self.transcript.push_str(line);
-            self.transcript.push('\n');
-        }
+        self.note_ready(id, &text);
     }
 
     /// Delivers every queued message (dropping those on cut links), recording each.
