@@ -43,7 +43,14 @@
 //! response may be stepped back at any later time; one that comes back after a term
 //! change is handled safely (see `Raft::step` for `MsgStorageAppendResp`). On a crash,
 //! everything not yet synced by the append thread is lost, and the node restarts from
-//! its storage like any other. A restarted node may run in either mode.
+//! its storage like any other; the threads' queued work and the responses of the
+//! previous incarnation are dropped, never stepped into the new node. A restarted node
+//! may run in either mode.
+//!
+//! Durable-before-send still holds, at a different moment: a vote or append ack leaves
+//! a server only among the responses of the append that made it durable, so a checker
+//! of that rule looks at messages when the append thread releases them (the peer
+//! messages of `rd.messages` promise nothing durable).
 
 use crate::eraftpb::{HardState, Message, MessageType};
 
