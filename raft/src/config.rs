@@ -52,6 +52,11 @@ pub struct Config {
     /// Seed of the randomized election timeout. Mixed with `id`, so nodes sharing a seed
     /// still draw different timeouts.
     pub seed: u64,
+    /// Asynchronous storage writes, as etcd's `AsyncStorageWrites`: local appends and
+    /// applies leave a `Ready` as `MsgStorageAppend` / `MsgStorageApply` messages for
+    /// the application's append and apply threads, whose responses are stepped back
+    /// in (see `crate::async_storage`). Off by default: the `Ready`/`advance` contract.
+    pub async_storage_writes: bool,
     /// Deliberate bugs to inject (none by default): see `crate::bugs`.
     pub bugs: crate::bugs::RaftBugs,
 }
@@ -74,6 +79,7 @@ impl Default for Config {
             disable_proposal_forwarding: false,
             step_down_on_removal: false,
             seed: 0,
+            async_storage_writes: false,
             bugs: crate::bugs::RaftBugs::NONE,
         }
     }

@@ -1,6 +1,7 @@
 //! Human-readable one-line descriptions, in the style of etcd's `DescribeMessage`.
 //! Used by golden scenario tests, traces and logs.
 
+use crate::async_storage::{LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
 use crate::eraftpb::{Entry, EntryType, HardState, Message};
 use crate::raw_node::Ready;
 use std::fmt::Write;
@@ -31,9 +32,25 @@ pub fn describe_hard_state(hs: &HardState) -> String {
     format!("Term:{} Vote:{} Commit:{}", hs.term, hs.vote, hs.commit)
 }
 
+/// A node id, or the name of a local storage thread (`AppendThread`, `ApplyThread`).
+pub fn describe_target(id: u64) -> String {
+    match id {
+        LOCAL_APPEND_THREAD => "AppendThread".to_string(),
+        LOCAL_APPLY_THREAD => "ApplyThread".to_string(),
+        id => id.to_string(),
+    }
+}
+
 /// `1->2 MsgApp Term:1 Log:1/2 Commit:2 Entries:[...]`, showing only meaningful fields.
+/// The responses a storage message carries follow on their own lines, indented.
 pub fn describe_message(m: &Message) -> String {
-    let mut s = format!("{}->{} {} Term:{}", m.from, m.to, m.msg_type, m.term);
+    let mut s = format!(
+        "{}->{} {} Term:{}",
+        describe_target(m.from),
+        describe_target(m.to),
+        m.msg_type,
+        m.term
+    );
     let _ = write!(s, " Log:{}/{}", m.log_term, m.index);
     if m.reject {
         let _ = write!(s, " Rejected (Hint: {})", m.reject_hint);
@@ -60,6 +77,13 @@ pub fn describe_message(m: &Message) -> String {
     }
     if !m.context.is_empty() {
         let _ = write!(s, " Context:{}", String::from_utf8_lossy(&m.context));
+    }
+    if !m.responses.is_empty() {
+        s.push_str(" Responses:[");
+        for r in &m.responses {
+            let _ = write!(s, "\n  {}", describe_message(r).replace('\n', "\n  "));
+        }
+        s.push_str("\n]");
     }
     s
 }

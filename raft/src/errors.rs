@@ -31,6 +31,9 @@ pub enum Error {
     /// or forwarding disabled). The caller may retry elsewhere.
     #[error("raft proposal dropped")]
     ProposalDropped,
+    /// The `Node` was stopped (or its task ended): the request was not carried out.
+    #[error("raft: stopped")]
+    Stopped,
     /// A local-only message type was passed to `step`.
     #[error("raft: cannot step raft local message")]
     StepLocalMsg,

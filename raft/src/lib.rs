@@ -11,6 +11,11 @@
 //! backtracking, proposal forwarding, leadership transfer, and linearizable reads
 //! through ReadIndex (`RawNode::read_index`, answered in `Ready::read_states`).
 //!
+//! Two ways to drive a node: `RawNode` on the caller's loop, or `Node`, an async handle
+//! to a `RawNode` in a task of its own (runtime-agnostic: it runs under madsim). Either
+//! may use asynchronous storage writes (`Config::async_storage_writes`, see
+//! `async_storage`), where appends and applies run off the raft loop.
+//!
 //! ```
 //! use linsim_raft::{Config, MemStorage, RawNode, StateType};
 //!
@@ -108,6 +113,7 @@
 
 #![warn(missing_docs)]
 
+pub mod async_storage;
 pub mod bugs;
 pub mod confchange;
 pub mod config;
@@ -116,16 +122,19 @@ pub mod eraftpb;
 pub mod errors;
 pub mod log;
 pub mod log_unstable;
+pub mod node;
 pub mod probes;
 pub mod quorum;
 pub mod raft;
 pub mod raw_node;
 pub mod read_only;
+pub mod shared_storage;
 pub mod status;
 pub mod storage;
 pub mod tracker;
 pub mod util;
 
+pub use async_storage::{LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
 pub use bugs::{RaftBug, RaftBugs};
 pub use confchange::ConfChangeError;
 pub use config::{Config, ReadOnlyOption};
@@ -135,8 +144,10 @@ pub use eraftpb::{
     Snapshot, SnapshotMetadata,
 };
 pub use errors::{Error, Result, StorageError};
+pub use node::{Node, ReadyStream};
 pub use raft::{Raft, SoftState, StateType, NONE};
 pub use raw_node::{RawNode, Ready};
 pub use read_only::ReadState;
+pub use shared_storage::SharedStorage;
 pub use status::Status;
 pub use storage::{MemStorage, RaftState, Storage};

@@ -184,6 +184,14 @@ define_probes! {
         "a node restored a snapshot taken during a joint configuration";
     LearnerPromoted: "learner_promoted", "raft/src/confchange/changer.rs", false,
         "a conf change promoted a learner to voter";
+    ResponseHeldUntilDurable: "response_held_until_durable", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: a vote or append ack was held until the append thread makes the state it promises durable";
+    SelfVoteHeldUntilDurable: "self_vote_held_until_durable", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: a candidate's own vote was held until its term and vote are durable";
+    StaleStorageAppendIgnored: "stale_storage_append_ignored", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: an append response from an earlier term did not mark entries stable (they may have been replaced since)";
+    ApplyHeldUntilDurable: "apply_held_until_durable", "raft/src/raw_node/async_ready.rs", true,
+        "async storage writes: committed entries not yet durable on this node were held back from the apply thread";
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use std::fmt;
 use tracing::{debug, error, info, warn};
 
 mod membership;
+mod storage_writes;
 
 /// The "no node" id.
 pub const NONE: u64 = 0;
@@ -83,6 +84,11 @@ pub struct Raft<S: Storage> {
     pub lead: u64,
     /// Messages to send, released by `RawNode::ready` after persistence.
     pub msgs: Vec<Message>,
+    /// Async storage writes only: votes and append acks (and a candidate's own vote)
+    /// that depend on state not yet durable. They leave as the `responses` of the next
+    /// MsgStorageAppend, so the append thread releases them once that state is synced
+    /// (etcd's `msgsAfterAppend`).
+    pub msgs_after_append: Vec<Message>,
     /// The node a leader is transferring leadership to (`NONE`: none).
     pub lead_transferee: u64,
     /// The log index up to which a conf change may be pending (leader only): a new
@@ -112,6 +118,7 @@ pub struct Raft<S: Storage> {
     /// A leader defers broadcasting MsgApp until the application asks for a Ready, so
     /// that many proposals travel in one message per follower.
     pending_append_bcast: bool,
+    async_storage_writes: bool,
     rng: StdRng,
     bugs: RaftBugs,
 }
@@ -132,6 +139,7 @@ impl<S: Storage> Raft<S> {
             state: StateType::StateFollower,
             lead: NONE,
             msgs: Vec::new(),
+            msgs_after_append: Vec::new(),
             lead_transferee: NONE,
             pending_conf_index: 0,
             uncommitted_size: 0,
@@ -150,6 +158,7 @@ impl<S: Storage> Raft<S> {
             election_elapsed: 0,
             heartbeat_elapsed: 0,
             pending_append_bcast: false,
+            async_storage_writes: c.async_storage_writes,
             rng: StdRng::seed_from_u64(seed),
             bugs: c.bugs,
         };
@@ -272,6 +281,10 @@ impl<S: Storage> Raft<S> {
                 );
                 m.term = self.term;
             }
+        }
+        if self.async_storage_writes {
+            self.send_async(m);
+            return;
         }
         self.msgs.push(m);
     }
@@ -661,7 +674,9 @@ impl<S: Storage> Raft<S> {
             (MessageType::MsgVote, self.term)
         };
         let id = self.id;
-        if self.poll(id, vote_msg.vote_response(), true) == VoteResult::Won {
+        if self.defer_self_vote(vote_msg.vote_response(), term) {
+            // Async storage writes: our own vote counts once it is durable.
+        } else if self.poll(id, vote_msg.vote_response(), true) == VoteResult::Won {
             // Single-node cluster: won outright.
             if t == CampaignType::PreElection {
                 self.campaign(CampaignType::Election);
@@ -779,6 +794,10 @@ impl<S: Storage> Raft<S> {
 
     /// The entry point of every message, local or remote.
     pub fn step(&mut self, m: Message) -> Result<()> {
+        if m.msg_type.is_storage_response() {
+            self.step_storage_response(m);
+            return Ok(());
+        }
         // Raft §5.1: handle the message's term first.
         if m.term == 0 {
             // Local message.
@@ -1659,9 +1678,12 @@ impl<S: Storage> Raft<S> {
     /// counts the answer toward its quorum.
     fn accept_stale_append(&mut self, m: Message) -> Result<()> {
         let (from, term) = (m.from, m.term);
-        let before = self.msgs.len();
+        let (before, before_after_append) = (self.msgs.len(), self.msgs_after_append.len());
         self.handle_append_entries(m);
-        for resp in &mut self.msgs[before..] {
+        let sent = self.msgs[before..]
+            .iter_mut()
+            .chain(&mut self.msgs_after_append[before_after_append..]);
+        for resp in sent {
             if resp.to == from {
                 resp.term = term;
             }

@@ -1,4 +1,10 @@
 //! The synchronous node API: feed inputs, take a `Ready`, persist and send, `advance`.
+//!
+//! With `Config::async_storage_writes` the same `RawNode` hands out Readies whose
+//! writes travel as messages to local storage threads instead (`async_ready`, and
+//! `crate::async_storage` for the protocol); `advance` is then not needed.
+
+mod async_ready;
 
 use crate::config::Config;
 use crate::eraftpb::{ConfChangeI, ConfState, Entry, HardState, Message, MessageType, Snapshot};
@@ -117,12 +123,20 @@ impl<S: Storage> RawNode<S> {
         self.raft.apply_conf_change(cc)
     }
 
-    /// Steps a message received from a peer. Local-only message types are refused.
+    /// Steps a message received from a peer, or a response of a local storage thread
+    /// (async storage writes). Other local-only message types are refused.
     pub fn step(&mut self, m: Message) -> Result<()> {
-        if m.msg_type.is_local() {
+        // Only a storage thread's answer may come from a storage thread (etcd accepts
+        // any local type from those ids; a forged MsgHup has no business here).
+        let from_storage_thread =
+            crate::async_storage::is_local_msg_target(m.from) && m.msg_type.is_storage_response();
+        if m.msg_type.is_local() && !from_storage_thread {
             return Err(Error::StepLocalMsg);
         }
-        if m.msg_type.is_response() && !self.raft.trk.progress.contains_key(&m.from) {
+        if m.msg_type.is_response()
+            && !from_storage_thread
+            && !self.raft.trk.progress.contains_key(&m.from)
+        {
             return Err(Error::StepPeerNotFound);
         }
         self.raft.step(m)
@@ -179,6 +193,9 @@ impl<S: Storage> RawNode<S> {
 
     /// Whether a `Ready` has anything in it.
     pub fn has_ready(&self) -> bool {
+        if self.raft.async_storage_writes() {
+            return self.has_ready_async();
+        }
         let r = &self.raft;
         r.soft_state() != self.prev_soft
             || (r.hard_state() != self.prev_hard && !r.hard_state().is_empty())
@@ -191,8 +208,11 @@ impl<S: Storage> RawNode<S> {
     }
 
     /// Collects everything to persist, send and apply. Must be followed by `advance`
-    /// before the next call.
+    /// before the next call (except with async storage writes: see `async_ready`).
     pub fn ready(&mut self) -> Ready {
+        if self.raft.async_storage_writes() {
+            return self.ready_async();
+        }
         assert!(
             self.handed.is_none(),
             "ready() called twice without advance()"
@@ -209,30 +229,37 @@ impl<S: Storage> RawNode<S> {
             read_states: std::mem::take(&mut r.read_states),
             ..Ready::default()
         };
-        let ss = r.soft_state();
-        if ss != self.prev_soft {
-            rd.soft_state = Some(ss);
-            self.prev_soft = ss;
-        }
-        let hs = r.hard_state();
-        if hs != self.prev_hard {
-            rd.must_sync = hs.term != self.prev_hard.term || hs.vote != self.prev_hard.vote;
-            rd.hard_state = Some(hs);
-            self.prev_hard = hs;
-        }
-        rd.must_sync |= !rd.entries.is_empty() || rd.snapshot.is_some();
+        self.take_state_changes(&mut rd);
         self.handed = Some(Handed {
             last_entry: rd.entries.last().map(|e| (e.index, e.term)),
             snapshot_index: rd.snapshot.as_ref().map(|s| s.metadata.index),
             applied_to: rd.committed_entries.last().map(|e| e.index),
         });
         // Entries handed out for applying release their share of the uncommitted budget.
-        r.reduce_uncommitted_size(&rd.committed_entries);
+        self.raft.reduce_uncommitted_size(&rd.committed_entries);
         rd
     }
 
+    /// Fills in the soft and hard state that changed since the last Ready, and whether
+    /// the Ready's writes must be synced.
+    fn take_state_changes(&mut self, rd: &mut Ready) {
+        let ss = self.raft.soft_state();
+        if ss != self.prev_soft {
+            rd.soft_state = Some(ss);
+            self.prev_soft = ss;
+        }
+        let hs = self.raft.hard_state();
+        if hs != self.prev_hard {
+            rd.must_sync = hs.term != self.prev_hard.term || hs.vote != self.prev_hard.vote;
+            rd.hard_state = Some(hs);
+            self.prev_hard = hs;
+        }
+        rd.must_sync |= !rd.entries.is_empty() || rd.snapshot.is_some();
+    }
+
     /// Acknowledges the last `Ready`: its writes are durable, its messages sent, its
-    /// committed entries applied.
+    /// committed entries applied. A no-op with async storage writes, where the storage
+    /// threads' responses acknowledge the work instead.
     pub fn advance(&mut self) {
         let Some(h) = self.handed.take() else {
             return;

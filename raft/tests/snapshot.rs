@@ -444,3 +444,11 @@ fn a_leader_never_restores_a_snapshot() {
     assert_eq!(r.term, term + 1);
     assert_eq!(r.raft_log.last_index(), 1, "the log is untouched");
 }
+
+/// The Network scenarios above again, with asynchronous storage writes.
+mod async_storage_writes {
+    crate::async_twins!(
+        learner_catches_up_through_a_snapshot,
+        node_restarts_from_a_snapshot_and_the_entries_after_it,
+    );
+}

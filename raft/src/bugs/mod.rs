@@ -57,6 +57,15 @@ pub enum RaftBug {
     /// A leader counts learners' acknowledgements toward the commit quorum, so an
     /// entry can commit on a minority of voters.
     LearnerCountsInQuorum,
+    /// Async storage writes: votes and append acks leave at once, beside the
+    /// MsgStorageAppend that persists what they promise, instead of as its responses;
+    /// a candidate counts its own vote before the vote is durable. A crash before the
+    /// append thread syncs breaks the promise (a vote forgotten, an ack of lost entries).
+    AckBeforeAppend,
+    /// Async storage writes: committed entries go to the apply thread before this node's
+    /// own append of them is durable, so the state machine can run ahead of the log it
+    /// restarts from (a leader may commit on its followers' acks alone).
+    ApplyBeforeDurable,
 }
 
 /// A set of raft bugs (empty by default).

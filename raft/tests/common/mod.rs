@@ -2,14 +2,51 @@
 //! transcript (for golden scenario tests) while it delivers messages.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod conf;
 
+use linsim_raft::async_storage::hard_state_of;
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
     ConfChangeI, ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode,
-    ReadState, Snapshot, SnapshotMetadata, StateType,
+    ReadState, Snapshot, SnapshotMetadata, StateType, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+thread_local! {
+    static ASYNC_STORAGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether Networks built now run every node with asynchronous storage writes: inside
+/// `in_async_mode`, or everywhere when `LINSIM_RAFT_STORAGE=async` is set (then
+/// `cargo test -p linsim-raft` runs every Network scenario in the other mode; golden
+/// transcripts differ by design).
+pub fn async_storage_from_env() -> bool {
+    ASYNC_STORAGE.with(|a| a.get())
+        || std::env::var("LINSIM_RAFT_STORAGE").is_ok_and(|v| v == "async")
+}
+
+/// Runs a Network scenario with every node in async storage mode.
+pub fn in_async_mode(scenario: fn()) {
+    ASYNC_STORAGE.with(|a| a.set(true));
+    scenario();
+    ASYNC_STORAGE.with(|a| a.set(false));
+}
+
+/// `async_twins!(a, b)` in a child module of a test file: a test per named Network
+/// scenario of the parent that runs it again with asynchronous storage writes, so that
+/// both modes pass the same scenarios.
+#[macro_export]
+macro_rules! async_twins {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                $crate::common::in_async_mode(super::$scenario);
+            }
+        )*
+    };
+}
 
 /// A raft over fresh MemStorage with the given voters.
 pub fn new_raft(id: u64, peers: &[u64], election: usize, heartbeat: usize) -> Raft<MemStorage> {
@@ -107,6 +144,15 @@ pub fn elected_leader(id: u64, peers: &[u64]) -> Raft<MemStorage> {
     r
 }
 
+/// Records the data of entries node `id` applied (empty entries skipped).
+fn record_applied(applied: &mut BTreeMap<u64, Vec<Vec<u8>>>, id: u64, ents: &[Entry]) {
+    applied.get_mut(&id).expect("node exists").extend(
+        ents.iter()
+            .filter(|e| !e.data.is_empty() && !e.is_conf_change())
+            .map(|e| e.data.to_vec()),
+    );
+}
+
 /// An in-memory cluster of RawNodes. Each Ready is persisted at once (so "durable" is
 /// "handled"), its messages queued, and its committed entries recorded as applied.
 pub struct Network {
@@ -163,6 +209,7 @@ impl Network {
                 ..Config::new(id)
             };
             tweak(&mut c);
+            c.async_storage_writes |= async_storage_from_env();
             let mut storage = MemStorage::new();
             storage.set_conf_state(cs.clone());
             let node = RawNode::new(&c, storage).expect("valid config");
@@ -172,6 +219,17 @@ impl Network {
             net.read_states.insert(id, Vec::new());
         }
         net
+    }
+
+    /// Records that node `id` handled a Ready described by `text`.
+    fn note_ready(&mut self, id: u64, text: &str) {
+        self.transcript
+            .push_str(&format!("> {id} handling Ready\n"));
+        for line in text.lines() {
+            self.transcript.push_str("  ");
+            self.transcript.push_str(line);
+            self.transcript.push('\n');
+        }
     }
 
     /// Appends a line to the transcript.
@@ -205,6 +263,10 @@ impl Network {
         if !node.has_ready() {
             return false;
         }
+        if node.raft.async_storage_writes() {
+            self.handle_ready_async(id);
+            return true;
+        }
         let rd = node.ready();
         if let Some(snap) = rd.snapshot.clone() {
             node.store_mut()
@@ -236,18 +298,11 @@ impl Network {
                 Err(err) => conf_notes.push(format!("refused {cc}: {err}")),
             }
         }
-        let applied = self.applied.get_mut(&id).expect("node exists");
-        applied.extend(
-            rd.committed_entries
-                .iter()
-                .filter(|e| !e.data.is_empty() && !e.is_conf_change())
-                .map(|e| e.data.to_vec()),
-        );
+        record_applied(&mut self.applied, id, &rd.committed_entries);
         self.queue.extend(rd.messages);
         node.advance();
-        self.transcript
-            .push_str(&format!("> {id} handling Ready\n"));
-        for line in text.lines().map(str::to_string).chain(conf_notes) {
+        self.note_ready(id, &text);
+        for line in conf_notes {
             self.transcript.push_str("  ");
             self.transcript.push_str(&line);
             self.transcript.push('\n');
@@ -301,6 +356,42 @@ impl Network {
         };
         let node = RawNode::new(&c, storage).expect("valid config");
         self.nodes.insert(id, node);
+    }
+
+    /// Async storage writes: routes a Ready's storage messages to append and apply
+    /// threads that run at once (so "durable" is still "handled"); their responses
+    /// join the queue and are stepped back by the next delivery.
+    fn handle_ready_async(&mut self, id: u64) {
+        let node = self.nodes.get_mut(&id).expect("node exists");
+        let rd = node.ready();
+        let text = describe_ready(&rd);
+        self.read_states
+            .entry(id)
+            .or_default()
+            .extend(rd.read_states.iter().cloned());
+        for m in rd.messages {
+            match m.to {
+                LOCAL_APPEND_THREAD => {
+                    let store = node.store_mut();
+                    if let Some(snap) = m.snapshot.clone() {
+                        store
+                            .apply_snapshot(*snap)
+                            .expect("raft hands out only newer snapshots");
+                    }
+                    if let Some(hs) = hard_state_of(&m) {
+                        store.set_hard_state(hs);
+                    }
+                    store.append(&m.entries);
+                    self.queue.extend(m.responses);
+                }
+                LOCAL_APPLY_THREAD => {
+                    record_applied(&mut self.applied, id, &m.entries);
+                    self.queue.extend(m.responses);
+                }
+                _ => self.queue.push_back(m),
+            }
+        }
+        self.note_ready(id, &text);
     }
 
     /// Delivers every queued message (dropping those on cut links), recording each.
