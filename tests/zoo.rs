@@ -26,6 +26,9 @@ const KNOWN: &[(&str, u64, &str)] = &[
     ("read-index-before-term-commit", 26, "linearizable"),
     ("read-index-without-quorum", 40, "linearizable"),
     ("snapshot-drops-sessions", 3, "state-machine-safety"),
+    ("conf-change-without-joint", 1, "config-overlap"),
+    ("snapshot-drops-joint-config", 1, "state-machine-safety"),
+    ("learner-counts-in-quorum", 10, "leader-completeness"),
 ];
 
 /// The `linsim run` arguments of `bug`'s repro line for `seed`.

@@ -66,8 +66,8 @@ mod tests {
     #[test]
     fn the_observer_records_roles_commits_and_applies_in_order() {
         let mut o = Observer::default();
-        o.role(5, 2, 1, StateType::StateCandidate, |_| None);
-        o.role(9, 2, 1, StateType::StateLeader, |_| Some(0));
+        o.role(5, 2, 1, StateType::StateCandidate, 1, |_| None);
+        o.role(9, 2, 1, StateType::StateLeader, 1, |_| Some(0));
         o.leader_committed(12, 2, 1, 1, |_| Some(1));
         // Not an advance of the cluster's commit index: nothing recorded.
         o.leader_committed(13, 2, 1, 1, |_| Some(1));
