@@ -138,7 +138,7 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The failing seed of tests/zoo.rs' `respond-on-propose`, run with `--out dir`.
+/// A seed that fails with the zoo bug `respond-on-propose`, run with `--out dir`.
 fn failing_seed(dir: &Path) {
     let out = dir.join("run");
     let (code, stdout, stderr) = linsim(&[

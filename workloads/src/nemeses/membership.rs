@@ -83,78 +83,72 @@ impl Nemesis for MembershipChanges {
 
 /// Proposes one change that keeps a live quorum, if there is one to make.
 fn propose_one(faults: &Faults, rng: &mut StdRng) {
-    {
-        {
-            let Some(via) = faults.leader() else {
-                return;
-            };
-            let cs = faults.config();
-            if !cs.voters_outgoing.is_empty() {
-                // A joint configuration: an explicit one waits for this nemesis to
-                // leave it; an automatic one is left by raft.
-                if !cs.auto_leave {
-                    let change = ConfChangeV2::leave();
-                    faults.apply(Fault::ConfChange { via, change });
-                }
-                return;
-            }
-            let down = faults.down();
-            let live: BTreeSet<u64> = faults
-                .nodes()
-                .into_iter()
-                .filter(|n| !down.contains(n))
-                .collect();
-            let is_live = |n: &u64| live.contains(n);
-            let voters = cs.voters.clone();
-            let learners = cs.learners.clone();
-            let spares: Vec<u64> = faults
-                .nodes()
-                .into_iter()
-                .filter(|n| !voters.contains(n) && !learners.contains(n))
-                .collect();
-            let live_spares: Vec<u64> = spares.iter().copied().filter(is_live).collect();
-            let live_learners: Vec<u64> = learners.iter().copied().filter(is_live).collect();
-            use ConfChangeType::{AddLearnerNode, AddNode, RemoveNode};
-            let mut candidates: Vec<(ConfChangeTransition, Vec<(ConfChangeType, u64)>)> =
-                Vec::new();
-            if let Some(s) = pick(rng, &live_spares) {
-                candidates.push((ConfChangeTransition::Auto, vec![(AddLearnerNode, s)]));
-            }
-            if let Some(l) = pick(rng, &live_learners) {
-                candidates.push((ConfChangeTransition::Auto, vec![(AddNode, l)]));
-            }
-            if let Some(l) = pick(rng, &learners) {
-                candidates.push((ConfChangeTransition::Auto, vec![(RemoveNode, l)]));
-            }
-            if voters.len() > MIN_VOTERS {
-                if let Some(v) = pick(rng, &voters) {
-                    candidates.push((ConfChangeTransition::Auto, vec![(RemoveNode, v)]));
-                    candidates.push((ConfChangeTransition::Auto, vec![(AddLearnerNode, v)]));
-                }
-            }
-            let incoming: Vec<u64> = live_spares.iter().chain(&live_learners).copied().collect();
-            if let (Some(i), Some(o)) = (pick(rng, &incoming), pick(rng, &voters)) {
-                // Two voters change at once: raft goes through a joint configuration.
-                let transition = [
-                    ConfChangeTransition::Auto,
-                    ConfChangeTransition::Implicit,
-                    ConfChangeTransition::Explicit,
-                ][rng.random_range(0..3)];
-                candidates.push((transition, vec![(AddNode, i), (RemoveNode, o)]));
-            }
-            // Keep a live quorum of the old and the new configuration (both halves of
-            // a joint one).
-            if !is_quorum(&cs, &live) {
-                return;
-            }
-            candidates.retain(|(_, changes)| is_quorum(&after(&cs, changes), &live));
-            if let Some(i) = (!candidates.is_empty()).then(|| rng.random_range(0..candidates.len()))
-            {
-                let (transition, changes) = &candidates[i];
-                let change = change(*transition, changes);
-                faults.apply(Fault::ConfChange { via, change });
-            }
+    let Some(via) = faults.leader() else {
+        return;
+    };
+    let cs = faults.config();
+    if !cs.voters_outgoing.is_empty() {
+        // A joint configuration: an explicit one waits for this nemesis to
+        // leave it; an automatic one is left by raft.
+        if !cs.auto_leave {
+            let change = ConfChangeV2::leave();
+            faults.apply(Fault::ConfChange { via, change });
         }
+        return;
+    }
+    let down = faults.down();
+    let live: BTreeSet<u64> = faults
+        .nodes()
+        .into_iter()
+        .filter(|n| !down.contains(n))
+        .collect();
+    let is_live = |n: &u64| live.contains(n);
+    let voters = cs.voters.clone();
+    let learners = cs.learners.clone();
+    let spares: Vec<u64> = faults
+        .nodes()
+        .into_iter()
+        .filter(|n| !voters.contains(n) && !learners.contains(n))
+        .collect();
+    let live_spares: Vec<u64> = spares.iter().copied().filter(is_live).collect();
+    let live_learners: Vec<u64> = learners.iter().copied().filter(is_live).collect();
+    use ConfChangeType::{AddLearnerNode, AddNode, RemoveNode};
+    let mut candidates: Vec<(ConfChangeTransition, Vec<(ConfChangeType, u64)>)> = Vec::new();
+    if let Some(s) = pick(rng, &live_spares) {
+        candidates.push((ConfChangeTransition::Auto, vec![(AddLearnerNode, s)]));
+    }
+    if let Some(l) = pick(rng, &live_learners) {
+        candidates.push((ConfChangeTransition::Auto, vec![(AddNode, l)]));
+    }
+    if let Some(l) = pick(rng, &learners) {
+        candidates.push((ConfChangeTransition::Auto, vec![(RemoveNode, l)]));
+    }
+    if voters.len() > MIN_VOTERS {
+        if let Some(v) = pick(rng, &voters) {
+            candidates.push((ConfChangeTransition::Auto, vec![(RemoveNode, v)]));
+            candidates.push((ConfChangeTransition::Auto, vec![(AddLearnerNode, v)]));
+        }
+    }
+    let incoming: Vec<u64> = live_spares.iter().chain(&live_learners).copied().collect();
+    if let (Some(i), Some(o)) = (pick(rng, &incoming), pick(rng, &voters)) {
+        // Two voters change at once: raft goes through a joint configuration.
+        let transition = [
+            ConfChangeTransition::Auto,
+            ConfChangeTransition::Implicit,
+            ConfChangeTransition::Explicit,
+        ][rng.random_range(0..3)];
+        candidates.push((transition, vec![(AddNode, i), (RemoveNode, o)]));
+    }
+    // Keep a live quorum of the old and the new configuration (both halves of
+    // a joint one).
+    if !is_quorum(&cs, &live) {
+        return;
+    }
+    candidates.retain(|(_, changes)| is_quorum(&after(&cs, changes), &live));
+    if let Some(i) = (!candidates.is_empty()).then(|| rng.random_range(0..candidates.len())) {
+        let (transition, changes) = &candidates[i];
+        let change = change(*transition, changes);
+        faults.apply(Fault::ConfChange { via, change });
     }
 }
 
