@@ -145,6 +145,7 @@ fn member_or_next(world: &World, target: u64) -> u64 {
     if members.contains(&target) {
         return target;
     }
+    probe!(ClientLeftRemovedServer);
     members
         .range(target + 1..)
         .next()

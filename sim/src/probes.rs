@@ -44,6 +44,8 @@ linsim_raft::define_probes! {
         "a snapshot was lost on the way (cut, loss, receiver down) and the leader was told (ReportSnapshot), so it probes again";
     SnapshotInstalled: "snapshot_installed", "sim/src/server.rs", false,
         "a follower made a leader's snapshot durable and restored its state machine from it";
+    ClientLeftRemovedServer: "client_left_removed_server", "sim/src/client.rs", false,
+        "a client bound to (or sent to) a server no longer a member moved on to the next member";
     RestartedFromSnapshot: "restarted_from_snapshot", "sim/src/server.rs", false,
         "a server restarted from its durable snapshot plus the log after it";
 }
