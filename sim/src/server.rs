@@ -8,9 +8,9 @@ mod async_writes;
 mod sync_ready;
 
 use crate::bugs::SimBug;
+use crate::disk::Disk;
 use crate::knobs::{ClientRouting, ReadPath, StorageMode};
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Request, Response};
-use crate::disk::Disk;
 use crate::observer::DurableView;
 use crate::probes::probe;
 use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
@@ -197,7 +197,6 @@ pub async fn run(id: u64, world: Arc<World>) {
     }
 }
 
-
 fn spawn_ticker(id: u64, world: Arc<World>, tx: mpsc::UnboundedSender<Input>) {
     madsim::task::spawn(async move {
         loop {
@@ -283,7 +282,13 @@ impl Server {
         log_term_at: &dyn Fn(&Disk, u64) -> Option<u64>,
         leader_self_match: Option<u64>,
     ) {
-        check_sent(&self.world, self.id, messages, log_term_at, leader_self_match);
+        check_sent(
+            &self.world,
+            self.id,
+            messages,
+            log_term_at,
+            leader_self_match,
+        );
     }
 
     fn trace_status(&self) {
@@ -419,7 +424,6 @@ impl Server {
             }
         }
     }
-
 }
 
 /// Checks durable-before-send for `messages` leaving server `id` now, against what its

@@ -297,6 +297,30 @@ pub const ZOO: &[ZooBug] = &[
         check: "leader-completeness",
         injection: Raft(RaftBug::LearnerCountsInQuorum),
     },
+    ZooBug {
+        name: "ack-before-append",
+        layer: "persistence",
+        description: "async storage writes: votes and append acks leave beside the MsgStorageAppend instead of after its sync, and a candidate counts its own unsynced vote",
+        provenance: "etcd raft's msgsAfterAppend (AsyncStorageWrites): responses that promise durable state ride on the append and leave only once it is synced",
+        workload: "register",
+        nemesis: "crash,partition",
+        knobs: &["storage=async"],
+        voters: None,
+        check: "durable-before-send",
+        injection: Raft(RaftBug::AckBeforeAppend),
+    },
+    ZooBug {
+        name: "apply-before-durable",
+        layer: "persistence",
+        description: "async storage writes: committed entries go to the apply thread before this node's own append of them is durable",
+        provenance: "etcd raft's applyUnstableEntries guard and Raft thesis §10.2.1: a leader may commit on its followers' acks alone, but applies only what its own log holds durably",
+        workload: "register",
+        nemesis: "crash",
+        knobs: &["storage=async"],
+        voters: None,
+        check: "durable-before-apply",
+        injection: Raft(RaftBug::ApplyBeforeDurable),
+    },
 ];
 
 /// The zoo bug named `name`, or an error listing the names.

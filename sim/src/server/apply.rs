@@ -140,7 +140,6 @@ impl Server {
         }
     }
 
-
     /// Applies a committed entry: the observer hears of it (and checks it is durable
     /// here), the state machine takes it, and every `snapshot_every` indexes (and at
     /// every membership change) the log is compacted.

@@ -68,7 +68,9 @@ impl Server {
         // a crash in between cannot let the candidate win on a vote it then forgets.
         // Every other message is checked as in sync mode (a leader's own match index
         // above all: it must count only its durable log toward commit).
-        let checked = messages.iter().filter(|m| m.msg_type != MessageType::MsgVote);
+        let checked = messages
+            .iter()
+            .filter(|m| m.msg_type != MessageType::MsgVote);
         self.check_sent(checked, &log_term_at, self.leader_self_match());
         for m in messages {
             transport::send_raft(&self.world, self.id, m.to, m);
@@ -86,7 +88,10 @@ impl Server {
             m.responses = own;
             self.send_now(&peers);
         }
-        let appends = self.appends.as_ref().expect("async mode has an append task");
+        let appends = self
+            .appends
+            .as_ref()
+            .expect("async mode has an append task");
         // The task dies only with this node, and the loop with it.
         let _ = appends.unbounded_send(m);
     }

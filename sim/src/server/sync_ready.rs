@@ -8,7 +8,6 @@ use linsim_raft::Message;
 use madsim::time::sleep;
 
 impl Server {
-
     /// Handles one Ready synchronously: nothing leaves before what it promises is
     /// durable, and nothing is applied before it is durable here.
     pub(super) async fn process_ready(&mut self) {
