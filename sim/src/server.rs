@@ -459,3 +459,18 @@ fn check_sent<'a>(
         obs.sent(now, id, m, &view);
     }
 }
+
+/// fsyncs server `id`'s disk: takes the fsync latency of virtual time (a crash in it
+/// loses the page cache), then makes the writes durable and tells the observer.
+async fn fsync(world: &World, id: u64) {
+    let bugs = &world.scenario.bugs;
+    sleep(world.knobs.fsync_latency()).await;
+    let now = world.now_ns();
+    let mut disks = world.lock(&world.disks);
+    let disk = disks.get_mut(&id).expect("every server has a disk");
+    let written = disk.sync(bugs.has(SimBug::LyingFsync));
+    let hs = disk.hard_state();
+    let mut obs = world.lock(&world.observer);
+    obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
+    obs.hard_state(now, id, hs);
+}

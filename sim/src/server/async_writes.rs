@@ -17,7 +17,7 @@
 //! vote). A crash kills the task with its queue: nothing unsynced is released, and no
 //! response of this incarnation reaches the next.
 
-use super::{check_sent, Input, Server};
+use super::{check_sent, fsync, Input, Server};
 use crate::bugs::SimBug;
 use crate::disk::Disk;
 use crate::probes::probe;
@@ -27,7 +27,6 @@ use futures::channel::mpsc;
 use futures::StreamExt;
 use linsim_raft::async_storage::{hard_state_of, route};
 use linsim_raft::{Message, MessageType};
-use madsim::time::sleep;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -226,15 +225,7 @@ async fn write_and_sync(id: u64, world: &Arc<World>, mut batch: Vec<Message>) ->
         .all(|m| m.entries.is_empty() && m.snapshot.is_none());
     if must_sync && !(bugs.has(SimBug::UnsyncedVote) && hard_state_only) {
         // The fsync runs on this task: the raft loop keeps sending and taking inputs.
-        sleep(world.knobs.fsync_latency()).await;
-        let now = world.now_ns();
-        let mut disks = world.lock(&world.disks);
-        let disk = disks.get_mut(&id).expect("every server has a disk");
-        let written = disk.sync(bugs.has(SimBug::LyingFsync));
-        let hs = disk.hard_state();
-        let mut obs = world.lock(&world.observer);
-        obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
-        obs.hard_state(now, id, hs);
+        fsync(world, id).await;
     }
     // Only now may the votes and acks leave: what they promise is durable. Each is
     // checked with the log as its append wrote it (the batch's entries so far, then

@@ -5,7 +5,6 @@ use super::Server;
 use crate::bugs::SimBug;
 use crate::transport;
 use linsim_raft::Message;
-use madsim::time::sleep;
 
 impl Server {
     /// Handles one Ready synchronously: nothing leaves before what it promises is
@@ -40,15 +39,7 @@ impl Server {
         }
         let skip_sync = bugs.has(SimBug::UnsyncedVote) && rd.entries.is_empty();
         if rd.must_sync && !skip_sync {
-            sleep(w.knobs.fsync_latency()).await;
-            let now = w.now_ns();
-            let mut disks = w.lock(&w.disks);
-            let disk = disks.get_mut(&id).expect("every server has a disk");
-            let written = disk.sync(bugs.has(SimBug::LyingFsync));
-            let hs = disk.hard_state();
-            let mut obs = w.lock(&w.observer);
-            obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
-            obs.hard_state(now, id, hs);
+            super::fsync(&w, id).await;
         }
         // The snapshot goes first: the entries of this Ready follow it in the log.
         if let Some(snap) = &rd.snapshot {
