@@ -50,6 +50,11 @@ pub struct ScenarioArgs {
     /// entries (0: never). Shorthand for `--knob snapshot_every=N`.
     #[arg(long, value_name = "N")]
     pub snapshot_every: Option<String>,
+    /// How servers write to disk: `sync` (the classic Ready loop), `async` (etcd's async
+    /// storage writes: fsyncs on their own task, overlapping sends) or `all` (drawn per
+    /// seed, the default). Shorthand for `--knob storage=...`.
+    #[arg(long, value_parser = ["sync", "async", "all"])]
+    pub storage: Option<String>,
 }
 
 /// Parses `10s`, `500ms`, `1.5s`, `2m`.
@@ -134,6 +139,9 @@ impl ScenarioArgs {
             choice
                 .fix("snapshot_every", every)
                 .map_err(|e| e.to_string())?;
+        }
+        if let Some(mode) = self.storage.as_deref().filter(|m| *m != "all") {
+            choice.fix("storage", mode).map_err(|e| e.to_string())?;
         }
         Ok(choice)
     }

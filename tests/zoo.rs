@@ -8,8 +8,8 @@ use common::linsim;
 
 /// (bug, its first failing seed, the check that fires first).
 const KNOWN: &[(&str, u64, &str)] = &[
-    ("commit-earlier-term", 2, "leader-commits-own-term"),
-    ("vote-stale-log", 4, "leader-completeness"),
+    ("commit-earlier-term", 3, "leader-commits-own-term"),
+    ("vote-stale-log", 5, "leader-completeness"),
     ("vote-twice", 0, "vote-once"),
     ("no-truncate-conflict", 0, "log-matching"),
     ("heartbeat-commit-unbounded", 0, "no-panic"),
@@ -20,7 +20,7 @@ const KNOWN: &[(&str, u64, &str)] = &[
     ("lying-fsync", 0, "durable-before-send"),
     ("restart-forgets-vote", 0, "vote-once"),
     ("apply-before-commit", 0, "state-machine-safety"),
-    ("session-reapply", 31, "linearizable"),
+    ("session-reapply", 8, "linearizable"),
     ("respond-on-propose", 1, "linearizable"),
     ("stale-local-reads", 22, "linearizable"),
     ("read-index-before-term-commit", 26, "linearizable"),
@@ -29,6 +29,8 @@ const KNOWN: &[(&str, u64, &str)] = &[
     ("conf-change-without-joint", 1, "config-overlap"),
     ("snapshot-drops-joint-config", 1, "state-machine-safety"),
     ("learner-counts-in-quorum", 10, "leader-completeness"),
+    ("ack-before-append", 0, "durable-before-send"),
+    ("apply-before-durable", 0, "durable-before-apply"),
 ];
 
 /// The `linsim run` arguments of `bug`'s repro line for `seed`.

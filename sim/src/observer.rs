@@ -412,6 +412,34 @@ impl Observer {
         }
     }
 
+    /// `node` is about to apply the entry `term`/`index`: it must be durable there
+    /// (durable-before-apply), in its durable log with that term (`durable_term`, the
+    /// durable log's term at `index`) or compacted into its durable snapshot (`index`
+    /// at most `compacted_to`). Otherwise a crash leaves the state machine (and what
+    /// clients were told) ahead of the log the node restarts from. Async storage
+    /// writes make this a real risk: a leader can learn an entry is committed from its
+    /// followers before its own append of it is synced.
+    pub fn applying(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        index: u64,
+        term: u64,
+        durable_term: Option<u64>,
+        compacted_to: u64,
+    ) {
+        if index <= compacted_to || durable_term == Some(term) {
+            return;
+        }
+        let facts = match durable_term {
+            None => format!("applied {term}/{index} while its durable log ends before {index}"),
+            Some(t) => {
+                format!("applied {term}/{index} while its durable log has term {t} there")
+            }
+        };
+        self.violate("durable-before-apply", at_ns, node, facts);
+    }
+
     /// A message is leaving `node`: whatever it promises must already be durable there
     /// (durable-before-send). A crash right after the send must not make the promise
     /// false, or a restarted node could vote twice in a term or lose an entry a leader
@@ -437,7 +465,12 @@ impl Observer {
                 "asked {} for a vote in term {} while its durable hard state is term {} vote {}",
                 m.to, m.term, hs.term, hs.vote
             )),
-            MessageType::MsgAppResp if !m.reject => {
+            // An acknowledgement of an older term than the durable one (async storage
+            // writes release it after the append it rode with, which may already hold
+            // a newer leader's rewrite of those entries) vouches for nothing the node
+            // still owes: it has moved on to a newer term durably, and it voted there
+            // with the acknowledged entries in its log (the election restriction).
+            MessageType::MsgAppResp if !m.reject && m.term >= hs.term => {
                 let i = m.index;
                 match ((durable.term_at)(i), (durable.log_term_at)(i)) {
                     _ if i < durable.compacted_to => None,
@@ -643,6 +676,19 @@ mod tests {
         o.restarted(1, 8);
         o.snapshot(1, 1, 6, 0xaa, true);
         assert_eq!(o.violation().unwrap().invariant, "apply-order");
+    }
+
+    #[test]
+    fn applying_an_entry_not_durable_breaks_durable_before_apply() {
+        let mut o = Observer::default();
+        o.applying(1, 1, 5, 2, Some(2), 0);
+        o.applying(2, 1, 3, 1, None, 4);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.applying(3, 1, 6, 2, Some(1), 0);
+        assert_eq!(o.violation().unwrap().invariant, "durable-before-apply");
+        let mut o = Observer::default();
+        o.applying(1, 1, 7, 2, None, 4);
+        assert!(o.violation().unwrap().facts.contains("ends before 7"));
     }
 
     #[test]
