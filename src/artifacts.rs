@@ -1,8 +1,52 @@
-//! A run's artifacts: history (JSON and EDN), result, schedule, trace.
+//! A run's artifacts: history (JSON and EDN), result, schedule, trace, timeline.
 
 use linsim_checker::formats::{write_edn, write_json};
 use linsim_sim::{run_seed_with, RunOptions, RunReport, Scenario};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A timeline.html written: how big, how long it took, how many ops it shows.
+pub struct TimelineWritten {
+    /// Where.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// Wall time to build and write it, milliseconds (printed, never in the page).
+    pub ms: f64,
+    /// Ops it shows.
+    pub ops: usize,
+}
+
+impl std::fmt::Display for TimelineWritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({} ops, {:.1} MB, written in {:.0} ms)",
+            self.path.display(),
+            self.ops,
+            self.bytes as f64 / 1e6,
+            self.ms
+        )
+    }
+}
+
+/// Builds a page with `build` and writes it to `path`, timed.
+pub fn write_page(
+    path: &Path,
+    ops: usize,
+    build: impl FnOnce() -> Result<String, linsim_report::TimelineError>,
+) -> std::io::Result<TimelineWritten> {
+    let start = Instant::now();
+    let html =
+        build().map_err(|e| std::io::Error::other(format!("cannot build the timeline: {e}")))?;
+    std::fs::write(path, &html)?;
+    Ok(TimelineWritten {
+        path: path.to_path_buf(),
+        bytes: html.len(),
+        ms: start.elapsed().as_secs_f64() * 1e3,
+        ops,
+    })
+}
 
 /// Where a seed's artifacts go by default: `target/linsim/<scenario>/<seed>/`.
 pub fn default_dir(scenario: &str, seed: u64) -> PathBuf {
@@ -12,8 +56,14 @@ pub fn default_dir(scenario: &str, seed: u64) -> PathBuf {
         .join(seed.to_string())
 }
 
-/// Writes history.json, history.edn, result.json, schedule.json and trace.log to `dir`.
-pub fn write(dir: &Path, report: &RunReport, repro: &str) -> std::io::Result<()> {
+/// Writes history.json, history.edn, result.json, schedule.json, trace.log and
+/// timeline.html to `dir`; `nodes` is the run's number of servers.
+pub fn write(
+    dir: &Path,
+    report: &RunReport,
+    nodes: u64,
+    repro: &str,
+) -> std::io::Result<TimelineWritten> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("history.json"), write_json(&report.history))?;
     std::fs::write(dir.join("history.edn"), write_edn(&report.history))?;
@@ -34,7 +84,9 @@ pub fn write(dir: &Path, report: &RunReport, repro: &str) -> std::io::Result<()>
         trace.push_str(log);
     }
     std::fs::write(dir.join("trace.log"), trace)?;
-    Ok(())
+    write_page(&dir.join("timeline.html"), report.history.ops.len(), || {
+        linsim_report::run_timeline(report, nodes, repro)
+    })
 }
 
 /// Keeps a failing history in the regression corpus (`histories/regressions/`, when
@@ -83,7 +135,7 @@ pub fn write_failure(
             },
         );
     }
-    if let Err(e) = write(&dir, &full, repro) {
+    if let Err(e) = write(&dir, &full, sc.nodes, repro) {
         eprintln!("warning: cannot write artifacts to {}: {e}", dir.display());
     }
     save_regression(&full, scenario);

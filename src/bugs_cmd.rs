@@ -45,6 +45,7 @@ pub fn bug_scenario(bug: &ZooBug) -> ScenarioArgs {
         workload: bug.workload.to_string(),
         nemesis: bug.nemesis.to_string(),
         knob: bug.knobs.iter().map(|k| k.to_string()).collect(),
+        voters: bug.voters,
         bug: vec![bug.name.to_string()],
         ..ScenarioArgs::defaults()
     }

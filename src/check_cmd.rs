@@ -7,7 +7,7 @@ use linsim_checker::{
     check_named, CheckOptions, CheckResult, History, Verdict, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS,
     MODELS,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -48,6 +48,10 @@ pub struct CheckArgs {
     /// Print one JSON object per file instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write the history's timeline (ops, linearization or the op that cannot be
+    /// placed, latency and throughput) to this HTML file. Takes one history file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn describe_illegal(history: &History, r: &CheckResult) -> String {
@@ -99,6 +103,29 @@ fn describe_unknown(r: &CheckResult, opts: &CheckOptions) -> String {
     format!("; gave up{key}: {why}")
 }
 
+/// Writes the timeline page of `history` (read from `file` in `format`, checked with
+/// `model` into `r`) to `out`.
+fn write_timeline(
+    out: &Path,
+    file: &Path,
+    format: &str,
+    model: &str,
+    history: &History,
+    r: &CheckResult,
+) -> std::io::Result<crate::artifacts::TimelineWritten> {
+    let facts = vec![
+        ("file".to_string(), file.display().to_string()),
+        ("format".to_string(), format.to_string()),
+        ("verdict".to_string(), r.verdict.to_string()),
+        ("partitions".to_string(), r.partitions.len().to_string()),
+        ("search steps".to_string(), r.steps().to_string()),
+    ];
+    let title = format!("linsim check {}", file.display());
+    crate::artifacts::write_page(out, history.ops.len(), || {
+        linsim_report::history_timeline(&title, facts, model, history, r)
+    })
+}
+
 /// Runs `linsim check`; exit 0 all ok, 1 any illegal, 2 bad input, 3 unknown.
 pub fn run(args: CheckArgs) -> ExitCode {
     if let Some(t) = args.timeout {
@@ -106,6 +133,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
             eprintln!("error: --timeout must be a positive number of seconds, got {t}");
             return ExitCode::from(2);
         }
+    }
+    if args.html.is_some() && args.files.len() != 1 {
+        eprintln!(
+            "error: --html writes the timeline of one history file, got {} files",
+            args.files.len()
+        );
+        return ExitCode::from(2);
     }
     let format = Format::from_name(&args.format);
     let opts = CheckOptions {
@@ -138,6 +172,19 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 bad_input = true;
                 continue;
             }
+        };
+        let timeline = match &args.html {
+            Some(out) => {
+                match write_timeline(out, path, &read.format.to_string(), &model, history, &r) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", out.display());
+                        bad_input = true;
+                        None
+                    }
+                }
+            }
+            None => None,
         };
         match r.verdict {
             Verdict::Ok => {}
@@ -190,6 +237,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 describe_illegal(history, &r),
                 describe_unknown(&r, &opts),
             );
+            if let Some(t) = &timeline {
+                println!("timeline: {t}");
+            }
         }
     }
     if bad_input {

@@ -48,6 +48,10 @@ pub fn json_line(r: &RunReport, repro: &str) -> serde_json::Value {
         "snapshots_sent": r.stats.snapshots_sent,
         "snapshots_installed": r.stats.snapshots_installed,
         "compactions": r.stats.compactions,
+        "conf_changes_proposed": r.stats.conf_changes_proposed,
+        "conf_changes_applied": r.stats.conf_changes_applied,
+        "joint_entered": r.stats.joint_entered,
+        "joint_left": r.stats.joint_left,
         "heal_leader_ms": r.stats.heal_leader_ms,
         "heal_elections": r.stats.heal_elections,
         "heal_catch_up_ms": r.stats.heal_catch_up_ms,
@@ -114,11 +118,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         capture_log: args.out.is_some(),
     };
     let mut report = run_seed_with(&sc, args.seed, &opts);
+    let mut timeline = None;
     let dir = match (&args.out, report.verdict) {
         (Some(dir), _) => {
-            if let Err(e) = artifacts::write(dir, &report, &repro) {
-                eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
-                return ExitCode::from(2);
+            match artifacts::write(dir, &report, sc.nodes, &repro) {
+                Ok(t) => timeline = Some(t),
+                Err(e) => {
+                    eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
+                    return ExitCode::from(2);
+                }
             }
             if report.verdict == Verdict::Fail {
                 artifacts::save_regression(&report, &args.scenario.name());
@@ -147,6 +155,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         if let Some(dir) = &dir {
             println!("artifacts: {}", dir.display());
+        }
+        if let Some(t) = &timeline {
+            println!("timeline: {t}");
         }
         if report.verdict != Verdict::Pass {
             println!("repro: {repro}");

@@ -16,6 +16,10 @@ pub struct ScenarioArgs {
     /// Raft servers (1 to 9).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=9))]
     pub nodes: u64,
+    /// Voters the cluster boots with (ids 1..=V; default: every server). The other
+    /// servers stay outside the configuration until a membership change adds them.
+    #[arg(long, value_name = "V", value_parser = clap::value_parser!(u64).range(1..=9))]
+    pub voters: Option<u64>,
     /// Concurrent clients (1 to 100).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub clients: u64,
@@ -46,6 +50,11 @@ pub struct ScenarioArgs {
     /// entries (0: never). Shorthand for `--knob snapshot_every=N`.
     #[arg(long, value_name = "N")]
     pub snapshot_every: Option<String>,
+    /// How servers write to disk: `sync` (the classic Ready loop), `async` (etcd's async
+    /// storage writes: fsyncs on their own task, overlapping sends) or `all` (drawn per
+    /// seed, the default). Shorthand for `--knob storage=...`.
+    #[arg(long, value_parser = ["sync", "async", "all"])]
+    pub storage: Option<String>,
 }
 
 /// Parses `10s`, `500ms`, `1.5s`, `2m`.
@@ -95,6 +104,13 @@ impl ScenarioArgs {
         let nemesis = linsim_workloads::nemesis(&self.nemesis).map_err(|e| e.to_string())?;
         let mut sc = Scenario::new(workload, nemesis);
         sc.nodes = self.nodes;
+        sc.voters = self.voters.unwrap_or(self.nodes);
+        if sc.voters > sc.nodes {
+            return Err(format!(
+                "--voters {} is more than --nodes {}",
+                sc.voters, sc.nodes
+            ));
+        }
         sc.clients = self.clients;
         sc.duration = self.duration;
         sc.client_ops = self.client_ops;
@@ -124,6 +140,9 @@ impl ScenarioArgs {
                 .fix("snapshot_every", every)
                 .map_err(|e| e.to_string())?;
         }
+        if let Some(mode) = self.storage.as_deref().filter(|m| *m != "all") {
+            choice.fix("storage", mode).map_err(|e| e.to_string())?;
+        }
         Ok(choice)
     }
 
@@ -144,6 +163,9 @@ impl ScenarioArgs {
         );
         if let Some(n) = self.client_ops {
             flags.push_str(&format!(" --client-ops {n}"));
+        }
+        if let Some(v) = self.voters {
+            flags.push_str(&format!(" --voters {v}"));
         }
         let knobs = self.knob_choice().map(|c| c.flags()).unwrap_or_default();
         if !knobs.is_empty() {

@@ -132,6 +132,7 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
     });
     let shrunk_args = ScenarioArgs {
         nodes: shrunk.after.nodes,
+        voters: scenario_args.voters.map(|v| v.min(shrunk.after.nodes)),
         clients: shrunk.after.clients,
         duration: shrunk.after.duration,
         client_ops: shrunk.after.client_ops,
@@ -147,7 +148,7 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
         seed,
         &RunOptions { capture_log: true },
     );
-    if let Err(e) = artifacts::write(&dir, &full, &repro) {
+    if let Err(e) = artifacts::write(&dir, &full, shrunk.after.nodes, &repro) {
         eprintln!("error: cannot write artifacts to {}: {e}", dir.display());
         return ExitCode::from(2);
     }

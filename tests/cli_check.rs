@@ -188,3 +188,72 @@ fn a_step_budget_gives_the_same_unknown_verdict_every_time() {
     assert_eq!(a["fingerprint"], b["fingerprint"]);
     assert_eq!(a["steps"], b["steps"]);
 }
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("linsim-cli-html-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn html_writes_the_timeline_of_an_illegal_history_and_says_where() {
+    let f = corpus().join("jepsen/etcd_000.log");
+    let page = scratch("etcd").join("etcd_000.html");
+    let (code, out, err) = linsim(&[
+        "check",
+        f.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(&format!("timeline: {} (", page.display())),
+        "{out}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains(r#""verdict":"illegal","gave_up":null"#),
+        "the illegal partition"
+    );
+    let again = scratch("etcd-again").join("etcd_000.html");
+    linsim(&[
+        "check",
+        f.to_str().unwrap(),
+        "--html",
+        again.to_str().unwrap(),
+    ]);
+    assert!(
+        html == std::fs::read_to_string(&again).unwrap(),
+        "same history, same page"
+    );
+}
+
+#[test]
+fn html_takes_one_history_file() {
+    let f = corpus().join("jepsen/etcd_000.log");
+    let f = f.to_str().unwrap();
+    let (code, out, err) = linsim(&["check", f, f, "--html", "/tmp/never-written.html"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("--html writes the timeline of one history file, got 2 files"),
+        "{err}"
+    );
+}
+
+#[test]
+fn html_into_a_missing_folder_exits_2_naming_the_file() {
+    let f = corpus().join("jepsen/etcd_002.log");
+    let (code, _, err) = linsim(&[
+        "check",
+        f.to_str().unwrap(),
+        "--html",
+        "/nonexistent/t.html",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error: cannot write /nonexistent/t.html: "),
+        "{err}"
+    );
+}

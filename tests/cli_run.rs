@@ -134,6 +134,7 @@ fn artifacts_replay_and_recheck_give_the_same_results() {
         "result.json",
         "schedule.json",
         "trace.log",
+        "timeline.html",
     ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }

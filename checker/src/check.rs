@@ -1,27 +1,30 @@
-//! Checking a history: partition it, then search every partition in parallel under a
-//! deterministic budget, in rounds of growing step budgets so that an illegal
-//! partition is found early and the same one is reported on every run.
+//! Checking a history: partition it, split each partition into independent components
+//! (`Model::parts`), search every component in parallel under a deterministic budget,
+//! in rounds (`rounds`), and gather the components' outcomes into each partition's.
 
+use crate::components::components;
 use crate::history::{History, Outcome};
 use crate::model::{Model, ModelError};
 use crate::result::{CheckResult, Counterexample, PartitionResult, Verdict};
-use crate::search::{search, Budget, GaveUp, SearchOp, SearchOutcome, SearchStats};
+use crate::rounds::{search_rounds, Decided, Limits, Unit};
+use crate::search::{GaveUp, SearchOp, SearchOutcome, SearchStats};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Limits of a check. `max_steps` and `max_bytes` apply to each partition and are
-/// counted the same way on every machine: the same history, model and options give
-/// the same verdict anywhere, whatever the load. `timeout` is an optional wall-clock
-/// extra (off by default) that gives up that guarantee.
+/// Limits of a check. `max_steps` and `max_bytes` apply to each partition (to each
+/// independent component of it, for a model with `Model::parts`) and are counted the
+/// same way on every machine: the same history, model and options give the same
+/// verdict anywhere, whatever the load. `timeout` is an optional wall-clock extra (off
+/// by default) that gives up that guarantee.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
-    /// Give up on a partition after this many search steps (verdict unknown).
+    /// Give up on a partition (component) after this many search steps (verdict
+    /// unknown).
     pub max_steps: u64,
-    /// Give up on a partition whose search holds more than this many bytes: cache
-    /// entries, the heap their states own, and fixed per-operation arrays. At most
-    /// `threads` partitions are searched at once.
+    /// Give up on a partition (component) whose search holds more than this many
+    /// bytes: cache entries, the heap their states own, and fixed per-operation arrays.
+    /// At most `threads` are searched at once, and the searches suspended between
+    /// rounds hold at most this much together.
     pub max_bytes: usize,
     /// Also give up after this much wall-clock time (`None`: no limit). Not
     /// deterministic: prefer `max_steps`.
@@ -31,8 +34,8 @@ pub struct CheckOptions {
 }
 
 /// The default step budget per partition: about 240 times what the hardest partition of
-/// the 108 reference histories needs (410,092 steps), and up to about a minute of search on
-/// a large unpartitioned key-value history in a release build.
+/// the 108 reference histories needs (410,092 steps), and up to about a minute of search
+/// in a release build.
 pub const DEFAULT_MAX_STEPS: u64 = 100_000_000;
 
 /// The default byte budget per partition (1 GiB).
@@ -48,14 +51,6 @@ impl Default for CheckOptions {
         }
     }
 }
-
-/// The step budget of the first round; each later round has `ROUND_GROWTH` times more,
-/// up to `max_steps`. A partition still unknown after a round is searched again from
-/// the start with the larger budget (at most 1/7 more work than one run).
-const FIRST_ROUND_STEPS: u64 = 20_000;
-
-/// How much each round's step budget grows.
-const ROUND_GROWTH: u64 = 8;
 
 /// One partition ready to search: its search ops, and for each its index in the
 /// history. Shared by every worker, read-only.
@@ -108,70 +103,18 @@ fn prepare<M: Model>(
     Ok((works, inits))
 }
 
-/// Searches the partitions `live` (indexes into `works`) in parallel, each from its
-/// initial state, under `budget`. Returns each one's outcome and stats.
-#[allow(clippy::type_complexity)]
-fn run_round<M: Model>(
-    model: &M,
-    works: &[PartitionWork<M::Op>],
-    inits: &[M::State],
-    live: &[usize],
-    budget: &Budget,
-    threads: usize,
-) -> Vec<(usize, SearchOutcome<M::State>, SearchStats)> {
-    // Largest partitions first, so one big partition does not start last.
-    let mut order: Vec<usize> = live.to_vec();
-    order.sort_by_key(|&i| (std::cmp::Reverse(works[i].ops.len()), i));
-    let slots: Vec<Mutex<Option<M::State>>> = order
-        .iter()
-        .map(|&i| Mutex::new(Some(inits[i].clone())))
-        .collect();
-    let next = AtomicUsize::new(0);
-    let done = Mutex::new(Vec::with_capacity(order.len()));
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(order.len()).max(1) {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&pi) = order.get(k) else {
-                    break;
-                };
-                let init = slots[k]
-                    .lock()
-                    .expect("no panics while holding the lock")
-                    .take()
-                    .expect("each partition is taken once");
-                let (outcome, stats) = if budget.cancelled(pi) {
-                    (
-                        SearchOutcome::Unknown(GaveUp::Cancelled),
-                        SearchStats::default(),
-                    )
-                } else {
-                    search(model, init, &works[pi].ops, budget, pi)
-                };
-                if matches!(outcome, SearchOutcome::Illegal(_)) {
-                    budget.found_illegal(pi);
-                }
-                done.lock()
-                    .expect("no panics while holding the lock")
-                    .push((pi, outcome, stats));
-            });
-        }
-    });
-    let mut done = done.into_inner().expect("no panics while holding the lock");
-    done.sort_by_key(|d| d.0);
-    done
-}
-
 /// Checks `history` against `model`. Ops that failed (`Fail`) are left out: they did
 /// not happen. Ops with unknown outcome (`Info`) may take effect any time after their
 /// call, or never.
 ///
-/// Partitions are searched in rounds: every partition still undecided gets a step
-/// budget that grows 8-fold each round up to `max_steps` (a lone partition gets
-/// `max_steps` at once). After the first round in
-/// which some partition is illegal, the check stops and reports the first illegal
-/// partition in key order. Each round's outcome is a pure function of the history and
-/// the budgets, so the whole result is too (unless `timeout` fires).
+/// Each partition is split into independent components (`Model::parts`; one for most
+/// models), and the components of every partition are searched in rounds: each one
+/// still undecided gets a step budget that grows 8-fold each round up to `max_steps`
+/// (resuming where its last round stopped). After the first round in which some
+/// component is illegal, the check stops and reports the first illegal one in key
+/// order (and, within a partition, in the order of the components' first ops). Each round's
+/// outcome is a pure function of the history and the budgets, so the whole result is
+/// too (unless `timeout` fires).
 pub fn check<M: Model>(
     model: &M,
     history: &History,
@@ -184,93 +127,47 @@ pub fn check<M: Model>(
     } else {
         opts.threads
     };
-    let deadline = opts.timeout.map(|t| start + t);
-    let mut results: Vec<Option<PartitionResult>> = works.iter().map(|_| None).collect();
-    let mut live: Vec<usize> = (0..works.len()).collect();
-    let mut round_steps = FIRST_ROUND_STEPS.min(opts.max_steps);
-    let mut illegal_found = false;
-    while !live.is_empty() {
-        if live.len() == 1 {
-            // Rounds only serve to find an illegal partition among several early: a
-            // lone partition is searched once with the whole budget.
-            round_steps = opts.max_steps;
-        }
-        let budget = Budget {
-            deadline,
-            ..Budget::new(round_steps, opts.max_bytes)
-        };
-        let last_round = round_steps >= opts.max_steps;
-        let mut still = Vec::new();
-        for (pi, outcome, stats) in run_round(model, &works, &inits, &live, &budget, threads) {
-            let w = &works[pi];
-            let (verdict, gave_up, counterexample) = match outcome {
-                SearchOutcome::Ok => (Verdict::Ok, None, None),
-                SearchOutcome::Illegal(stuck) => {
-                    illegal_found = true;
-                    let blocked = w.back[stuck.blocked];
-                    let cx = Counterexample {
-                        prefix: stuck.prefix.iter().map(|&i| w.back[i]).collect(),
-                        state: model.describe_state(&stuck.state),
-                        blocked,
-                        blocked_op: model.describe_operation(&history.ops[blocked]),
-                        candidates: stuck.candidates.iter().map(|&i| w.back[i]).collect(),
-                    };
-                    (Verdict::Illegal, None, Some(cx))
-                }
-                SearchOutcome::Unknown(GaveUp::Steps | GaveUp::Cancelled) if !last_round => {
-                    // Undecided in this round: searched again in the next, if any.
-                    still.push(pi);
-                    continue;
-                }
-                SearchOutcome::Unknown(why) => (Verdict::Unknown, Some(why), None),
-            };
-            results[pi] = Some(PartitionResult {
-                key: w.key.clone(),
-                verdict,
-                ops: w.ops.len(),
-                gave_up,
-                counterexample,
-                stats,
+    let mut units = Vec::new();
+    for (pi, w) in works.iter().enumerate() {
+        for members in components(model, &w.ops) {
+            units.push(Unit {
+                ops: &w.ops,
+                partition: pi,
+                members,
             });
         }
-        live = still;
-        if illegal_found || last_round {
-            break;
-        }
-        round_steps = round_steps.saturating_mul(ROUND_GROWTH).min(opts.max_steps);
     }
-    let mut partitions: Vec<PartitionResult> = results
+    let limits = Limits {
+        max_steps: opts.max_steps,
+        max_bytes: opts.max_bytes,
+        deadline: opts.timeout.map(|t| start + t),
+        threads,
+    };
+    let mut decided: Vec<Option<Decided<M::State>>> = search_rounds(model, &units, inits, &limits)
         .into_iter()
-        .zip(&works)
-        .map(|(r, w)| {
-            r.unwrap_or_else(|| PartitionResult {
-                key: w.key.clone(),
-                verdict: Verdict::Unknown,
-                ops: w.ops.len(),
-                gave_up: Some(GaveUp::Cancelled),
-                counterexample: None,
-                stats: SearchStats::default(),
-            })
-        })
+        .map(Some)
         .collect();
-    // Partitions after the first illegal one may or may not have finished before they
-    // saw the cancellation, depending on thread timing: report them all as cancelled,
-    // so the result does not depend on it.
-    if let Some(first) = partitions
+    // Units after the first illegal one may or may not have finished before they saw
+    // the cancellation, depending on thread timing: count them all as cancelled, so the
+    // result does not depend on it.
+    if let Some(first) = decided
         .iter()
-        .position(|p| p.verdict == Verdict::Illegal)
+        .position(|d| matches!(d, Some((SearchOutcome::Illegal(_), _))))
     {
-        for p in &mut partitions[first + 1..] {
-            *p = PartitionResult {
-                key: p.key.clone(),
-                verdict: Verdict::Unknown,
-                ops: p.ops,
-                gave_up: Some(GaveUp::Cancelled),
-                counterexample: None,
-                stats: SearchStats::default(),
-            };
+        for d in &mut decided[first + 1..] {
+            *d = None;
         }
     }
+    let mut per_partition: Vec<Vec<Option<Decided<M::State>>>> =
+        works.iter().map(|_| Vec::new()).collect();
+    for (unit, d) in units.iter().zip(decided) {
+        per_partition[unit.partition].push(d);
+    }
+    let partitions: Vec<PartitionResult> = works
+        .iter()
+        .zip(per_partition)
+        .map(|(w, decided)| partition_result(model, history, w, decided))
+        .collect();
     let verdict = if partitions.iter().any(|p| p.verdict == Verdict::Illegal) {
         Verdict::Illegal
     } else if partitions.iter().any(|p| p.verdict == Verdict::Unknown) {
@@ -289,4 +186,69 @@ pub fn check<M: Model>(
         partitions,
         check_ms: start.elapsed().as_secs_f64() * 1e3,
     })
+}
+
+/// One partition's result from its components' (`None`: after the first illegal one).
+/// Illegal if a component is (the first one's counterexample: its ops only, other
+/// parts of the state at their initial values), else unknown if one is (the first
+/// one's reason), else ok. Steps and cache entries add up; bytes are the
+/// most any component held, as each is held to `max_bytes` alone.
+fn partition_result<M: Model>(
+    model: &M,
+    history: &History,
+    w: &PartitionWork<M::Op>,
+    decided: Vec<Option<Decided<M::State>>>,
+) -> PartitionResult {
+    let mut result = PartitionResult {
+        key: w.key.clone(),
+        verdict: Verdict::Ok,
+        ops: w.ops.len(),
+        gave_up: None,
+        counterexample: None,
+        linearization: Some(Vec::new()),
+        stats: SearchStats::default(),
+    };
+    for d in decided {
+        let Some((outcome, stats)) = d else {
+            if result.verdict == Verdict::Ok {
+                result.verdict = Verdict::Unknown;
+                result.gave_up = Some(GaveUp::Cancelled);
+            }
+            continue;
+        };
+        result.stats.iterations += stats.iterations;
+        result.stats.cache_entries += stats.cache_entries;
+        result.stats.bytes = result.stats.bytes.max(stats.bytes);
+        match outcome {
+            // Components are independent: one linearization after the other is one
+            // of the whole partition.
+            SearchOutcome::Ok(order) => {
+                if let Some(l) = &mut result.linearization {
+                    l.extend(order.iter().map(|&i| w.back[i]));
+                }
+            }
+            SearchOutcome::Illegal(stuck) => {
+                let blocked = w.back[stuck.blocked];
+                result.verdict = Verdict::Illegal;
+                result.gave_up = None;
+                result.counterexample = Some(Counterexample {
+                    prefix: stuck.prefix.iter().map(|&i| w.back[i]).collect(),
+                    state: model.describe_state(&stuck.state),
+                    blocked,
+                    blocked_op: model.describe_operation(&history.ops[blocked]),
+                    candidates: stuck.candidates.iter().map(|&i| w.back[i]).collect(),
+                });
+            }
+            SearchOutcome::Unknown(why) => {
+                if result.verdict == Verdict::Ok {
+                    result.verdict = Verdict::Unknown;
+                    result.gave_up = Some(why);
+                }
+            }
+        }
+    }
+    if result.verdict != Verdict::Ok {
+        result.linearization = None;
+    }
+    result
 }

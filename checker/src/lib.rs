@@ -3,9 +3,10 @@
 //! A `History` of operations (each with a call time, a return time and an outcome) is
 //! checked against a `Model` (a sequential specification). The search is Wing and
 //! Gong's algorithm with Lowe's refinements, as porcupine implements it; histories are
-//! split into independent partitions (P-compositionality) searched in parallel, each
-//! under a deterministic budget of search steps and bytes, so a verdict is a pure
-//! function of the history, the model and the budget. The result is data
+//! split into independent partitions (P-compositionality), and each partition's state
+//! into the independent components its operations touch (`Model::parts`), searched in
+//! parallel, each under a deterministic budget of search steps and bytes, so a verdict
+//! is a pure function of the history, the model and the budget. The result is data
 //! (`CheckResult`): the verdict, and for an illegal history the longest linearizable
 //! prefix and the operations that could not be linearized next.
 //!
@@ -14,14 +15,18 @@
 #![warn(missing_docs)]
 
 pub mod bitset;
+mod cache;
 pub mod check;
+mod components;
 pub mod formats;
 pub mod history;
 pub mod model;
 pub mod models;
 pub mod reference;
 pub mod result;
+mod rounds;
 pub mod search;
+pub mod steps;
 
 pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};
 pub use formats::{Format, ParseError};
@@ -33,6 +38,30 @@ pub use models::{
 };
 pub use result::{CheckResult, Counterexample, PartitionResult, Verdict};
 pub use search::{GaveUp, SearchStats};
+pub use steps::{Replay, ReplayError};
+
+/// Work to do with a model chosen by name (`with_model`), generic over the model.
+pub trait ModelTask {
+    /// What the work produces.
+    type Output;
+    /// Does the work with `model`.
+    fn run<M: Model>(self, model: &M) -> Self::Output;
+}
+
+/// Runs `task` with the model named `model` (see `MODELS`).
+pub fn with_model<T: ModelTask>(model: &str, task: T) -> Result<T::Output, CheckNamedError> {
+    Ok(match model {
+        "register" => task.run(&RegisterModel::register()),
+        "cas-register" => task.run(&RegisterModel::cas_register()),
+        "kv" => task.run(&KvModel::new()),
+        "multi-register" => task.run(&MultiRegisterModel),
+        "mutex" => task.run(&MutexModel),
+        "set" => task.run(&SetModel),
+        "fifo-queue" => task.run(&FifoQueueModel),
+        "unordered-queue" => task.run(&PowerSet(UnorderedQueueModel)),
+        other => return Err(CheckNamedError::UnknownModel(other.to_string())),
+    })
+}
 
 /// Checks `history` with the model named `model` (see `MODELS`).
 pub fn check_named(
@@ -40,18 +69,45 @@ pub fn check_named(
     history: &History,
     opts: &CheckOptions,
 ) -> Result<CheckResult, CheckNamedError> {
-    let result = match model {
-        "register" => check(&RegisterModel::register(), history, opts)?,
-        "cas-register" => check(&RegisterModel::cas_register(), history, opts)?,
-        "kv" => check(&KvModel::new(), history, opts)?,
-        "multi-register" => check(&MultiRegisterModel, history, opts)?,
-        "mutex" => check(&MutexModel, history, opts)?,
-        "set" => check(&SetModel, history, opts)?,
-        "fifo-queue" => check(&FifoQueueModel, history, opts)?,
-        "unordered-queue" => check(&PowerSet(UnorderedQueueModel), history, opts)?,
-        other => return Err(CheckNamedError::UnknownModel(other.to_string())),
-    };
-    Ok(result)
+    struct Check<'a>(&'a History, &'a CheckOptions);
+    impl ModelTask for Check<'_> {
+        type Output = Result<CheckResult, ModelError>;
+        fn run<M: Model>(self, model: &M) -> Self::Output {
+            check(model, self.0, self.1)
+        }
+    }
+    Ok(with_model(model, Check(history, opts))??)
+}
+
+/// `steps::replay_all` with the model named `model`: the model states along each
+/// (partition key, order) pair, a linearization (or prefix) that a check of
+/// `history` reported for that partition.
+pub fn replay_named(
+    model: &str,
+    history: &History,
+    orders: &[(Option<&str>, &[usize])],
+) -> Result<Vec<Replay>, ReplayNamedError> {
+    struct Walk<'a>(&'a History, &'a [(Option<&'a str>, &'a [usize])]);
+    impl ModelTask for Walk<'_> {
+        type Output = Result<Vec<Replay>, ReplayError>;
+        fn run<M: Model>(self, model: &M) -> Self::Output {
+            steps::replay_all(model, self.0, self.1)
+                .into_iter()
+                .collect()
+        }
+    }
+    Ok(with_model(model, Walk(history, orders))??)
+}
+
+/// Why `replay_named` could not replay an order.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayNamedError {
+    /// No model has that name.
+    #[error(transparent)]
+    Named(#[from] CheckNamedError),
+    /// The order does not replay.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
 }
 
 /// Why `check_named` could not produce a verdict.

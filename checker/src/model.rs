@@ -74,6 +74,22 @@ pub trait Model: Sync {
         false
     }
 
+    /// Independence inside one partition: the parts of the state `op` reads or writes
+    /// (for example the keys of a map), as numbers of the model's choosing. The search
+    /// joins ops that share a part into independent components and searches them one
+    /// after another (see `components`), so a partition holding many independent
+    /// objects costs the sum of their searches, not the product.
+    ///
+    /// The contract: the state is a product of parts, and whether `op` can happen, and
+    /// what it returns and changes, depend on its parts alone; it changes no other part.
+    /// Naming too many parts only costs speed; naming too few makes verdicts wrong. The
+    /// default, no parts, means "may touch everything": one component. A model whose
+    /// ops carry the part in the history is usually better served by `partition_key`,
+    /// which also splits the work across threads.
+    fn parts(&self, _op: &Self::Op) -> Vec<usize> {
+        Vec::new()
+    }
+
     /// A human-readable form of an operation, for reports.
     fn describe_operation(&self, op: &Operation) -> String {
         op.describe()

@@ -27,7 +27,10 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// Where an illegal partition got stuck, in history terms.
+/// Where an illegal partition got stuck, in history terms. For a partition split into
+/// independent components (`Model::parts`), where its first illegal component got
+/// stuck: the prefix holds that component's ops only, and the state shows the other
+/// parts at their initial values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Counterexample {
     /// The longest linearizable prefix found: history op indexes in linearization order.
@@ -55,6 +58,11 @@ pub struct PartitionResult {
     pub gave_up: Option<GaveUp>,
     /// Where it got stuck, if illegal.
     pub counterexample: Option<Counterexample>,
+    /// If linearizable: the linearization found, history op indexes in order (ops
+    /// that never returned and never took effect are left out). Not serialized: a
+    /// timeline renders it (`crate::steps`).
+    #[serde(skip)]
+    pub linearization: Option<Vec<usize>>,
     /// How much work the search did.
     pub stats: SearchStats,
 }

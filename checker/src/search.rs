@@ -1,5 +1,6 @@
-//! The linearizability search over one partition: Wing and Gong's algorithm with
-//! Lowe's refinements, as porcupine's `checkSingle`.
+//! The linearizability search over one independent component of a partition: Wing and
+//! Gong's algorithm with Lowe's refinements, as porcupine's `checkSingle`, resumable so
+//! that a search given more steps goes on where it stopped.
 //!
 //! Calls and returns form a doubly linked list in time order. The search walks it:
 //! at a call it tries to linearize that operation now (the model accepts it and the
@@ -9,10 +10,9 @@
 //! never returned are left (they may never have taken effect).
 
 use crate::bitset::Bitset;
+use crate::cache::{mix, state_hash, Cache};
 use crate::model::Model;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One operation ready for the search: its model form and its interval.
@@ -26,8 +26,8 @@ pub struct SearchOp<O> {
     pub ret: u64,
 }
 
-/// The limits of one partition's search, and the signals shared by every partition of
-/// one check. `max_steps` and `max_bytes` are counted the same way on every machine, so
+/// The limits of one search (one component of a partition), and the signals shared by
+/// every search of one check. `max_steps` and `max_bytes` are counted the same way on every machine, so
 /// a search that stops on them stops at the same step everywhere; `deadline` (wall
 /// clock) is an optional extra that is not.
 pub struct Budget {
@@ -38,31 +38,36 @@ pub struct Budget {
     pub max_bytes: usize,
     /// Give up at this instant (wall clock; not deterministic).
     pub deadline: Option<Instant>,
-    /// The lowest partition index found illegal so far (`usize::MAX`: none): partitions
-    /// after it stop, partitions before it finish, so the first illegal partition in
-    /// key order is always reported.
+    /// The lowest search index found illegal so far (`usize::MAX`: none): searches
+    /// after it stop, searches before it finish, so the first illegal one in order is
+    /// always reported.
     pub first_illegal: AtomicUsize,
+    /// Set when the whole budget is withdrawn (an earlier round of the check found an
+    /// illegal search): every search under it stops.
+    pub withdrawn: AtomicBool,
 }
 
 impl Budget {
-    /// A budget of `max_steps` steps and `max_bytes` bytes per partition, no deadline.
+    /// A budget of `max_steps` steps and `max_bytes` bytes per search, no deadline.
     pub fn new(max_steps: u64, max_bytes: usize) -> Budget {
         Budget {
             max_steps,
             max_bytes,
             deadline: None,
             first_illegal: AtomicUsize::new(usize::MAX),
+            withdrawn: AtomicBool::new(false),
         }
     }
 
-    /// Records that partition `index` is illegal.
+    /// Records that search `index` is illegal.
     pub fn found_illegal(&self, index: usize) {
         self.first_illegal.fetch_min(index, Ordering::Relaxed);
     }
 
-    /// Whether partition `index` may stop: an earlier one is illegal.
+    /// Whether search `index` may stop: an earlier one is illegal, or the budget was
+    /// withdrawn.
     pub fn cancelled(&self, index: usize) -> bool {
-        self.first_illegal.load(Ordering::Relaxed) < index
+        self.first_illegal.load(Ordering::Relaxed) < index || self.withdrawn.load(Ordering::Relaxed)
     }
 }
 
@@ -76,13 +81,15 @@ pub enum GaveUp {
     Memory,
     /// The optional wall-clock budget ran out. Not deterministic.
     Timeout,
-    /// An earlier partition (in key order) was illegal, so this one was not finished.
+    /// An earlier partition (in key order) or component was illegal, so this one was
+    /// not finished.
     Cancelled,
 }
 
-/// The deepest point the search reached in an illegal partition.
+/// The deepest point the search reached in an illegal component.
 pub struct Stuck<S> {
-    /// The longest linearizable prefix found, in linearization order (search op ids).
+    /// The longest linearizable prefix found, in linearization order (indexes into the
+    /// partition's search ops).
     pub prefix: Vec<usize>,
     /// The state after that prefix.
     pub state: S,
@@ -106,8 +113,9 @@ pub struct SearchStats {
 
 /// The outcome of searching one partition.
 pub enum SearchOutcome<S> {
-    /// Linearizable.
-    Ok,
+    /// Linearizable, with the linearization found: partition op indexes in
+    /// linearization order (ops that never returned and never took effect left out).
+    Ok(Vec<usize>),
     /// Not linearizable, with where the search got stuck deepest.
     Illegal(Stuck<S>),
     /// Gave up.
@@ -126,350 +134,399 @@ struct Node {
     next: u32,
 }
 
-/// A hasher for keys that are already hashes.
-#[derive(Default)]
-struct PreHashed(u64);
-
-impl Hasher for PreHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ (*b as u64);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-/// A fast multiplicative hasher for model states (FxHash's scheme). States are hashed
-/// once per search step, so SipHash's cost shows; flooding resistance is not needed.
-#[derive(Default)]
-struct StateHasher(u64);
-
-impl Hasher for StateHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.write_u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        for &b in chunks.remainder() {
-            self.write_u64(b as u64);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(v as u64);
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(v as u64);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
-    fn write_i64(&mut self, v: i64) {
-        self.write_u64(v as u64);
-    }
-}
-
-fn state_hash<S: Hash>(s: &S) -> u64 {
-    let mut h = StateHasher::default();
-    s.hash(&mut h);
-    h.finish()
-}
-
-fn mix(a: u64, b: u64) -> u64 {
-    (a ^ b.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
-/// Lowe's cache of visited (linearized set, state) pairs, in one arena: bitsets are
-/// stored flat, entries with equal keys are chained. No allocation per entry.
-struct Cache<S> {
-    heads: HashMap<u64, u32, BuildHasherDefault<PreHashed>>,
-    entries: Vec<(u32, S)>,
-    bits: Vec<u64>,
-    words: usize,
-}
-
-impl<S: Eq> Cache<S> {
-    fn new(n: usize) -> Cache<S> {
-        Cache {
-            heads: HashMap::default(),
-            entries: Vec::new(),
-            bits: Vec::new(),
-            words: n.div_ceil(64),
-        }
-    }
-
-    /// Inserts (`set` plus `id`, `state`) under `key` unless present; returns whether it
-    /// was new.
-    fn insert(&mut self, key: u64, set: &Bitset, id: usize, state: &S) -> bool
-    where
-        S: Clone,
-    {
-        let head = self.heads.get(&key).copied().unwrap_or(NIL);
-        let mut e = head;
-        while e != NIL {
-            let (next, ref s) = self.entries[e as usize];
-            let w = e as usize * self.words;
-            if s == state && set.equals_with_words(&self.bits[w..w + self.words], id) {
-                return false;
-            }
-            e = next;
-        }
-        let idx = self.entries.len() as u32;
-        self.entries.push((head, state.clone()));
-        let start = self.bits.len();
-        self.bits.extend_from_slice(set.words());
-        self.bits[start + id / 64] |= 1 << (id % 64);
-        self.heads.insert(key, idx);
-        true
-    }
-
-    /// Bytes one entry costs besides the heap its state owns: the entry, its bitset
-    /// words, and its share of the hash table (a key, a value and a control byte at a
-    /// load factor of 7/8, rounded up).
-    fn bytes_per_entry(&self) -> usize {
-        std::mem::size_of::<(u32, S)>() + self.words * 8 + 16
-    }
-}
-
 /// Bytes of the search's fixed arrays per operation: two list nodes, two events, the
 /// return-node and twin tables, and a bit of the linearized set, rounded up.
 const FIXED_BYTES_PER_OP: usize = 2 * 16 + 2 * 24 + 8 + 1;
 
-/// Searches for a linearization of `ops` from `init`; `index` is the partition's
-/// position in key order (for cancellation).
-pub fn search<M: Model>(
-    model: &M,
-    init: M::State,
-    ops: &[SearchOp<M::Op>],
-    budget: &Budget,
-    index: usize,
-) -> (SearchOutcome<M::State>, SearchStats) {
-    let n = ops.len();
-    // Events: (time, kind: 0 call / 1 return, tie-break, id). Calls precede returns at
-    // equal times, so they count as concurrent.
-    //
-    // Where a call sits only matters relative to returns: it must follow every return
-    // before its call time and precede every later one. So each call is placed just
-    // before the first return at or after its call time, and the calls gathered there
-    // are ordered by their own return time: the search tries first the operation that
-    // must take effect soonest, and ops that never returned (unknown outcome) last,
-    // spending them only when an observed value needs them. The candidates of every
-    // step are unchanged; only the order they are tried in is.
-    let mut returns: Vec<u64> = ops
-        .iter()
-        .map(|o| o.ret)
-        .filter(|&r| r != u64::MAX)
-        .collect();
-    returns.sort_unstable();
-    let mut events: Vec<(u64, u8, u64, u32)> = Vec::with_capacity(2 * n);
-    for (id, o) in ops.iter().enumerate() {
-        let k = returns.partition_point(|&r| r < o.call);
-        let slot = returns.get(k).copied().unwrap_or(u64::MAX);
-        events.push((slot, 0, o.ret, id as u32));
-        events.push((o.ret, 1, 0, id as u32));
+/// Unlinks a call and its return from the list.
+#[inline]
+fn lift(nodes: &mut [Node], e: u32) {
+    let Node {
+        prev,
+        next,
+        matching,
+        ..
+    } = nodes[e as usize];
+    nodes[prev as usize].next = next;
+    if next != NIL {
+        nodes[next as usize].prev = prev;
     }
-    events.sort_unstable();
-    // Node 0 is the head sentinel; event k is node k + 1.
-    let mut nodes: Vec<Node> = Vec::with_capacity(events.len() + 1);
-    nodes.push(Node {
-        id: NIL,
-        matching: NIL,
-        prev: NIL,
-        next: if events.is_empty() { NIL } else { 1 },
-    });
-    let mut return_node = vec![NIL; n];
-    for (k, &(_, kind, _, id)) in events.iter().enumerate() {
-        let idx = k as u32 + 1;
+    let m = nodes[matching as usize];
+    nodes[m.prev as usize].next = m.next;
+    if m.next != NIL {
+        nodes[m.next as usize].prev = m.prev;
+    }
+}
+
+/// Links a lifted call and its return back, in reverse order of `lift`.
+#[inline]
+fn unlift(nodes: &mut [Node], e: u32) {
+    let matching = nodes[e as usize].matching;
+    let m = nodes[matching as usize];
+    nodes[m.prev as usize].next = matching;
+    if m.next != NIL {
+        nodes[m.next as usize].prev = matching;
+    }
+    let Node { prev, next, .. } = nodes[e as usize];
+    nodes[prev as usize].next = e;
+    if next != NIL {
+        nodes[next as usize].prev = e;
+    }
+}
+
+/// The search over one component: the ops `members` (indexes into the partition's
+/// ops) from a start state. `run` searches until a verdict or a limit; after
+/// `GaveUp::Steps` it may be run again with a larger `max_steps` and goes on exactly
+/// where it stopped, so a search resumed any number of times takes the same steps and
+/// reaches the same outcome as one run with the final budget.
+pub(crate) struct Linearizer<'a, M: Model> {
+    model: &'a M,
+    /// The component's ops by local op id (what nodes and the bitset use).
+    local: Vec<&'a SearchOp<M::Op>>,
+    /// Local op id to partition op index (what `Stuck` reports).
+    members: Vec<usize>,
+    nodes: Vec<Node>,
+    twin_before: Vec<u32>,
+    cache: Cache<M::State>,
+    entry_bytes: usize,
+    bytes: usize,
+    linearized: Bitset,
+    state: M::State,
+    /// The linearized calls, with the state before each and whether it was forced (a
+    /// read-only op taken without alternatives).
+    calls: Vec<(u32, M::State, bool)>,
+    dead_end: bool,
+    best: Option<Stuck<M::State>>,
+    entry: u32,
+    iterations: u64,
+}
+
+impl<'a, M: Model> Linearizer<'a, M> {
+    /// A search of `members` (partition op indexes, ascending) from `start`.
+    pub(crate) fn new(
+        model: &'a M,
+        ops: &'a [SearchOp<M::Op>],
+        members: Vec<usize>,
+        start: M::State,
+    ) -> Linearizer<'a, M> {
+        let n = members.len();
+        let op = |id: usize| &ops[members[id]];
+        // Events: (time, kind: 0 call / 1 return, tie-break, id). Calls precede returns
+        // at equal times, so they count as concurrent.
+        //
+        // Where a call sits only matters relative to returns: it must follow every
+        // return before its call time and precede every later one. So each call is
+        // placed just before the first return at or after its call time, and the calls
+        // gathered there are ordered by their own return time: the search tries first
+        // the operation that must take effect soonest, and ops that never returned
+        // (unknown outcome) last, spending them only when an observed value needs them.
+        // The candidates of every step are unchanged; only the order they are tried in
+        // is.
+        let mut returns: Vec<u64> = (0..n)
+            .map(|id| op(id).ret)
+            .filter(|&r| r != u64::MAX)
+            .collect();
+        returns.sort_unstable();
+        let mut events: Vec<(u64, u8, u64, u32)> = Vec::with_capacity(2 * n);
+        for id in 0..n {
+            let o = op(id);
+            let k = returns.partition_point(|&r| r < o.call);
+            let slot = returns.get(k).copied().unwrap_or(u64::MAX);
+            events.push((slot, 0, o.ret, id as u32));
+            events.push((o.ret, 1, 0, id as u32));
+        }
+        events.sort_unstable();
+        // Node 0 is the head sentinel; event k is node k + 1.
+        let mut nodes: Vec<Node> = Vec::with_capacity(events.len() + 1);
         nodes.push(Node {
-            id,
+            id: NIL,
             matching: NIL,
-            prev: idx - 1,
-            next: if k + 1 < events.len() { idx + 1 } else { NIL },
+            prev: NIL,
+            next: if events.is_empty() { NIL } else { 1 },
         });
-        if kind == 1 {
-            return_node[id as usize] = idx;
+        let mut return_node = vec![NIL; n];
+        for (k, &(_, kind, _, id)) in events.iter().enumerate() {
+            let idx = k as u32 + 1;
+            nodes.push(Node {
+                id,
+                matching: NIL,
+                prev: idx - 1,
+                next: if k + 1 < events.len() { idx + 1 } else { NIL },
+            });
+            if kind == 1 {
+                return_node[id as usize] = idx;
+            }
         }
-    }
-    for (k, &(_, kind, _, id)) in events.iter().enumerate() {
-        if kind == 0 {
-            nodes[k + 1].matching = return_node[id as usize];
+        for (k, &(_, kind, _, id)) in events.iter().enumerate() {
+            if kind == 0 {
+                nodes[k + 1].matching = return_node[id as usize];
+            }
+        }
+
+        // Symmetry reduction: identical ops that never returned are interchangeable
+        // once both are pending (same effect, no output to satisfy, both open to the
+        // end). Any linearization can be reordered so that they take effect in call
+        // order, so an op is tried only after its previous twin is linearized.
+        let mut twin_before = vec![NIL; n];
+        let mut open_ended: Vec<usize> = (0..n).filter(|&i| op(i).ret == u64::MAX).collect();
+        open_ended.sort_by_key(|&i| (op(i).call, i));
+        for (k, &j) in open_ended.iter().enumerate() {
+            if let Some(&i) = open_ended[..k]
+                .iter()
+                .rev()
+                .find(|&&i| op(i).op == op(j).op)
+            {
+                twin_before[j] = i as u32;
+            }
+        }
+
+        let cache: Cache<M::State> = Cache::new(n);
+        let entry_bytes = cache.bytes_per_entry();
+        let bytes = n * FIXED_BYTES_PER_OP + model.heap_bytes(&start);
+        let entry = nodes[0].next;
+        Linearizer {
+            model,
+            local: members.iter().map(|&i| &ops[i]).collect(),
+            members,
+            nodes,
+            twin_before,
+            cache,
+            entry_bytes,
+            bytes,
+            linearized: Bitset::new(n),
+            state: start,
+            calls: Vec::new(),
+            dead_end: false,
+            best: None,
+            entry,
+            iterations: 0,
         }
     }
 
-    let lift = |nodes: &mut Vec<Node>, e: u32| {
-        let Node {
-            prev,
-            next,
-            matching,
+    /// Bytes held, counted as for `Budget::max_bytes`.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The work done so far.
+    pub(crate) fn stats(&self) -> SearchStats {
+        SearchStats {
+            iterations: self.iterations,
+            cache_entries: self.cache.len() as u64,
+            bytes: self.bytes as u64,
+        }
+    }
+
+    /// Searches on until a verdict or a limit; `index` is this search's position in
+    /// the check's order (for cancellation). A stuck point is reported in partition op
+    /// indexes.
+    pub(crate) fn run(&mut self, budget: &Budget, index: usize) -> SearchOutcome<M::State> {
+        // The scalars the loop updates at every step live in locals (registers) and are
+        // written back on exit, so a resumable search steps as fast as a one-shot one.
+        let mut entry = self.entry;
+        let mut dead_end = self.dead_end;
+        let mut iterations = self.iterations;
+        let mut bytes = self.bytes;
+        // Each field through its own reference, the arrays as slices: the compiler then
+        // keeps their addresses in registers instead of reloading them from `self`.
+        let Linearizer {
+            model,
+            local,
+            members,
+            nodes,
+            twin_before,
+            cache,
+            entry_bytes,
+            linearized,
+            state,
+            calls,
+            best,
             ..
-        } = nodes[e as usize];
-        nodes[prev as usize].next = next;
-        if next != NIL {
-            nodes[next as usize].prev = prev;
-        }
-        let m = nodes[matching as usize];
-        nodes[m.prev as usize].next = m.next;
-        if m.next != NIL {
-            nodes[m.next as usize].prev = m.prev;
-        }
-    };
-    let unlift = |nodes: &mut Vec<Node>, e: u32| {
-        let matching = nodes[e as usize].matching;
-        let m = nodes[matching as usize];
-        nodes[m.prev as usize].next = matching;
-        if m.next != NIL {
-            nodes[m.next as usize].prev = matching;
-        }
-        let Node { prev, next, .. } = nodes[e as usize];
-        nodes[prev as usize].next = e;
-        if next != NIL {
-            nodes[next as usize].prev = e;
-        }
-    };
-
-    let mut cache: Cache<M::State> = Cache::new(n);
-    let entry_bytes = cache.bytes_per_entry();
-    let mut bytes = n * FIXED_BYTES_PER_OP + model.heap_bytes(&init);
-
-    // Symmetry reduction: identical ops that never returned are interchangeable once
-    // both are pending (same effect, no output to satisfy, both open to the end). Any
-    // linearization can be reordered so that they take effect in call order, so an
-    // op is tried only after its previous twin is linearized.
-    let mut twin_before = vec![NIL; n];
-    let mut open_ended: Vec<usize> = (0..n).filter(|&i| ops[i].ret == u64::MAX).collect();
-    open_ended.sort_by_key(|&i| (ops[i].call, i));
-    for (k, &j) in open_ended.iter().enumerate() {
-        if let Some(&i) = open_ended[..k]
-            .iter()
-            .rev()
-            .find(|&&i| ops[i].op == ops[j].op)
-        {
-            twin_before[j] = i as u32;
-        }
-    }
-
-    let mut linearized = Bitset::new(n);
-    let mut state = init;
-    // The linearized calls, with the state before each and whether it was forced (a
-    // read-only op taken without alternatives).
-    let mut calls: Vec<(u32, M::State, bool)> = Vec::new();
-    let mut dead_end = false;
-    let mut best: Option<Stuck<M::State>> = None;
-    let mut entry = nodes[0].next;
-    let mut iterations: u64 = 0;
-
-    let outcome = loop {
-        if nodes[0].next == NIL {
-            break SearchOutcome::Ok;
-        }
-        if iterations >= budget.max_steps {
-            break SearchOutcome::Unknown(GaveUp::Steps);
-        }
-        if bytes > budget.max_bytes {
-            break SearchOutcome::Unknown(GaveUp::Memory);
-        }
-        iterations += 1;
-        if iterations % 4096 == 0 {
-            if budget.cancelled(index) {
-                break SearchOutcome::Unknown(GaveUp::Cancelled);
+        } = self;
+        let (model, local, members) = (*model, &local[..], &members[..]);
+        let (nodes, twin_before, entry_bytes) = (&mut nodes[..], &twin_before[..], *entry_bytes);
+        let outcome = loop {
+            if nodes[0].next == NIL {
+                break SearchOutcome::Ok(order(calls, nodes, members));
             }
-            if budget.deadline.is_some_and(|d| Instant::now() >= d) {
-                break SearchOutcome::Unknown(GaveUp::Timeout);
+            // Every limit is checked before the step is counted, so a search stopped
+            // here and resumed later counts exactly as one that never stopped.
+            if iterations >= budget.max_steps {
+                break SearchOutcome::Unknown(GaveUp::Steps);
             }
-        }
-        let node = nodes[entry as usize];
-        if !dead_end && node.matching != NIL {
-            // A call: try to linearize it now.
-            let id = node.id as usize;
-            let twin = twin_before[id];
-            if twin != NIL && !linearized.get(twin as usize) {
-                entry = node.next;
-                continue;
+            if bytes > budget.max_bytes {
+                break SearchOutcome::Unknown(GaveUp::Memory);
             }
-            if let Some(next_state) = model.step(&state, &ops[id].op) {
-                let key = mix(linearized.hash_with(id), state_hash(&next_state));
-                let forced = model.is_read_only(&ops[id].op);
-                let fresh = cache.insert(key, &linearized, id, &next_state);
-                if forced && !fresh {
-                    // The dominant choice here was explored and failed: so does every
-                    // other choice at this point. Backtrack now.
-                    dead_end = true;
+            if iterations % 4096 == 0 {
+                if budget.cancelled(index) {
+                    break SearchOutcome::Unknown(GaveUp::Cancelled);
                 }
-                if fresh {
-                    bytes += entry_bytes + model.heap_bytes(&next_state);
-                    let prev_state = std::mem::replace(&mut state, next_state);
-                    calls.push((entry, prev_state, forced));
-                    linearized.set(id);
-                    lift(&mut nodes, entry);
-                    entry = nodes[0].next;
+                if budget.deadline.is_some_and(|d| Instant::now() >= d) {
+                    break SearchOutcome::Unknown(GaveUp::Timeout);
+                }
+            }
+            iterations += 1;
+            let node = nodes[entry as usize];
+            if !dead_end && node.matching != NIL {
+                // A call: try to linearize it now.
+                let id = node.id as usize;
+                let twin = twin_before[id];
+                if twin != NIL && !linearized.get(twin as usize) {
+                    entry = node.next;
                     continue;
                 }
-            }
-            entry = node.next;
-        } else {
-            if !dead_end && ops[node.id as usize].ret == u64::MAX {
-                // The first return not lifted is that of an op that never returned. All
-                // returns of completed ops come before it, so every completed op is
-                // linearized: the ops still open never took effect.
-                break SearchOutcome::Ok;
-            }
-            // A return whose call is not linearized (or a dead end): record how far we
-            // got, then backtrack to the last choice that has alternatives.
-            if !dead_end && best.as_ref().is_none_or(|b| calls.len() > b.prefix.len()) {
-                let mut candidates = Vec::new();
-                let mut e = nodes[0].next;
-                while e != NIL && e != entry {
-                    if nodes[e as usize].matching != NIL {
-                        candidates.push(nodes[e as usize].id as usize);
+                let op = &local[id].op;
+                if let Some(next_state) = model.step(&*state, op) {
+                    let key = mix(linearized.hash_with(id), state_hash(&next_state));
+                    let forced = model.is_read_only(op);
+                    let fresh = cache.insert(key, linearized, id, &next_state);
+                    if forced && !fresh {
+                        // The dominant choice here was explored and failed: so does
+                        // every other choice at this point. Backtrack now.
+                        dead_end = true;
                     }
-                    e = nodes[e as usize].next;
+                    if fresh {
+                        bytes += entry_bytes + model.heap_bytes(&next_state);
+                        let prev_state = std::mem::replace(&mut *state, next_state);
+                        calls.push((entry, prev_state, forced));
+                        linearized.set(id);
+                        lift(nodes, entry);
+                        entry = nodes[0].next;
+                        continue;
+                    }
                 }
-                best = Some(Stuck {
-                    prefix: calls
-                        .iter()
-                        .map(|&(e, _, _)| nodes[e as usize].id as usize)
-                        .collect(),
-                    state: state.clone(),
-                    blocked: node.id as usize,
-                    candidates,
-                });
-            }
-            dead_end = false;
-            // Pop forced (read-only) choices: they had no alternatives. Stop at the first
-            // real choice and try the next candidate after it.
-            let mut resumed = false;
-            while let Some((call_entry, prev_state, forced)) = calls.pop() {
-                state = prev_state;
-                linearized.clear(nodes[call_entry as usize].id as usize);
-                unlift(&mut nodes, call_entry);
-                entry = nodes[call_entry as usize].next;
-                if !forced {
-                    resumed = true;
-                    break;
+                entry = node.next;
+            } else {
+                if !dead_end && local[node.id as usize].ret == u64::MAX {
+                    // The first return not lifted is that of an op that never returned.
+                    // All returns of completed ops come before it, so every completed op
+                    // is linearized: the ops still open never took effect.
+                    break SearchOutcome::Ok(order(calls, nodes, members));
+                }
+                // A return whose call is not linearized (or a dead end): record how far
+                // we got, then backtrack to the last choice that has alternatives.
+                if !dead_end && best.as_ref().is_none_or(|b| calls.len() > b.prefix.len()) {
+                    *best = Some(stuck_here(nodes, calls, members, state, entry, node.id));
+                }
+                dead_end = false;
+                // Pop forced (read-only) choices: they had no alternatives. Stop at the
+                // first real choice and try the next candidate after it.
+                let mut resumed = false;
+                while let Some((call_entry, prev_state, forced)) = calls.pop() {
+                    *state = prev_state;
+                    linearized.clear(nodes[call_entry as usize].id as usize);
+                    unlift(nodes, call_entry);
+                    entry = nodes[call_entry as usize].next;
+                    if !forced {
+                        resumed = true;
+                        break;
+                    }
+                }
+                if !resumed {
+                    let stuck = best
+                        .take()
+                        .expect("a blocking return is recorded before any dead end");
+                    break SearchOutcome::Illegal(stuck);
                 }
             }
-            if !resumed {
-                break SearchOutcome::Illegal(
-                    best.take()
-                        .expect("a blocking return is recorded before any dead end"),
-                );
-            }
+        };
+        self.entry = entry;
+        self.dead_end = dead_end;
+        self.iterations = iterations;
+        self.bytes = bytes;
+        outcome
+    }
+}
+
+/// The linearized calls, in linearization order, as partition op indexes.
+fn order<S>(calls: &[(u32, S, bool)], nodes: &[Node], members: &[usize]) -> Vec<usize> {
+    calls
+        .iter()
+        .map(|&(e, _, _)| members[nodes[e as usize].id as usize])
+        .collect()
+}
+
+/// Where the search stands, stopped by the return `entry` of op `blocked`: the prefix
+/// linearized so far (`calls`) and the candidates it tried next, in partition op
+/// indexes (`members`).
+fn stuck_here<S: Clone>(
+    nodes: &[Node],
+    calls: &[(u32, S, bool)],
+    members: &[usize],
+    state: &S,
+    entry: u32,
+    blocked: u32,
+) -> Stuck<S> {
+    let mut candidates = Vec::new();
+    let mut e = nodes[0].next;
+    while e != NIL && e != entry {
+        if nodes[e as usize].matching != NIL {
+            candidates.push(members[nodes[e as usize].id as usize]);
         }
-    };
-    let stats = SearchStats {
-        iterations,
-        cache_entries: cache.entries.len() as u64,
-        bytes: bytes as u64,
-    };
-    (outcome, stats)
+        e = nodes[e as usize].next;
+    }
+    Stuck {
+        prefix: calls
+            .iter()
+            .map(|&(e, _, _)| members[nodes[e as usize].id as usize])
+            .collect(),
+        state: state.clone(),
+        blocked: members[blocked as usize],
+        candidates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::read_file;
+    use crate::history::Outcome;
+    use crate::reference::checker_corpus_dir;
+    use crate::RegisterModel;
+
+    /// A search stopped on its step budget and resumed takes the same steps, caches the
+    /// same pairs and reaches the same outcome as one that never stopped: the rounds
+    /// rely on it to suspend searches, and to drop and restart some of them.
+    #[test]
+    fn a_resumed_search_is_the_search_that_never_stopped() {
+        // The hardest reference history: 410,092 steps.
+        let dir = checker_corpus_dir().unwrap_or_else(|e| panic!("{e}"));
+        let (h, _) = read_file(&dir.join("jepsen/etcd_002.log"), None).expect("readable");
+        let model = RegisterModel::cas_register();
+        let kept: Vec<_> = h
+            .ops
+            .iter()
+            .filter(|o| o.outcome != Outcome::Fail)
+            .collect();
+        let prepared = model.prepare(&kept).expect("fits");
+        let ops: Vec<SearchOp<_>> = prepared
+            .ops
+            .into_iter()
+            .zip(&kept)
+            .filter_map(|(op, h)| {
+                let ret = match (h.outcome, h.ret) {
+                    (Outcome::Ok, Some(t)) => t,
+                    _ => u64::MAX,
+                };
+                op.map(|op| SearchOp {
+                    op,
+                    call: h.call,
+                    ret,
+                })
+            })
+            .collect();
+        let members: Vec<usize> = (0..ops.len()).collect();
+        let fresh = |max_steps| {
+            let mut s = Linearizer::new(&model, &ops, members.clone(), prepared.init.clone());
+            let outcome = s.run(&Budget::new(max_steps, usize::MAX), 0);
+            (matches!(outcome, SearchOutcome::Ok(_)), s.stats())
+        };
+        let mut staged = Linearizer::new(&model, &ops, members.clone(), prepared.init.clone());
+        for max_steps in [20_000, 160_000, 300_000, u64::MAX] {
+            let outcome = staged.run(&Budget::new(max_steps, usize::MAX), 0);
+            let got = (matches!(outcome, SearchOutcome::Ok(_)), staged.stats());
+            assert_eq!(got, fresh(max_steps), "after {max_steps} steps");
+        }
+        assert_eq!(fresh(u64::MAX).1.iterations, 410_092);
+    }
 }

@@ -1,7 +1,7 @@
 //! Models: shipped models on hand-written histories, and the nondeterministic wrapper.
 
 use linsim_checker::model::{NondeterministicModel, Prepared};
-use linsim_checker::models::{RegisterModel, RegisterOp};
+use linsim_checker::models::{Reg, RegisterModel, RegisterOp};
 use linsim_checker::{
     check, CheckOptions, Function, History, Model, ModelError, Operation, Outcome, PowerSet, Value,
     Verdict,
@@ -31,19 +31,19 @@ fn op(
 struct LossyRegister;
 
 impl NondeterministicModel for LossyRegister {
-    type State = Value;
+    type State = Reg;
     type Op = RegisterOp;
     fn name(&self) -> &'static str {
         "lossy-register"
     }
-    fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Vec<Value>, RegisterOp>, ModelError> {
+    fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Vec<Reg>, RegisterOp>, ModelError> {
         let p = RegisterModel::register().prepare(ops)?;
         Ok(Prepared {
             init: vec![p.init],
             ops: p.ops,
         })
     }
-    fn step(&self, state: &Value, op: &RegisterOp) -> Vec<Value> {
+    fn step(&self, state: &Reg, op: &RegisterOp) -> Vec<Reg> {
         match op {
             RegisterOp::Write(v) => vec![state.clone(), v.clone()],
             other => RegisterModel::register()
@@ -52,7 +52,7 @@ impl NondeterministicModel for LossyRegister {
                 .collect(),
         }
     }
-    fn describe_state(&self, s: &Value) -> String {
+    fn describe_state(&self, s: &Reg) -> String {
         s.to_string()
     }
 }

@@ -45,9 +45,18 @@ pub struct Config {
     pub read_only_option: ReadOnlyOption,
     /// Followers drop proposals instead of forwarding them to the leader.
     pub disable_proposal_forwarding: bool,
+    /// A leader whose own removal (or demotion to learner) is applied steps down at
+    /// once, as etcd's `StepDownOnRemoval`. Without it the removed leader keeps leading
+    /// (refusing proposals) until a new leader of a higher term deposes it.
+    pub step_down_on_removal: bool,
     /// Seed of the randomized election timeout. Mixed with `id`, so nodes sharing a seed
     /// still draw different timeouts.
     pub seed: u64,
+    /// Asynchronous storage writes, as etcd's `AsyncStorageWrites`: local appends and
+    /// applies leave a `Ready` as `MsgStorageAppend` / `MsgStorageApply` messages for
+    /// the application's append and apply threads, whose responses are stepped back
+    /// in (see `crate::async_storage`). Off by default: the `Ready`/`advance` contract.
+    pub async_storage_writes: bool,
     /// Deliberate bugs to inject (none by default): see `crate::bugs`.
     pub bugs: crate::bugs::RaftBugs,
 }
@@ -68,7 +77,9 @@ impl Default for Config {
             check_quorum: false,
             read_only_option: ReadOnlyOption::Safe,
             disable_proposal_forwarding: false,
+            step_down_on_removal: false,
             seed: 0,
+            async_storage_writes: false,
             bugs: crate::bugs::RaftBugs::NONE,
         }
     }

@@ -1,5 +1,7 @@
 //! Errors returned by the raft library.
 
+use crate::confchange::ConfChangeError;
+use crate::eraftpb::ConfChangeDecodeError;
 use thiserror::Error;
 
 /// Why a storage read could not be served.
@@ -29,12 +31,22 @@ pub enum Error {
     /// or forwarding disabled). The caller may retry elsewhere.
     #[error("raft proposal dropped")]
     ProposalDropped,
+    /// The `Node` was stopped (or its task ended): the request was not carried out.
+    #[error("raft: stopped")]
+    Stopped,
     /// A local-only message type was passed to `step`.
     #[error("raft: cannot step raft local message")]
     StepLocalMsg,
     /// A response came from a node that is not in the configuration.
     #[error("raft: cannot step as peer not found")]
     StepPeerNotFound,
+    /// A conf change (or a `ConfState`) was refused: it is not valid in the current
+    /// configuration. The configuration is unchanged.
+    #[error("conf change refused: {0}")]
+    ConfChange(#[from] ConfChangeError),
+    /// A conf change entry's data does not decode.
+    #[error("{0}")]
+    ConfChangeDecode(#[from] ConfChangeDecodeError),
     /// The configuration is invalid: `field` is wrong because of `reason`.
     #[error("invalid config: {field}: {reason}")]
     ConfigInvalid {

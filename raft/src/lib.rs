@@ -11,6 +11,11 @@
 //! backtracking, proposal forwarding, leadership transfer, and linearizable reads
 //! through ReadIndex (`RawNode::read_index`, answered in `Ready::read_states`).
 //!
+//! Two ways to drive a node: `RawNode` on the caller's loop, or `Node`, an async handle
+//! to a `RawNode` in a task of its own (runtime-agnostic: it runs under madsim). Either
+//! may use asynchronous storage writes (`Config::async_storage_writes`, see
+//! `async_storage`), where appends and applies run off the raft loop.
+//!
 //! ```
 //! use linsim_raft::{Config, MemStorage, RawNode, StateType};
 //!
@@ -31,34 +36,118 @@
 //! }
 //! assert_eq!(&applied[0].data[..], b"hello");
 //! ```
+//!
+//! # Membership changes
+//!
+//! Membership changes travel through the log, as in etcd (module `confchange` holds
+//! the transitions, `quorum::joint` the joint quorum arithmetic). A server drives them
+//! in three steps:
+//!
+//! 1. **Propose** a `ConfChange` (one node) or a `ConfChangeV2` (any number, through a
+//!    joint configuration: `ConfChangeTransition::Auto` uses one only when more than one
+//!    change is asked, `Implicit` always and leaves it automatically, `Explicit` always
+//!    and waits for the empty `ConfChangeV2::leave()`) with
+//!    `RawNode::propose_conf_change`. The leader accepts one change at a time: a change
+//!    proposed while an earlier one is unapplied, or one that does not fit the joint
+//!    state, is appended as an empty normal entry instead (as etcd does), so a server
+//!    that waits for its change must treat a commit of its index that is not a conf
+//!    change as "refused" and retry.
+//! 2. **Apply on commit**: for every entry of `Ready::committed_entries`, in order,
+//!    `Entry::conf_change()` says whether it is a change (`Some(Ok(cc))`); pass `cc` to
+//!    `RawNode::apply_conf_change`, which returns the new `ConfState` (or an error, the
+//!    same on every node, if the change does not fit: then nothing changed). Never apply
+//!    a change when it is appended (`Ready::entries`): it may still be truncated. A
+//!    joint configuration entered with auto-leave is left by the leader by itself after
+//!    `advance` reports it applied; followers apply that entry like any other.
+//! 3. **Persist the `ConfState`** so that after a restart every change is applied
+//!    exactly once, on top of the membership it was made for. A server that replays
+//!    its log from the last snapshot when it restarts (`Config::applied` 0) keeps in
+//!    storage the `ConfState` of that snapshot (`MemStorage::create_snapshot(index,
+//!    Some(cs), data)`, with `cs` as applied at `index`) and lets the replay apply the
+//!    later changes again; a server that persists its applied index (`Config::applied`)
+//!    stores the `ConfState` as of that index (`MemStorage::set_conf_state`). Snapshots
+//!    carry joint configurations whole, and a node restoring one (`Raft::restore`, or
+//!    `RawNode::new` over storage holding one) rebuilds both halves.
+//!
+//! A new node boots with the cluster's initial membership (it replays every change from
+//! index 1) or with an empty one (the leader then sends it a snapshot). It is not a
+//! voter until a change makes it one, so it never campaigns before. A removed leader
+//! steps down if `Config::step_down_on_removal` is set, otherwise it keeps leading
+//! (and dropping proposals) until a leader of a higher term deposes it; a removed node
+//! that never learns of its removal keeps campaigning with the old membership, so a
+//! server should stop a node once its removal is applied. A node does not campaign
+//! while a committed change is unapplied.
+//!
+//! ```
+//! use linsim_raft::{ConfChange, ConfChangeType, Config, MemStorage, RawNode};
+//!
+//! let mut node = RawNode::new(&Config::new(1), MemStorage::new_with_voters([1])).unwrap();
+//! node.campaign().unwrap();
+//! let add_learner = ConfChange {
+//!     change_type: ConfChangeType::AddLearnerNode,
+//!     node_id: 2,
+//!     ..ConfChange::default()
+//! };
+//! let mut proposed = false;
+//! while node.has_ready() {
+//!     let rd = node.ready();
+//!     if let Some(hs) = rd.hard_state {
+//!         node.store_mut().set_hard_state(hs);
+//!     }
+//!     node.store_mut().append(&rd.entries);
+//!     for e in &rd.committed_entries {
+//!         if let Some(cc) = e.conf_change() {
+//!             let cs = node.apply_conf_change(&cc.unwrap()).unwrap();
+//!             node.store_mut().set_conf_state(cs);
+//!         }
+//!     }
+//!     node.advance();
+//!     if !proposed && node.raft.raft_log.applied >= 1 {
+//!         // The leader's empty entry is applied: conf changes are accepted now.
+//!         node.propose_conf_change(&add_learner).unwrap();
+//!         proposed = true;
+//!     }
+//! }
+//! assert_eq!(node.status().config.learners, vec![2]);
+//! ```
 
 #![warn(missing_docs)]
 
+pub mod async_storage;
 pub mod bugs;
+pub mod confchange;
 pub mod config;
 pub mod describe;
 pub mod eraftpb;
 pub mod errors;
 pub mod log;
 pub mod log_unstable;
+pub mod node;
 pub mod probes;
 pub mod quorum;
 pub mod raft;
 pub mod raw_node;
 pub mod read_only;
+pub mod shared_storage;
 pub mod status;
 pub mod storage;
 pub mod tracker;
 pub mod util;
 
+pub use async_storage::{LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
 pub use bugs::{RaftBug, RaftBugs};
+pub use confchange::ConfChangeError;
 pub use config::{Config, ReadOnlyOption};
 pub use eraftpb::{
-    ConfState, Entry, EntryType, HardState, Message, MessageType, Snapshot, SnapshotMetadata,
+    ConfChange, ConfChangeDecodeError, ConfChangeI, ConfChangeSingle, ConfChangeTransition,
+    ConfChangeType, ConfChangeV2, ConfState, Entry, EntryType, HardState, Message, MessageType,
+    Snapshot, SnapshotMetadata,
 };
 pub use errors::{Error, Result, StorageError};
+pub use node::{Node, ReadyStream};
 pub use raft::{Raft, SoftState, StateType, NONE};
 pub use raw_node::{RawNode, Ready};
 pub use read_only::ReadState;
+pub use shared_storage::SharedStorage;
 pub use status::Status;
 pub use storage::{MemStorage, RaftState, Storage};

@@ -18,6 +18,9 @@ pub struct RaftLog<S: Storage> {
     pub committed: u64,
     /// The highest index handed to the application for applying and acknowledged.
     pub applied: u64,
+    /// The highest index handed to the apply thread (async storage writes only; the
+    /// synchronous path hands out from `applied`).
+    pub applying: u64,
     /// The highest index known durable on this node (acknowledged by `advance`).
     pub persisted: u64,
     /// Byte limit of committed entries returned at once.
@@ -35,6 +38,7 @@ impl<S: Storage> RaftLog<S> {
             unstable: Unstable::new(last + 1),
             committed: first - 1,
             applied: first - 1,
+            applying: first - 1,
             persisted: last,
             max_next_ents_size,
         })
@@ -208,6 +212,7 @@ impl<S: Storage> RaftLog<S> {
             self.committed
         );
         self.applied = i;
+        self.applying = self.applying.max(i);
     }
 
     /// Records that entries up to `(i, t)` are durable.
@@ -232,10 +237,15 @@ impl<S: Storage> RaftLog<S> {
 
     /// Committed entries not yet applied, up to `max_next_ents_size` bytes.
     pub fn next_committed_entries(&self) -> Vec<Entry> {
-        let lo = (self.applied + 1).max(self.first_index());
-        if self.committed + 1 > lo {
+        self.committed_entries_between(self.applied, self.committed)
+    }
+
+    /// Committed entries after `after` up to `hi`, up to `max_next_ents_size` bytes.
+    pub fn committed_entries_between(&self, after: u64, hi: u64) -> Vec<Entry> {
+        let lo = (after + 1).max(self.first_index());
+        if hi + 1 > lo {
             return self
-                .slice(lo, self.committed + 1, self.max_next_ents_size)
+                .slice(lo, hi + 1, self.max_next_ents_size)
                 .expect("committed entries are in the log");
         }
         Vec::new()

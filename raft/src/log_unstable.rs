@@ -4,6 +4,11 @@ use crate::eraftpb::{Entry, Snapshot};
 
 /// The not-yet-durable tail of the log, as etcd's `unstable`. `entries[i]` has log index
 /// `offset + i`. A pending snapshot, if any, precedes all entries.
+///
+/// With asynchronous storage writes, entries and the snapshot may be handed to the
+/// append thread (in progress) and still be unstable until its response comes back:
+/// `offset_in_progress` and `snapshot_in_progress` say what was handed out already, so
+/// the next `Ready` carries only what is new. The synchronous path never reads them.
 #[derive(Clone, Debug, Default)]
 pub struct Unstable {
     /// A snapshot received from the leader, waiting to be persisted.
@@ -12,6 +17,11 @@ pub struct Unstable {
     pub entries: Vec<Entry>,
     /// The log index of `entries[0]`.
     pub offset: u64,
+    /// The first index not yet handed to the append thread (async storage writes):
+    /// entries in `[offset, offset_in_progress)` are being written.
+    pub offset_in_progress: u64,
+    /// Whether the snapshot was handed to the append thread (async storage writes).
+    pub snapshot_in_progress: bool,
 }
 
 impl Unstable {
@@ -19,7 +29,31 @@ impl Unstable {
     pub fn new(offset: u64) -> Unstable {
         Unstable {
             offset,
+            offset_in_progress: offset,
             ..Unstable::default()
+        }
+    }
+
+    /// The entries not yet handed to the append thread.
+    pub fn next_entries(&self) -> &[Entry] {
+        let start = self.offset_in_progress.max(self.offset) - self.offset;
+        &self.entries[(start as usize).min(self.entries.len())..]
+    }
+
+    /// The snapshot, if it was not yet handed to the append thread.
+    pub fn next_snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot
+            .as_ref()
+            .filter(|_| !self.snapshot_in_progress)
+    }
+
+    /// Marks every entry and the snapshot as handed to the append thread.
+    pub fn accept_in_progress(&mut self) {
+        if let Some(last) = self.entries.last() {
+            self.offset_in_progress = last.index + 1;
+        }
+        if self.snapshot.is_some() {
+            self.snapshot_in_progress = true;
         }
     }
 
@@ -60,6 +94,7 @@ impl Unstable {
         }
         self.entries.drain(..=(i - self.offset) as usize);
         self.offset = i + 1;
+        self.offset_in_progress = self.offset_in_progress.max(self.offset);
     }
 
     /// Marks the pending snapshot at index `i` as persisted.
@@ -70,14 +105,17 @@ impl Unstable {
             .is_some_and(|s| s.metadata.index == i)
         {
             self.snapshot = None;
+            self.snapshot_in_progress = false;
         }
     }
 
     /// Replaces everything with a snapshot from the leader.
     pub fn restore(&mut self, s: Snapshot) {
         self.offset = s.metadata.index + 1;
+        self.offset_in_progress = self.offset;
         self.entries.clear();
         self.snapshot = Some(s);
+        self.snapshot_in_progress = false;
     }
 
     /// Appends `ents`, first truncating any entries at or after `ents[0].index`.
@@ -96,6 +134,8 @@ impl Unstable {
             self.entries.truncate((after - self.offset) as usize);
             self.entries.extend_from_slice(ents);
         }
+        // Replaced entries that were being written must be handed out again.
+        self.offset_in_progress = self.offset_in_progress.min(after);
     }
 
     /// The entries in `[lo, hi)`, which must lie within the unstable range.
@@ -140,6 +180,7 @@ mod tests {
             snapshot: Some(snap(4, 1)),
             entries: vec![e(5, 1), e(6, 2)],
             offset: 5,
+            ..Unstable::default()
         };
         assert_eq!(u.maybe_term(4), Some(1));
         assert_eq!(u.maybe_term(6), Some(2));
@@ -175,5 +216,40 @@ mod tests {
         assert_eq!(u.entries, vec![e(5, 1), e(6, 2)]);
         u.truncate_and_append(&[e(4, 2), e(5, 2)]);
         assert_eq!((u.offset, u.entries.clone()), (4, vec![e(4, 2), e(5, 2)]));
+    }
+
+    #[test]
+    fn entries_in_progress_are_handed_out_once_until_replaced() {
+        let mut u = Unstable::new(5);
+        u.truncate_and_append(&[e(5, 1), e(6, 1)]);
+        assert_eq!(u.next_entries(), &[e(5, 1), e(6, 1)]);
+        u.accept_in_progress();
+        assert!(u.next_entries().is_empty(), "both are being written");
+        u.truncate_and_append(&[e(7, 1)]);
+        assert_eq!(
+            u.next_entries(),
+            &[e(7, 1)],
+            "only the new one is handed out"
+        );
+        u.accept_in_progress();
+        u.truncate_and_append(&[e(6, 2)]);
+        assert_eq!(
+            u.next_entries(),
+            &[e(6, 2)],
+            "a replaced entry goes out again"
+        );
+        u.stable_to(5, 1);
+        assert_eq!((u.offset, u.offset_in_progress), (6, 6));
+    }
+
+    #[test]
+    fn snapshot_in_progress_is_not_handed_out_twice() {
+        let mut u = Unstable::new(1);
+        u.restore(snap(4, 1));
+        assert!(u.next_snapshot().is_some());
+        u.accept_in_progress();
+        assert!(u.next_snapshot().is_none());
+        u.stable_snap_to(4);
+        assert!(u.snapshot.is_none() && !u.snapshot_in_progress);
     }
 }

@@ -160,6 +160,38 @@ define_probes! {
         "a node did not campaign: it is installing a snapshot not yet persisted and applied";
     ProbeRecoveredAtMatch: "probe_recovered_at_match", "raft/src/raft.rs", false,
         "a caught-up follower in Probe acknowledged its match and went back to Replicate";
+    ConfChangeRefusedPending: "conf_change_refused_pending", "raft/src/raft/membership.rs", true,
+        "a leader replaced a conf change proposal by an empty entry: an earlier conf change is not applied yet";
+    ConfChangeRefusedJointState: "conf_change_refused_joint_state", "raft/src/raft/membership.rs", true,
+        "a leader replaced a conf change proposal by an empty entry: it does not leave the joint config it is in, or leaves one it is not in";
+    ConfChangeRefusedTooManyVoters: "conf_change_refused_too_many_voters", "raft/src/confchange/changer.rs", true,
+        "a simple conf change was refused: it changes more than one voter without joint consensus";
+    CampaignRefusedUnappliedConfChange: "campaign_refused_unapplied_conf_change", "raft/src/raft.rs", true,
+        "a node did not campaign: a committed conf change is not applied yet, so it does not know its configuration";
+    ProposalDroppedRemovedLeader: "proposal_dropped_removed_leader", "raft/src/raft.rs", true,
+        "a leader removed from the configuration (still leading without StepDownOnRemoval) dropped a proposal";
+    SnapshotRefusedInvalidConfig: "snapshot_refused_invalid_config", "raft/src/raft/membership.rs", true,
+        "a node refused to restore a snapshot whose ConfState is not a valid configuration";
+    LeaderSteppedDownRemoved: "leader_stepped_down_removed", "raft/src/raft/membership.rs", false,
+        "a leader applied its own removal (or demotion) and stepped down (StepDownOnRemoval)";
+    AutoLeaveProposed: "auto_leave_proposed", "raft/src/raft/membership.rs", false,
+        "a leader applied a joint config entered with auto-leave and proposed leaving it";
+    JointConfigEntered: "joint_config_entered", "raft/src/raft/membership.rs", false,
+        "a node applied a conf change entering a joint configuration";
+    JointConfigLeft: "joint_config_left", "raft/src/raft/membership.rs", false,
+        "a node applied a conf change leaving a joint configuration";
+    SnapshotRestoredJointConfig: "snapshot_restored_joint_config", "raft/src/raft/membership.rs", false,
+        "a node restored a snapshot taken during a joint configuration";
+    LearnerPromoted: "learner_promoted", "raft/src/confchange/changer.rs", false,
+        "a conf change promoted a learner to voter";
+    ResponseHeldUntilDurable: "response_held_until_durable", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: a vote or append ack was held until the append thread makes the state it promises durable";
+    SelfVoteHeldUntilDurable: "self_vote_held_until_durable", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: a candidate's own vote was held until its term and vote are durable";
+    StaleStorageAppendIgnored: "stale_storage_append_ignored", "raft/src/raft/storage_writes.rs", true,
+        "async storage writes: an append response from an earlier term did not mark entries stable (they may have been replaced since)";
+    ApplyHeldUntilDurable: "apply_held_until_durable", "raft/src/raw_node/async_ready.rs", true,
+        "async storage writes: committed entries not yet durable on this node were held back from the apply thread";
 }
 
 #[cfg(test)]

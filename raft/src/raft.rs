@@ -8,7 +8,7 @@
 
 use crate::bugs::{RaftBug, RaftBugs};
 use crate::config::{Config, ReadOnlyOption};
-use crate::eraftpb::{ConfState, Entry, HardState, Message, MessageType, Snapshot};
+use crate::eraftpb::{Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result, StorageError};
 use crate::log::RaftLog;
 use crate::quorum::VoteResult;
@@ -19,6 +19,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::fmt;
 use tracing::{debug, error, info, warn};
+
+mod membership;
+mod storage_writes;
 
 /// The "no node" id.
 pub const NONE: u64 = 0;
@@ -81,9 +84,15 @@ pub struct Raft<S: Storage> {
     pub lead: u64,
     /// Messages to send, released by `RawNode::ready` after persistence.
     pub msgs: Vec<Message>,
+    /// Async storage writes only: votes and append acks (and a candidate's own vote)
+    /// that depend on state not yet durable. They leave as the `responses` of the next
+    /// MsgStorageAppend, so the append thread releases them once that state is synced
+    /// (etcd's `msgsAfterAppend`).
+    pub msgs_after_append: Vec<Message>,
     /// The node a leader is transferring leadership to (`NONE`: none).
     pub lead_transferee: u64,
-    /// The log index up to which a conf change may be pending (leader only).
+    /// The log index up to which a conf change may be pending (leader only): a new
+    /// conf change is refused until the applied index reaches it.
     pub pending_conf_index: u64,
     /// Bytes of uncommitted entries on a leader.
     pub uncommitted_size: u64,
@@ -100,6 +109,7 @@ pub struct Raft<S: Storage> {
     check_quorum: bool,
     pre_vote: bool,
     disable_proposal_forwarding: bool,
+    step_down_on_removal: bool,
     heartbeat_timeout: usize,
     election_timeout: usize,
     randomized_election_timeout: usize,
@@ -108,6 +118,7 @@ pub struct Raft<S: Storage> {
     /// A leader defers broadcasting MsgApp until the application asks for a Ready, so
     /// that many proposals travel in one message per follower.
     pending_append_bcast: bool,
+    async_storage_writes: bool,
     rng: StdRng,
     bugs: RaftBugs,
 }
@@ -128,6 +139,7 @@ impl<S: Storage> Raft<S> {
             state: StateType::StateFollower,
             lead: NONE,
             msgs: Vec::new(),
+            msgs_after_append: Vec::new(),
             lead_transferee: NONE,
             pending_conf_index: 0,
             uncommitted_size: 0,
@@ -139,17 +151,19 @@ impl<S: Storage> Raft<S> {
             check_quorum: c.check_quorum,
             pre_vote: c.pre_vote,
             disable_proposal_forwarding: c.disable_proposal_forwarding,
+            step_down_on_removal: c.step_down_on_removal,
             heartbeat_timeout: c.heartbeat_tick,
             election_timeout: c.election_tick,
             randomized_election_timeout: c.election_tick,
             election_elapsed: 0,
             heartbeat_elapsed: 0,
             pending_append_bcast: false,
+            async_storage_writes: c.async_storage_writes,
             rng: StdRng::seed_from_u64(seed),
             bugs: c.bugs,
         };
         let next = r.raft_log.last_index() + 1;
-        r.trk.apply_conf_state(&rs.conf_state, next);
+        r.trk.apply_conf_state(&rs.conf_state, next)?;
         if !rs.hard_state.is_empty() {
             r.load_state(rs.hard_state);
         }
@@ -158,7 +172,7 @@ impl<S: Storage> Raft<S> {
         }
         r.become_follower(r.term, NONE);
         info!(
-            "newRaft {} [peers: {:?}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]",
+            "newRaft {} [peers: {}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]",
             r.id,
             r.trk.config.voters,
             r.term,
@@ -267,6 +281,10 @@ impl<S: Storage> Raft<S> {
                 );
                 m.term = self.term;
             }
+        }
+        if self.async_storage_writes {
+            self.send_async(m);
+            return;
         }
         self.msgs.push(m);
     }
@@ -424,7 +442,11 @@ impl<S: Storage> Raft<S> {
     }
 
     fn maybe_commit(&mut self) -> bool {
-        let mci = self.trk.committed();
+        let mci = if self.bugs.has(RaftBug::LearnerCountsInQuorum) {
+            crate::bugs::committed_counting_learners(&self.trk)
+        } else {
+            self.trk.committed()
+        };
         if self.bugs.has(RaftBug::CommitEarlierTerm)
             && mci > self.raft_log.committed
             && mci <= self.raft_log.last_index()
@@ -625,6 +647,16 @@ impl<S: Storage> Raft<S> {
             warn!("{} is unpromotable and can not campaign", self.id);
             return;
         }
+        if self.has_unapplied_conf_changes() {
+            // Until it applies them, this node does not know the configuration it
+            // would lead: it could count votes of the wrong voters.
+            crate::probe!(CampaignRefusedUnappliedConfChange);
+            warn!(
+                "{} cannot campaign at term {} since there are still pending configuration changes to apply",
+                self.id, self.term
+            );
+            return;
+        }
         info!(
             "{} is starting a new election at term {}",
             self.id, self.term
@@ -642,7 +674,9 @@ impl<S: Storage> Raft<S> {
             (MessageType::MsgVote, self.term)
         };
         let id = self.id;
-        if self.poll(id, vote_msg.vote_response(), true) == VoteResult::Won {
+        if self.defer_self_vote(vote_msg.vote_response(), term) {
+            // Async storage writes: our own vote counts once it is durable.
+        } else if self.poll(id, vote_msg.vote_response(), true) == VoteResult::Won {
             // Single-node cluster: won outright.
             if t == CampaignType::PreElection {
                 self.campaign(CampaignType::Election);
@@ -760,6 +794,10 @@ impl<S: Storage> Raft<S> {
 
     /// The entry point of every message, local or remote.
     pub fn step(&mut self, m: Message) -> Result<()> {
+        if m.msg_type.is_storage_response() {
+            self.step_storage_response(m);
+            return Ok(());
+        }
         // Raft §5.1: handle the message's term first.
         if m.term == 0 {
             // Local message.
@@ -978,6 +1016,7 @@ impl<S: Storage> Raft<S> {
                 assert!(!m.entries.is_empty(), "{} stepped empty MsgProp", self.id);
                 if !self.trk.progress.contains_key(&self.id) {
                     // We were removed from the configuration while serving as leader.
+                    crate::probe!(ProposalDroppedRemovedLeader);
                     return Err(Error::ProposalDropped);
                 }
                 if self.lead_transferee != NONE {
@@ -987,6 +1026,9 @@ impl<S: Storage> Raft<S> {
                         self.id, self.term, self.lead_transferee
                     );
                     return Err(Error::ProposalDropped);
+                }
+                if m.entries.iter().any(Entry::is_conf_change) {
+                    self.vet_conf_changes(&mut m.entries)?;
                 }
                 if !self.append_entry(&mut m.entries) {
                     return Err(Error::ProposalDropped);
@@ -1616,10 +1658,14 @@ impl<S: Storage> Raft<S> {
             self.raft_log.commit_to(sindex);
             return false;
         }
-        let cs: ConfState = snap.metadata.conf_state.clone();
+        // Build the snapshot's configuration before touching the log, so that an
+        // invalid one leaves this node as it was.
+        let Some(trk) = self.tracker_for_snapshot(&snap, sindex + 1) else {
+            return false;
+        };
         self.raft_log.restore(snap);
-        let next = self.raft_log.last_index() + 1;
-        self.trk.apply_conf_state(&cs, next);
+        self.trk.config = trk.config;
+        self.trk.progress = trk.progress;
         let id = self.id;
         if let Some(pr) = self.trk.progress.get_mut(&id) {
             pr.matched = sindex;
@@ -1632,9 +1678,12 @@ impl<S: Storage> Raft<S> {
     /// counts the answer toward its quorum.
     fn accept_stale_append(&mut self, m: Message) -> Result<()> {
         let (from, term) = (m.from, m.term);
-        let before = self.msgs.len();
+        let (before, before_after_append) = (self.msgs.len(), self.msgs_after_append.len());
         self.handle_append_entries(m);
-        for resp in &mut self.msgs[before..] {
+        let sent = self.msgs[before..]
+            .iter_mut()
+            .chain(&mut self.msgs_after_append[before_after_append..]);
+        for resp in sent {
             if resp.to == from {
                 resp.term = term;
             }

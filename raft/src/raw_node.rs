@@ -1,7 +1,13 @@
 //! The synchronous node API: feed inputs, take a `Ready`, persist and send, `advance`.
+//!
+//! With `Config::async_storage_writes` the same `RawNode` hands out Readies whose
+//! writes travel as messages to local storage threads instead (`async_ready`, and
+//! `crate::async_storage` for the protocol); `advance` is then not needed.
+
+mod async_ready;
 
 use crate::config::Config;
-use crate::eraftpb::{Entry, HardState, Message, MessageType, Snapshot};
+use crate::eraftpb::{ConfChangeI, ConfState, Entry, HardState, Message, MessageType, Snapshot};
 use crate::errors::{Error, Result};
 use crate::raft::{Raft, SoftState};
 use crate::read_only::ReadState;
@@ -92,12 +98,45 @@ impl<S: Storage> RawNode<S> {
         })
     }
 
-    /// Steps a message received from a peer. Local-only message types are refused.
+    /// Proposes a membership change (`ConfChange` or `ConfChangeV2`). As with
+    /// `propose`, `Ok` means appended or forwarded, not committed. The leader accepts
+    /// one change at a time: a change proposed while an earlier one is unapplied (or a
+    /// change that does not fit the joint state) is appended as an empty normal entry
+    /// instead, so it is never applied; the caller sees it commit as `EntryNormal`.
+    pub fn propose_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<()> {
+        let id = self.raft.id;
+        self.raft.step(Message {
+            msg_type: MessageType::MsgProp,
+            from: id,
+            entries: vec![cc.to_entry()],
+            ..Message::default()
+        })
+    }
+
+    /// Applies a committed conf change (decode it with `Entry::conf_change`) and
+    /// returns the new membership, which the application must persist with its state
+    /// (it is the `ConfState` of its next snapshot, and of its storage's initial state
+    /// after a restart). Call it for every committed conf change entry, in log order,
+    /// before `advance`. `Err` means the change is not valid in the current
+    /// configuration: nothing changed, and every node refuses it alike.
+    pub fn apply_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<ConfState> {
+        self.raft.apply_conf_change(cc)
+    }
+
+    /// Steps a message received from a peer, or a response of a local storage thread
+    /// (async storage writes). Other local-only message types are refused.
     pub fn step(&mut self, m: Message) -> Result<()> {
-        if m.msg_type.is_local() {
+        // Only a storage thread's answer may come from a storage thread (etcd accepts
+        // any local type from those ids; a forged MsgHup has no business here).
+        let from_storage_thread =
+            crate::async_storage::is_local_msg_target(m.from) && m.msg_type.is_storage_response();
+        if m.msg_type.is_local() && !from_storage_thread {
             return Err(Error::StepLocalMsg);
         }
-        if m.msg_type.is_response() && !self.raft.trk.progress.contains_key(&m.from) {
+        if m.msg_type.is_response()
+            && !from_storage_thread
+            && !self.raft.trk.progress.contains_key(&m.from)
+        {
             return Err(Error::StepPeerNotFound);
         }
         self.raft.step(m)
@@ -154,6 +193,9 @@ impl<S: Storage> RawNode<S> {
 
     /// Whether a `Ready` has anything in it.
     pub fn has_ready(&self) -> bool {
+        if self.raft.async_storage_writes() {
+            return self.has_ready_async();
+        }
         let r = &self.raft;
         r.soft_state() != self.prev_soft
             || (r.hard_state() != self.prev_hard && !r.hard_state().is_empty())
@@ -166,8 +208,11 @@ impl<S: Storage> RawNode<S> {
     }
 
     /// Collects everything to persist, send and apply. Must be followed by `advance`
-    /// before the next call.
+    /// before the next call (except with async storage writes: see `async_ready`).
     pub fn ready(&mut self) -> Ready {
+        if self.raft.async_storage_writes() {
+            return self.ready_async();
+        }
         assert!(
             self.handed.is_none(),
             "ready() called twice without advance()"
@@ -184,30 +229,37 @@ impl<S: Storage> RawNode<S> {
             read_states: std::mem::take(&mut r.read_states),
             ..Ready::default()
         };
-        let ss = r.soft_state();
-        if ss != self.prev_soft {
-            rd.soft_state = Some(ss);
-            self.prev_soft = ss;
-        }
-        let hs = r.hard_state();
-        if hs != self.prev_hard {
-            rd.must_sync = hs.term != self.prev_hard.term || hs.vote != self.prev_hard.vote;
-            rd.hard_state = Some(hs);
-            self.prev_hard = hs;
-        }
-        rd.must_sync |= !rd.entries.is_empty() || rd.snapshot.is_some();
+        self.take_state_changes(&mut rd);
         self.handed = Some(Handed {
             last_entry: rd.entries.last().map(|e| (e.index, e.term)),
             snapshot_index: rd.snapshot.as_ref().map(|s| s.metadata.index),
             applied_to: rd.committed_entries.last().map(|e| e.index),
         });
         // Entries handed out for applying release their share of the uncommitted budget.
-        r.reduce_uncommitted_size(&rd.committed_entries);
+        self.raft.reduce_uncommitted_size(&rd.committed_entries);
         rd
     }
 
+    /// Fills in the soft and hard state that changed since the last Ready, and whether
+    /// the Ready's writes must be synced.
+    fn take_state_changes(&mut self, rd: &mut Ready) {
+        let ss = self.raft.soft_state();
+        if ss != self.prev_soft {
+            rd.soft_state = Some(ss);
+            self.prev_soft = ss;
+        }
+        let hs = self.raft.hard_state();
+        if hs != self.prev_hard {
+            rd.must_sync = hs.term != self.prev_hard.term || hs.vote != self.prev_hard.vote;
+            rd.hard_state = Some(hs);
+            self.prev_hard = hs;
+        }
+        rd.must_sync |= !rd.entries.is_empty() || rd.snapshot.is_some();
+    }
+
     /// Acknowledges the last `Ready`: its writes are durable, its messages sent, its
-    /// committed entries applied.
+    /// committed entries applied. A no-op with async storage writes, where the storage
+    /// threads' responses acknowledge the work instead.
     pub fn advance(&mut self) {
         let Some(h) = self.handed.take() else {
             return;
@@ -221,7 +273,7 @@ impl<S: Storage> RawNode<S> {
             self.raft.on_persisted(index, term);
         }
         if let Some(i) = h.applied_to {
-            self.raft.raft_log.applied_to(i);
+            self.raft.applied_to(i);
         }
     }
 

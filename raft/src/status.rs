@@ -1,6 +1,6 @@
 //! A read-only picture of a node, as etcd's `Status`.
 
-use crate::eraftpb::HardState;
+use crate::eraftpb::{ConfState, HardState};
 use crate::raft::{Raft, SoftState, StateType};
 use crate::storage::Storage;
 use crate::tracker::Progress;
@@ -22,6 +22,8 @@ pub struct Status {
     pub progress: BTreeMap<u64, Progress>,
     /// The node a leadership transfer targets (0: none).
     pub lead_transferee: u64,
+    /// The membership this node has applied.
+    pub config: ConfState,
 }
 
 impl Status {
@@ -38,6 +40,7 @@ impl Status {
                 BTreeMap::new()
             },
             lead_transferee: r.lead_transferee,
+            config: r.trk.conf_state(),
         }
     }
 }

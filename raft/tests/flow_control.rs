@@ -495,3 +495,8 @@ fn committed_entries_are_paginated_after_restart_and_never_skip() {
     assert!(pages > 3, "the limit split the log into pages ({pages})");
     assert_eq!(node.raft.state, StateType::StateFollower);
 }
+
+/// The Network scenarios above again, with asynchronous storage writes.
+mod async_storage_writes {
+    crate::async_twins!(caught_up_follower_reported_unreachable_returns_to_replicate,);
+}

@@ -533,3 +533,20 @@ fn bug_read_index_without_quorum_answers_a_safe_read_with_no_heartbeat_round() {
         "no heartbeat confirms leadership"
     );
 }
+
+/// The Network scenarios above again, with asynchronous storage writes.
+mod async_storage_writes {
+    crate::async_twins!(
+        follower_forwards_a_read_and_gets_the_answer_back,
+        follower_without_a_leader_drops_a_read,
+        forget_leader_is_refused_under_lease_based_reads,
+        forget_leader_still_works_under_safe_reads,
+        forwarded_read_held_by_a_new_leader_is_answered_to_the_follower,
+        leader_cut_off_from_its_quorum_never_answers_a_safe_read,
+        new_leader_holds_reads_until_it_commits_an_entry_of_its_term,
+        one_follower_down_still_leaves_a_read_quorum,
+        rawnode_keeps_a_read_confirmed_between_ready_and_advance,
+        reads_from_a_learner_are_forwarded_to_the_leader,
+        single_voter_answers_a_read_at_once,
+    );
+}

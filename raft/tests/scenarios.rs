@@ -152,3 +152,20 @@ fn forget_leader_lets_a_follower_vote_before_its_timeout() {
     net.stabilize();
     assert_eq!(net.state(2), StateType::StateLeader);
 }
+
+/// The Network scenarios above again, with asynchronous storage writes.
+mod async_storage_writes {
+    crate::async_twins!(
+        follower_drops_proposals_when_forwarding_is_disabled,
+        follower_forwards_proposals_to_the_leader,
+        follower_with_live_leader_ignores_vote_requests_under_check_quorum,
+        forget_leader_lets_a_follower_vote_before_its_timeout,
+        leader_cut_off_from_quorum_steps_down_within_an_election_timeout,
+        leader_keeps_leading_while_quorum_is_active,
+        leadership_transfers_to_an_up_to_date_follower,
+        proposal_without_leader_is_dropped,
+        rejoining_partitioned_node_with_pre_vote_does_not_disrupt_the_leader,
+        rejoining_partitioned_node_without_pre_vote_forces_a_new_term,
+        restarted_node_recovers_its_log_and_catches_up,
+    );
+}

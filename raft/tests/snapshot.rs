@@ -145,7 +145,7 @@ fn restore_installs_the_snapshot_and_its_membership() {
     assert_eq!(r.raft_log.last_index(), 11);
     assert_eq!(r.raft_log.term(11), Ok(11));
     assert_eq!(r.raft_log.committed, 11);
-    let voters: Vec<u64> = r.trk.config.voters.iter().copied().collect();
+    let voters: Vec<u64> = r.trk.config.voters.incoming.iter().copied().collect();
     assert_eq!(voters, vec![1, 2, 3]);
     assert!(!r.restore(s), "the same snapshot again is old news");
 }
@@ -307,7 +307,15 @@ fn node_restarts_from_a_snapshot_and_the_entries_after_it() {
     node.advance();
     assert!(!node.has_ready());
     assert_eq!(node.raft.raft_log.first_index(), 3);
-    let voters: Vec<u64> = node.raft.trk.config.voters.iter().copied().collect();
+    let voters: Vec<u64> = node
+        .raft
+        .trk
+        .config
+        .voters
+        .incoming
+        .iter()
+        .copied()
+        .collect();
     assert_eq!(voters, vec![1, 2], "membership comes from the snapshot");
 }
 
@@ -435,4 +443,12 @@ fn a_leader_never_restores_a_snapshot() {
     assert_eq!(r.state, StateType::StateFollower);
     assert_eq!(r.term, term + 1);
     assert_eq!(r.raft_log.last_index(), 1, "the log is untouched");
+}
+
+/// The Network scenarios above again, with asynchronous storage writes.
+mod async_storage_writes {
+    crate::async_twins!(
+        learner_catches_up_through_a_snapshot,
+        node_restarts_from_a_snapshot_and_the_entries_after_it,
+    );
 }

@@ -67,7 +67,8 @@ pub async fn run(index: u64, world: Arc<World>) {
         issued += 1;
         let op = world.scenario.workload.next_op(&mut rng);
         if world.knobs.client_routing == ClientRouting::Node {
-            target = home;
+            // Bound to its home server while that is a member.
+            target = member_or_next(&world, home);
         }
         if !perform(&world, &ep, &mut target, process, &op).await {
             // Unknown outcome: this process is retired, as Jepsen does.
@@ -136,6 +137,23 @@ pub const ATTEMPTS: u32 = 3;
 /// the op, resent to another server when an attempt times out or is refused. The
 /// state machine applies an id once and remembers its result, so a resent request
 /// that was already applied is answered with the first result, not applied again.
+/// `target` if it is a member of the newest configuration, else the next member after
+/// it (a client bound to a server that was removed moves on, as one refreshing its
+/// member list does).
+fn member_or_next(world: &World, target: u64) -> u64 {
+    let members = world.lock(&world.membership).members();
+    if members.contains(&target) {
+        return target;
+    }
+    probe!(ClientLeftRemovedServer);
+    members
+        .range(target + 1..)
+        .next()
+        .or_else(|| members.iter().next())
+        .copied()
+        .unwrap_or(target)
+}
+
 async fn execute(
     world: &Arc<World>,
     ep: &Arc<Endpoint>,
@@ -190,15 +208,18 @@ async fn execute(
                 })
             }
             Some(Response::NotLeader { leader, .. }) => {
-                // Not proposed there: retry where it points, or elsewhere.
-                *target = if leader != 0 && leader != *target {
+                // Not proposed there: retry where it points, or elsewhere. A hint
+                // naming a server no longer a member is stale (a removed server
+                // remembers the leader it last knew).
+                let member = world.lock(&world.membership).members().contains(&leader);
+                *target = if leader != 0 && leader != *target && member {
                     probe!(ClientRedirected);
                     leader
                 } else {
                     sleep(Duration::from_millis(5)).await;
                     match routing {
-                        ClientRouting::Node => *target,
-                        ClientRouting::Leader => *target % nodes + 1,
+                        ClientRouting::Node => member_or_next(world, *target),
+                        ClientRouting::Leader => member_or_next(world, *target % nodes + 1),
                     }
                 };
             }
@@ -206,9 +227,10 @@ async fn execute(
                 // No answer: the request may or may not have been applied. Resend the
                 // same id (applied at most once) to the next server.
                 probe!(ClientResentRequest);
-                if routing == ClientRouting::Leader {
-                    *target = *target % nodes + 1;
-                }
+                *target = match routing {
+                    ClientRouting::Leader => member_or_next(world, *target % nodes + 1),
+                    ClientRouting::Node => member_or_next(world, *target),
+                };
             }
         }
     }

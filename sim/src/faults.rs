@@ -89,6 +89,15 @@ pub enum Fault {
         /// The server that should lead.
         to: u64,
     },
+    /// Ask server `via` (the leader, when the fault was chosen) to propose a membership
+    /// change. Raft accepts one change at a time: a change proposed while another is
+    /// pending commits as an empty entry and changes nothing.
+    ConfChange {
+        /// The server asked.
+        via: u64,
+        /// The change (an empty one leaves an explicit joint configuration).
+        change: linsim_raft::ConfChangeV2,
+    },
     /// Power loss: these servers crash at the same instant, each losing every write
     /// not yet synced (a random byte prefix of them kept if `torn`).
     PowerLoss {
@@ -203,6 +212,11 @@ impl Faults {
     /// The client indexes, 0..clients.
     pub fn clients(&self) -> Vec<u64> {
         (0..self.world.scenario.clients).collect()
+    }
+
+    /// The newest membership configuration any server applied.
+    pub fn config(&self) -> linsim_raft::ConfState {
+        self.world.lock(&self.world.membership).latest().clone()
     }
 
     /// The current leader, if one is known.
@@ -408,6 +422,12 @@ impl Faults {
             Fault::TransferLeadership { from, to } => {
                 if let Some(tx) = w.lock(&w.inputs).get(from) {
                     let cmd = crate::server::AdminCommand::TransferLeader(*to);
+                    let _ = tx.unbounded_send(crate::server::Input::Admin(cmd));
+                }
+            }
+            Fault::ConfChange { via, change } => {
+                if let Some(tx) = w.lock(&w.inputs).get(via) {
+                    let cmd = crate::server::AdminCommand::ProposeConfChange(change.clone());
                     let _ = tx.unbounded_send(crate::server::Input::Admin(cmd));
                 }
             }

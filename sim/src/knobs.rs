@@ -61,6 +61,26 @@ impl fmt::Display for ReadPath {
     }
 }
 
+/// How a server writes its raft state to disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageMode {
+    /// The classic Ready loop: persist, fsync, send, apply, advance, one after another.
+    Sync,
+    /// etcd's asynchronous storage writes: the raft loop never waits for the disk; an
+    /// append task writes and fsyncs while the loop keeps sending and taking inputs.
+    Async,
+}
+
+impl fmt::Display for StorageMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StorageMode::Sync => "sync",
+            StorageMode::Async => "async",
+        })
+    }
+}
+
 /// The resolved knobs of one run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Knobs {
@@ -93,6 +113,8 @@ pub struct Knobs {
     /// A server snapshots its state machine and compacts its log every this many
     /// applied entries (0: never).
     pub snapshot_every: u64,
+    /// Synchronous Ready loop or asynchronous storage writes.
+    pub storage: StorageMode,
 }
 
 impl Knobs {
@@ -319,6 +341,23 @@ pub const KNOBS: &[KnobSpec] = &[
         },
         get: |k| k.snapshot_every.to_string(),
     },
+    // Drawn last, like every knob added later: the draws before it keep their values.
+    KnobSpec {
+        name: "storage",
+        description: "sync: the classic Ready loop (persist, fsync, send, apply); async: etcd's async storage writes, an append task fsyncs while the raft loop keeps sending",
+        range: "sync | async",
+        default: "sync",
+        draw: |r| pick(r, &["sync", "async"]),
+        set: |k, v| {
+            k.storage = match v {
+                "sync" => StorageMode::Sync,
+                "async" => StorageMode::Async,
+                _ => return Err(format!("{v:?} is not sync or async")),
+            };
+            Ok(())
+        },
+        get: |k| k.storage.to_string(),
+    },
 ];
 
 /// A knob name that does not exist, or a value it refuses.
@@ -452,6 +491,7 @@ pub fn defaults() -> Knobs {
         client_timeout_ms: 0,
         reads: ReadPath::Log,
         snapshot_every: 0,
+        storage: StorageMode::Sync,
     };
     for spec in KNOBS {
         (spec.set)(&mut k, spec.default).expect("defaults are valid");
@@ -506,6 +546,17 @@ mod tests {
             free
         );
         assert_eq!(c.flags(), "--knob client_routing=node");
+    }
+
+    #[test]
+    fn storage_is_drawn_last_and_both_modes_occur() {
+        assert_eq!(KNOBS.last().map(|k| k.name), Some("storage"));
+        let c = KnobChoice::default();
+        let asyncs = (0..100)
+            .filter(|&s| c.resolve(s).storage == StorageMode::Async)
+            .count();
+        assert!((30..=70).contains(&asyncs), "{asyncs} of 100 async");
+        assert_eq!(defaults().storage, StorageMode::Sync);
     }
 
     #[test]

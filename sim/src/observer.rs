@@ -1,8 +1,10 @@
 //! The observer: every role change, durable write, commit and apply of every node, in
 //! order. It checks Raft's invariants as events arrive and hashes the trace.
 
+use crate::membership::{describe, quorums_intersect};
+use crate::timeline::{RaftChange, RaftTimeline};
 use linsim_checker::history::{fnv1a, fnv1a_continue};
-use linsim_raft::{Entry, HardState, Message, MessageType, StateType};
+use linsim_raft::{ConfState, Entry, HardState, Message, MessageType, StateType};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tracing::debug;
@@ -49,12 +51,15 @@ pub struct Observer {
     last_applied: BTreeMap<u64, u64>,
     /// State-machine digests at snapshot indexes: index -> (digest, first node).
     snapshots: BTreeMap<u64, (u64, u64)>,
+    /// The configuration each membership change led to: index -> (config, first node).
+    configs: BTreeMap<u64, (ConfState, u64)>,
     /// Each node's last reported commit index as leader, with the term.
     leader_commits: BTreeMap<u64, (u64, u64)>,
     violations: Vec<Violation>,
     trace_hash: u64,
     events: u64,
     lines: Vec<String>,
+    timeline: RaftTimeline,
 }
 
 impl Default for Observer {
@@ -64,6 +69,7 @@ impl Default for Observer {
             committed: BTreeMap::new(),
             durable: BTreeMap::new(),
             snapshots: BTreeMap::new(),
+            configs: BTreeMap::new(),
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
             last_applied: BTreeMap::new(),
@@ -72,6 +78,7 @@ impl Default for Observer {
             trace_hash: linsim_checker::history::FNV1A_INIT,
             events: 0,
             lines: Vec::new(),
+            timeline: RaftTimeline::default(),
         }
     }
 }
@@ -90,6 +97,11 @@ impl Observer {
     /// Every trace line so far, in order (for a seed's trace.log).
     pub fn lines(&self) -> &[String] {
         &self.lines
+    }
+
+    /// The Raft lanes recorded so far (for a seed's timeline.html).
+    pub fn timeline(&self) -> &RaftTimeline {
+        &self.timeline
     }
 
     fn violate(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {
@@ -150,6 +162,8 @@ impl Observer {
         term_at: impl Fn(u64) -> Option<u64>,
     ) {
         self.trace(at_ns, &format!("{node} became {state} at term {term}"));
+        let role = RaftChange::Role { term, role: state };
+        self.timeline.record(at_ns, node, role);
         if state != StateType::StateLeader {
             return;
         }
@@ -221,6 +235,9 @@ impl Observer {
                 at_ns,
                 &format!("{node} committed up to {commit} in term {term}"),
             );
+            let index = commit;
+            self.timeline
+                .record(at_ns, node, RaftChange::Commit { index });
         }
         for i in from..=commit {
             // An index the leader has compacted was applied, so it was committed (and
@@ -372,6 +389,9 @@ impl Observer {
                 ),
             );
         }
+        let index = e.index;
+        self.timeline
+            .record(at_ns, node, RaftChange::Applied { index });
         let fact = (e.term, fnv1a(&e.data));
         match self.applied.get(&e.index) {
             Some(&seen) if seen != fact => {
@@ -390,6 +410,34 @@ impl Observer {
                 self.applied.insert(e.index, fact);
             }
         }
+    }
+
+    /// `node` is about to apply the entry `term`/`index`: it must be durable there
+    /// (durable-before-apply), in its durable log with that term (`durable_term`, the
+    /// durable log's term at `index`) or compacted into its durable snapshot (`index`
+    /// at most `compacted_to`). Otherwise a crash leaves the state machine (and what
+    /// clients were told) ahead of the log the node restarts from. Async storage
+    /// writes make this a real risk: a leader can learn an entry is committed from its
+    /// followers before its own append of it is synced.
+    pub fn applying(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        index: u64,
+        term: u64,
+        durable_term: Option<u64>,
+        compacted_to: u64,
+    ) {
+        if index <= compacted_to || durable_term == Some(term) {
+            return;
+        }
+        let facts = match durable_term {
+            None => format!("applied {term}/{index} while its durable log ends before {index}"),
+            Some(t) => {
+                format!("applied {term}/{index} while its durable log has term {t} there")
+            }
+        };
+        self.violate("durable-before-apply", at_ns, node, facts);
     }
 
     /// A message is leaving `node`: whatever it promises must already be durable there
@@ -417,7 +465,12 @@ impl Observer {
                 "asked {} for a vote in term {} while its durable hard state is term {} vote {}",
                 m.to, m.term, hs.term, hs.vote
             )),
-            MessageType::MsgAppResp if !m.reject => {
+            // An acknowledgement of an older term than the durable one (async storage
+            // writes release it after the append it rode with, which may already hold
+            // a newer leader's rewrite of those entries) vouches for nothing the node
+            // still owes: it has moved on to a newer term durably, and it voted there
+            // with the acknowledged entries in its log (the election restriction).
+            MessageType::MsgAppResp if !m.reject && m.term >= hs.term => {
                 let i = m.index;
                 match ((durable.term_at)(i), (durable.log_term_at)(i)) {
                     _ if i < durable.compacted_to => None,
@@ -452,6 +505,54 @@ impl Observer {
                 node,
                 format!("{}: {facts}", m.msg_type),
             );
+        }
+    }
+
+    /// `node` applied the membership change at `index`, from configuration `before` to
+    /// `after`. Joint-consensus safety: every quorum of `before` must intersect every
+    /// quorum of `after`, or servers still deciding with `before` and servers already
+    /// deciding with `after` could elect two leaders or commit apart. Every server must
+    /// reach the same configuration at the same index. Returns whether `node` is the
+    /// first to apply this index (for counting changes once).
+    pub fn config_applied(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        index: u64,
+        before: &ConfState,
+        after: &ConfState,
+    ) -> bool {
+        self.trace(
+            at_ns,
+            &format!("{node} applied conf change at {index}: {}", describe(after)),
+        );
+        if !quorums_intersect(before, after) {
+            self.violate(
+                "config-overlap",
+                at_ns,
+                node,
+                format!(
+                    "conf change at {index} went from {} to {}: they have disjoint quorums",
+                    describe(before),
+                    describe(after)
+                ),
+            );
+        }
+        match self.configs.get(&index) {
+            Some((seen, other)) if seen != after => {
+                let facts = format!(
+                    "conf change at {index} led to {}, but node {other} reached {}",
+                    describe(after),
+                    describe(seen)
+                );
+                self.violate("state-machine-safety", at_ns, node, facts);
+                false
+            }
+            Some(_) => false,
+            None => {
+                self.configs.insert(index, (after.clone(), node));
+                true
+            }
         }
     }
 
@@ -575,6 +676,19 @@ mod tests {
         o.restarted(1, 8);
         o.snapshot(1, 1, 6, 0xaa, true);
         assert_eq!(o.violation().unwrap().invariant, "apply-order");
+    }
+
+    #[test]
+    fn applying_an_entry_not_durable_breaks_durable_before_apply() {
+        let mut o = Observer::default();
+        o.applying(1, 1, 5, 2, Some(2), 0);
+        o.applying(2, 1, 3, 1, None, 4);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.applying(3, 1, 6, 2, Some(1), 0);
+        assert_eq!(o.violation().unwrap().invariant, "durable-before-apply");
+        let mut o = Observer::default();
+        o.applying(1, 1, 7, 2, None, 4);
+        assert!(o.violation().unwrap().facts.contains("ends before 7"));
     }
 
     #[test]

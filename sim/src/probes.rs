@@ -16,7 +16,7 @@ linsim_raft::define_probes! {
         "a server restarted holding a durable vote for its current term";
     RequestForwardedByFollower: "request_forwarded_by_follower", "sim/src/server.rs", false,
         "a follower proposed a client's request, forwarded to its leader by raft (node routing)";
-    ForwardedRequestAnswered: "forwarded_request_answered", "sim/src/server.rs", false,
+    ForwardedRequestAnswered: "forwarded_request_answered", "sim/src/server/apply.rs", false,
         "a follower answered a client after applying the request it had forwarded";
     ProposalRefused: "proposal_refused", "sim/src/server.rs", true,
         "raft refused a proposal (no leader, transfer, uncommitted limit) and the client was told to retry";
@@ -26,7 +26,7 @@ linsim_raft::define_probes! {
         "the state machine met a request it had already applied and did not apply it again";
     ClientResentRequest: "client_resent_request", "sim/src/client.rs", false,
         "a client got no answer in time and resent the same request to another server";
-    ReadServedByReadIndex: "read_served_by_read_index", "sim/src/server.rs", false,
+    ReadServedByReadIndex: "read_served_by_read_index", "sim/src/server/apply.rs", false,
         "a server answered a read confirmed by ReadIndex once it had applied up to the read index";
     ClientRedirected: "client_redirected", "sim/src/client.rs", false,
         "a client was told another server leads and retried there";
@@ -36,16 +36,22 @@ linsim_raft::define_probes! {
         "a client received an answer to an earlier request and ignored it";
     MessageDuplicated: "message_duplicated", "sim/src/transport.rs", false,
         "the transport sent a raft message twice";
-    LogCompacted: "log_compacted", "sim/src/server.rs", false,
+    LogCompacted: "log_compacted", "sim/src/server/apply.rs", false,
         "a server snapshotted its state machine and compacted its log";
     SnapshotSent: "snapshot_sent", "sim/src/transport.rs", false,
         "a leader sent a snapshot (MsgSnap) to a follower its log no longer reaches";
     SnapshotLostOnTheWay: "snapshot_lost_on_the_way", "sim/src/server.rs", true,
         "a snapshot was lost on the way (cut, loss, receiver down) and the leader was told (ReportSnapshot), so it probes again";
-    SnapshotInstalled: "snapshot_installed", "sim/src/server.rs", false,
+    SnapshotInstalled: "snapshot_installed", "sim/src/server/apply.rs", false,
         "a follower made a leader's snapshot durable and restored its state machine from it";
+    ClientLeftRemovedServer: "client_left_removed_server", "sim/src/client.rs", false,
+        "a client bound to (or sent to) a server no longer a member moved on to the next member";
     RestartedFromSnapshot: "restarted_from_snapshot", "sim/src/server.rs", false,
         "a server restarted from its durable snapshot plus the log after it";
+    AsyncAppendDurable: "async_append_durable", "sim/src/server/async_writes.rs", false,
+        "async storage writes: the append task synced an append and released its responses, and the raft loop made it visible in raft's storage";
+    AsyncAppendsGroupCommitted: "async_appends_group_committed", "sim/src/server/async_writes.rs", false,
+        "async storage writes: several queued appends shared one fsync";
 }
 
 /// Counts a hit of one of the simulator's probes: `probe!(UnsyncedWritesLost)`.

@@ -72,6 +72,14 @@ pub struct RunStats {
     pub snapshots_installed: u64,
     /// Snapshots servers took of their own state machines, compacting their logs.
     pub compactions: u64,
+    /// Membership changes proposed.
+    pub conf_changes_proposed: u64,
+    /// Membership changes applied (distinct log indexes).
+    pub conf_changes_applied: u64,
+    /// Joint configurations entered.
+    pub joint_entered: u64,
+    /// Joint configurations left.
+    pub joint_left: u64,
     /// Virtual ms from the final heal until a leader was known.
     pub heal_leader_ms: u64,
     /// Elections (term increases) between the final heal and that leader.
@@ -138,4 +146,7 @@ pub struct RunReport {
     /// The seed's DEBUG log, if captured (`RunOptions::capture_log`).
     #[serde(skip)]
     pub log: Option<String>,
+    /// Every node's role, the commit index and every applied index over time.
+    #[serde(skip)]
+    pub raft: crate::timeline::RaftTimeline,
 }

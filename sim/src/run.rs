@@ -158,6 +158,10 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         snapshots_sent: c.snapshots_sent.load(Ordering::Relaxed),
         snapshots_installed: c.snapshots_installed.load(Ordering::Relaxed),
         compactions: c.compactions.load(Ordering::Relaxed),
+        conf_changes_proposed: c.conf_changes_proposed.load(Ordering::Relaxed),
+        conf_changes_applied: c.conf_changes_applied.load(Ordering::Relaxed),
+        joint_entered: c.joint_entered.load(Ordering::Relaxed),
+        joint_left: c.joint_left.load(Ordering::Relaxed),
         heal_leader_ms: heal.leader_ms,
         heal_elections: heal.elections,
         heal_catch_up_ms: heal.catch_up_ms,
@@ -185,6 +189,7 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         },
         trace: obs.lines().to_vec(),
         log: None,
+        raft: obs.timeline().clone(),
     }
 }
 
@@ -323,10 +328,13 @@ async fn liveness_failure(world: &World, facts: String) {
         .report("liveness", now, 0, facts);
 }
 
-/// Each server's last applied index since it last started, by id.
+/// The last applied index since it last started of each member of the newest
+/// configuration (servers outside it are not replicated to), by id.
 fn applied_indexes(world: &World) -> Vec<(u64, u64)> {
+    let members = world.lock(&world.membership).members();
     let obs = world.lock(&world.observer);
-    (1..=world.scenario.nodes)
+    members
+        .into_iter()
         .map(|id| (id, obs.last_applied().get(&id).copied().unwrap_or(0)))
         .collect()
 }
@@ -334,12 +342,14 @@ fn applied_indexes(world: &World) -> Vec<(u64, u64)> {
 /// Catch-up time allowed per entry a server lags after healing (one slow round trip).
 const CATCH_UP_PER_ENTRY: Duration = Duration::from_millis(20);
 
-/// The top term any live server reports.
+/// The top term any live member of the newest configuration reports.
 fn top_term(world: &World) -> u64 {
+    let members = world.lock(&world.membership).members();
     world
         .lock(&world.roles)
-        .values()
-        .map(|(t, _)| *t)
+        .iter()
+        .filter(|(id, _)| members.contains(id))
+        .map(|(_, (t, _))| *t)
         .max()
         .unwrap_or(0)
 }

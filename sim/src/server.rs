@@ -1,8 +1,15 @@
 //! A server node: one RawNode over the node's Disk, a KV state machine, raft messages
-//! over the simulated network, and the client protocol.
+//! over the simulated network, and the client protocol. The knob `storage` picks how
+//! it writes: the classic synchronous Ready loop (`sync_ready`) or etcd's asynchronous
+//! storage writes (`async_writes`); both apply through `apply`.
+
+mod apply;
+mod async_writes;
+mod sync_ready;
 
 use crate::bugs::SimBug;
-use crate::knobs::{ClientRouting, ReadPath};
+use crate::disk::Disk;
+use crate::knobs::{ClientRouting, ReadPath, StorageMode};
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Request, Response};
 use crate::observer::DurableView;
 use crate::probes::probe;
@@ -10,7 +17,6 @@ use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use linsim_checker::history::fnv1a;
 use linsim_raft::{
     Config, HardState, MemStorage, Message, RawNode, ReadOnlyOption, StateType, NONE,
 };
@@ -32,16 +38,23 @@ pub enum Input {
     Client(Request, SocketAddr),
     /// An operator's command.
     Admin(AdminCommand),
+    /// Async storage writes: MsgStorageAppends the append task has written and synced
+    /// (one fsync), in order, holding only their responses addressed to this server
+    /// (those to peers are sent already).
+    Appended(Vec<Message>),
 }
 
 /// Commands an operator (the nemesis) gives a server directly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AdminCommand {
     /// Ask raft to transfer leadership to this server (a follower forwards it to its
     /// leader).
     TransferLeader(u64),
     /// Write this server's raft status into the trace (for a failure report).
     TraceStatus,
+    /// Propose a membership change (the nemesis asks the leader; a follower forwards
+    /// it to its leader).
+    ProposeConfChange(linsim_raft::ConfChangeV2),
     /// The transport's word on a snapshot sent to `to`: delivered, or lost on the way
     /// (etcd's `ReportSnapshot`; without it the follower's progress waits in
     /// StateSnapshot forever after a lost MsgSnap).
@@ -70,6 +83,8 @@ struct Server {
     /// The last index applied to the state machine.
     applied: u64,
     role: (u64, StateType),
+    /// Async storage writes: the queue of the append task.
+    appends: Option<mpsc::UnboundedSender<Message>>,
 }
 
 /// Runs server `id` until its node is killed. On (re)start it rebuilds raft from what
@@ -98,12 +113,15 @@ pub async fn run(id: u64, world: Arc<World>) {
         },
         seed: world.seed ^ restarts.wrapping_mul(0x2545_F491_4F6C_DD1D),
         bugs: sc.bugs.raft,
+        // As etcd servers do: a leader that applies its own removal stops leading.
+        step_down_on_removal: true,
+        async_storage_writes: k.storage == StorageMode::Async,
         ..Config::new(id)
     };
     let (mut storage, snapshot) = {
         let disks = world.lock(&world.disks);
         let disk = disks.get(&id).expect("every server has a disk");
-        (disk.to_storage(1..=sc.nodes), disk.snapshot().clone())
+        (disk.to_storage(1..=sc.voters), disk.snapshot().clone())
     };
     if restarts > 0 && sc.bugs.has(SimBug::RestartForgetsVote) {
         // Bug: the vote is not reloaded.
@@ -111,6 +129,10 @@ pub async fn run(id: u64, world: Arc<World>) {
         storage.set_hard_state(HardState { vote: NONE, ..hs });
     }
     let node = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
+    // It runs with the configuration of its snapshot until it applies later changes.
+    world
+        .lock(&world.membership)
+        .set(id, snapshot.metadata.index, node.raft.trk.conf_state());
     if restarts > 0 && node.raft.vote != NONE {
         probe!(RestartedWithVote);
     }
@@ -129,7 +151,11 @@ pub async fn run(id: u64, world: Arc<World>) {
     let (tx, mut rx) = mpsc::unbounded::<Input>();
     world.lock(&world.inputs).insert(id, tx.clone());
     spawn_ticker(id, world.clone(), tx.clone());
-    spawn_client_receiver(ep.clone(), tx);
+    spawn_client_receiver(ep.clone(), tx.clone());
+    // The append task is a task of this node: a crash kills it with its queue, so no
+    // write or response of this incarnation reaches the next one.
+    let appends = (k.storage == StorageMode::Async)
+        .then(|| async_writes::spawn_append_task(id, world.clone(), tx));
     let sessions = !world.scenario.bugs.has(SimBug::SessionReapply);
     // The state machine restarts from the durable snapshot; raft hands out the
     // committed entries after it.
@@ -150,6 +176,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         confirmed_reads: Vec::new(),
         applied: snapshot.metadata.index,
         role: (0, StateType::StateFollower),
+        appends,
     };
     let batch = server.world.knobs.ready_batch;
     while let Some(input) = rx.next().await {
@@ -162,7 +189,11 @@ pub async fn run(id: u64, world: Arc<World>) {
                 Err(_) => break,
             }
         }
-        server.process_ready().await;
+        if server.appends.is_some() {
+            server.process_ready_async();
+        } else {
+            server.process_ready().await;
+        }
     }
 }
 
@@ -235,6 +266,31 @@ impl Server {
         }
     }
 
+    /// If this server leads: the match index raft records for itself (what it counts
+    /// toward commit).
+    fn leader_self_match(&self) -> Option<u64> {
+        let raft = &self.node.raft;
+        (raft.state == StateType::StateLeader)
+            .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
+            .flatten()
+    }
+
+    /// Checks durable-before-send for messages leaving this server now.
+    fn check_sent<'a>(
+        &self,
+        messages: impl IntoIterator<Item = &'a Message>,
+        log_term_at: &dyn Fn(&Disk, u64) -> Option<u64>,
+        leader_self_match: Option<u64>,
+    ) {
+        check_sent(
+            &self.world,
+            self.id,
+            messages,
+            log_term_at,
+            leader_self_match,
+        );
+    }
+
     fn trace_status(&self) {
         let r = &self.node.raft;
         let mut line = format!(
@@ -273,12 +329,19 @@ impl Server {
             Input::Client(req, from) => self.handle_request(req, from),
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to),
             Input::Admin(AdminCommand::TraceStatus) => self.trace_status(),
+            Input::Admin(AdminCommand::ProposeConfChange(cc)) => {
+                if self.node.propose_conf_change(&cc).is_ok() {
+                    let c = &self.world.counters;
+                    c.conf_changes_proposed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Input::Admin(AdminCommand::ReportSnapshot { to, delivered }) => {
                 if !delivered {
                     probe!(SnapshotLostOnTheWay);
                 }
                 self.node.report_snapshot(to, delivered)
             }
+            Input::Appended(appends) => self.appended(appends),
         }
     }
 
@@ -361,227 +424,53 @@ impl Server {
             }
         }
     }
+}
 
-    fn check_durable_before_send(&self, messages: &[linsim_raft::Message]) {
-        if messages.is_empty() {
-            return;
-        }
-        let w = &self.world;
-        let now = w.now_ns();
-        let disks = w.lock(&w.disks);
-        let disk = disks.get(&self.id).expect("every server has a disk");
-        let raft = &self.node.raft;
-        let term_at = |i: u64| disk.term(i);
-        let log_term_at = |i: u64| raft.raft_log.term(i).ok();
-        let view = DurableView {
-            hard_state: disk.hard_state(),
-            last_index: disk.last_index(),
-            compacted_to: disk.compacted_to(),
-            term_at: &term_at,
-            log_term_at: &log_term_at,
-            leader_self_match: (raft.state == StateType::StateLeader)
-                .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
-                .flatten(),
-        };
-        let mut obs = w.lock(&w.observer);
-        for m in messages {
-            obs.sent(now, self.id, m, &view);
-        }
+/// Checks durable-before-send for `messages` leaving server `id` now, against what its
+/// disk holds durably. `log_term_at(disk, i)` is its log's term at i as the messages
+/// were made (what an append acknowledgement vouches for); `leader_self_match` is its
+/// own match index if it leads.
+fn check_sent<'a>(
+    world: &World,
+    id: u64,
+    messages: impl IntoIterator<Item = &'a Message>,
+    log_term_at: &dyn Fn(&Disk, u64) -> Option<u64>,
+    leader_self_match: Option<u64>,
+) {
+    let mut messages = messages.into_iter().peekable();
+    if messages.peek().is_none() {
+        return;
     }
+    let now = world.now_ns();
+    let disks = world.lock(&world.disks);
+    let disk = disks.get(&id).expect("every server has a disk");
+    let term_at = |i: u64| disk.term(i);
+    let log_term_at = |i: u64| log_term_at(disk, i);
+    let view = DurableView {
+        hard_state: disk.hard_state(),
+        last_index: disk.last_index(),
+        compacted_to: disk.compacted_to(),
+        term_at: &term_at,
+        log_term_at: &log_term_at,
+        leader_self_match,
+    };
+    let mut obs = world.lock(&world.observer);
+    for m in messages {
+        obs.sent(now, id, m, &view);
+    }
+}
 
-    async fn process_ready(&mut self) {
-        if !self.node.has_ready() {
-            return;
-        }
-        let rd = self.node.ready();
-        let id = self.id;
-        let w = self.world.clone();
-        let bugs = &w.scenario.bugs;
-        // 0. Report role and commit changes now, before any await: a pause must not make a
-        //    node's election or commit look later than it was.
-        self.report_state(rd.hard_state.map(|hs| hs.commit));
-        // 1. Persist entries and hard state; sync when raft says so. A crash while the
-        //    sync is in flight loses these writes. Only then may messages leave: a vote
-        //    or an append ack promises that what it acknowledges survives a crash.
-        {
-            let mut disks = w.lock(&w.disks);
-            let disk = disks.get_mut(&id).expect("every server has a disk");
-            if let Some(snap) = &rd.snapshot {
-                disk.write_installed_snapshot(snap);
-            }
-            disk.write_entries(&rd.entries);
-            if let Some(hs) = rd.hard_state {
-                disk.write_hard_state(hs);
-            }
-        }
-        if bugs.has(SimBug::AckBeforeFsync) {
-            self.send_messages(&rd.messages);
-        }
-        let skip_sync = bugs.has(SimBug::UnsyncedVote) && rd.entries.is_empty();
-        if rd.must_sync && !skip_sync {
-            sleep(w.knobs.fsync_latency()).await;
-            let now = w.now_ns();
-            let mut disks = w.lock(&w.disks);
-            let disk = disks.get_mut(&id).expect("every server has a disk");
-            let written = disk.sync(bugs.has(SimBug::LyingFsync));
-            let hs = disk.hard_state();
-            let mut obs = w.lock(&w.observer);
-            obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
-            obs.hard_state(now, id, hs);
-        }
-        // The snapshot goes first: the entries of this Ready follow it in the log.
-        if let Some(snap) = &rd.snapshot {
-            self.install_snapshot(snap);
-        }
-        let store = self.node.store_mut();
-        if let Some(hs) = rd.hard_state {
-            store.set_hard_state(hs);
-        }
-        store.append(&rd.entries);
-        // 2. Send messages, each checked against what is durable now.
-        if !bugs.has(SimBug::AckBeforeFsync) {
-            self.send_messages(&rd.messages);
-        }
-        // 3. Apply committed entries; answer the requests this server proposed.
-        let to_apply = if bugs.has(SimBug::ApplyBeforeCommit) {
-            // Bug: applied as soon as appended, committed or not.
-            &rd.entries
-        } else {
-            &rd.committed_entries
-        };
-        for e in to_apply {
-            self.apply(e);
-        }
-        self.confirmed_reads.extend(rd.read_states.iter().cloned());
-        self.serve_confirmed_reads();
-        self.node.advance();
-    }
-
-    /// Installs a snapshot from the leader (durable by now): raft storage and the state
-    /// machine jump to its index.
-    fn install_snapshot(&mut self, snap: &linsim_raft::Snapshot) {
-        let index = snap.metadata.index;
-        self.node
-            .store_mut()
-            .apply_snapshot(snap.clone())
-            .expect("raft hands out only snapshots newer than storage's");
-        self.kv = KvStore::restore(&snap.data, self.kv.sessions());
-        self.applied = index;
-        probe!(SnapshotInstalled);
-        let w = &self.world;
-        w.counters
-            .snapshots_installed
-            .fetch_add(1, Ordering::Relaxed);
-        let now = w.now_ns();
-        w.lock(&w.observer)
-            .snapshot(now, self.id, index, fnv1a(&snap.data), true);
-    }
-
-    /// Snapshots the state machine after applying `index` and compacts the log, keeping
-    /// half a snapshot interval of entries so that a follower a little behind catches
-    /// up from the log while one further behind gets the snapshot. The snapshot and the
-    /// compaction reach the disk with the next sync.
-    fn compact(&mut self, index: u64) {
-        let every = self.world.knobs.snapshot_every;
-        let data = if self.world.scenario.bugs.has(SimBug::SnapshotDropsSessions) {
-            // Bug: the sessions stay behind; whoever restores this applies a resent
-            // request again.
-            self.kv.snapshot_without_sessions()
-        } else {
-            self.kv.snapshot()
-        };
-        let digest = fnv1a(&data);
-        let store = self.node.store_mut();
-        let Ok(snap) = store.create_snapshot(index, None, data) else {
-            return;
-        };
-        let compact_to = index.saturating_sub(every / 2);
-        if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
-            store
-                .compact(compact_to)
-                .expect("the compaction index is in the log");
-        }
-        let w = &self.world;
-        w.lock(&w.disks)
-            .get_mut(&self.id)
-            .expect("every server has a disk")
-            .write_compaction(&snap, compact_to);
-        probe!(LogCompacted);
-        w.counters.compactions.fetch_add(1, Ordering::Relaxed);
-        let now = w.now_ns();
-        w.lock(&w.observer)
-            .snapshot(now, self.id, index, digest, false);
-    }
-
-    /// Answers the confirmed reads whose index this server has applied.
-    fn serve_confirmed_reads(&mut self) {
-        let applied = self.applied;
-        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.confirmed_reads)
-            .into_iter()
-            .partition(|rs| rs.index <= applied);
-        self.confirmed_reads = waiting;
-        for rs in ready {
-            let Some((client, id, key)) = self.reads.remove(&rs.request_ctx[..]) else {
-                continue;
-            };
-            probe!(ReadServedByReadIndex);
-            let counters = &self.world.counters;
-            if self.world.knobs.reads == ReadPath::Lease {
-                counters.reads_lease.fetch_add(1, Ordering::Relaxed);
-            } else {
-                counters.reads_read_index.fetch_add(1, Ordering::Relaxed);
-            }
-            let result = KvResult::Value(self.kv.get(&key));
-            self.respond(client, Response::Ok { id, result });
-        }
-    }
-
-    fn send_messages(&self, messages: &[Message]) {
-        self.check_durable_before_send(messages);
-        for m in messages {
-            transport::send_raft(&self.world, self.id, m.to, m);
-        }
-    }
-
-    fn apply(&mut self, e: &linsim_raft::Entry) {
-        self.applied = self.applied.max(e.index);
-        let w = self.world.clone();
-        let now = w.now_ns();
-        w.lock(&w.observer).applied(now, self.id, e);
-        self.apply_data(e);
-        let every = w.knobs.snapshot_every;
-        // Snapshots at multiples of `every`, so that every server snapshots the same
-        // indexes and the observer can compare their state machines there.
-        if every > 0 && e.index % every == 0 {
-            self.compact(e.index);
-        }
-    }
-
-    fn apply_data(&mut self, e: &linsim_raft::Entry) {
-        if e.data.is_empty() {
-            return;
-        }
-        let proposal = Proposal::from_bytes(&e.data);
-        // A request can be in the log twice (resent by its client, or a forwarded
-        // MsgProp duplicated by the network): the state machine applies it once.
-        let result = self.kv.apply_request(proposal.request, &proposal.command);
-        if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
-            if forwarded {
-                probe!(ForwardedRequestAnswered);
-            }
-            if matches!(proposal.command, KvCommand::Get { .. }) {
-                self.world
-                    .counters
-                    .reads_log
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            self.respond(
-                client,
-                Response::Ok {
-                    id: proposal.request,
-                    result,
-                },
-            );
-        }
-    }
+/// fsyncs server `id`'s disk: takes the fsync latency of virtual time (a crash in it
+/// loses the page cache), then makes the writes durable and tells the observer.
+async fn fsync(world: &World, id: u64) {
+    let bugs = &world.scenario.bugs;
+    sleep(world.knobs.fsync_latency()).await;
+    let now = world.now_ns();
+    let mut disks = world.lock(&world.disks);
+    let disk = disks.get_mut(&id).expect("every server has a disk");
+    let written = disk.sync(bugs.has(SimBug::LyingFsync));
+    let hs = disk.hard_state();
+    let mut obs = world.lock(&world.observer);
+    obs.persisted(now, id, &written, |i| disk.term(i).unwrap_or(0));
+    obs.hard_state(now, id, hs);
 }

@@ -40,6 +40,7 @@ impl Candidate {
     pub fn scenario(&self, base: &Scenario) -> Scenario {
         let mut sc = base.clone();
         sc.nodes = self.nodes;
+        sc.voters = sc.voters.min(self.nodes);
         sc.clients = self.clients;
         sc.duration = self.duration;
         sc.client_ops = self.client_ops;
@@ -317,6 +318,11 @@ fn without_servers(e: &FaultEvent, k: u64) -> Option<FaultEvent> {
             return None
         }
         Fault::TransferLeadership { from, to } if !keep(from) || !keep(to) => return None,
+        Fault::ConfChange { via, change }
+            if !keep(via) || change.changes.iter().any(|c| !keep(&c.node_id)) =>
+        {
+            return None
+        }
         Fault::Crash { node, .. }
         | Fault::Restart { node }
         | Fault::Pause { node }

@@ -209,6 +209,16 @@ pub struct SweepSummary {
     pub seeds_installing_snapshots: u64,
     /// Log compactions (snapshots servers took of their own state).
     pub compactions: u64,
+    /// Membership changes proposed.
+    pub conf_changes_proposed: u64,
+    /// Membership changes applied.
+    pub conf_changes_applied: u64,
+    /// Joint configurations entered.
+    pub joint_entered: u64,
+    /// Joint configurations left.
+    pub joint_left: u64,
+    /// Seeds by how many membership changes they applied: 0, 1, 2-4, 5+.
+    pub conf_change_seeds: [u64; 4],
     /// Seeds that hit each probe, by name.
     pub probe_seeds: std::collections::BTreeMap<&'static str, u64>,
 }
@@ -238,6 +248,17 @@ impl SweepSummary {
         self.snapshots_installed += s.snapshots_installed;
         self.seeds_installing_snapshots += (s.snapshots_installed > 0) as u64;
         self.compactions += s.compactions;
+        self.conf_changes_proposed += s.conf_changes_proposed;
+        self.conf_changes_applied += s.conf_changes_applied;
+        self.joint_entered += s.joint_entered;
+        self.joint_left += s.joint_left;
+        let bucket = match s.conf_changes_applied {
+            0 => 0,
+            1 => 1,
+            2..=4 => 2,
+            _ => 3,
+        };
+        self.conf_change_seeds[bucket] += 1;
         for &name in r.probes.keys() {
             *self.probe_seeds.entry(name).or_default() += 1;
         }
@@ -292,6 +313,13 @@ impl SweepSummary {
             "snapshots_installed": self.snapshots_installed,
             "seeds_installing_snapshots": self.seeds_installing_snapshots,
             "compactions": self.compactions,
+            "conf_changes_proposed": self.conf_changes_proposed,
+            "conf_changes_applied": self.conf_changes_applied,
+            "joint_entered": self.joint_entered, "joint_left": self.joint_left,
+            "seeds_by_conf_changes_applied": {
+                "0": self.conf_change_seeds[0], "1": self.conf_change_seeds[1],
+                "2-4": self.conf_change_seeds[2], "5+": self.conf_change_seeds[3],
+            },
             "probes_total": cov.len(), "probes_hit": hit,
             "probe_share": shares, "probes_never_hit": never,
         })

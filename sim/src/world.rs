@@ -94,6 +94,14 @@ pub struct Counters {
     pub snapshots_installed: AtomicU64,
     /// Snapshots a server took of its own state machine, compacting its log.
     pub compactions: AtomicU64,
+    /// Membership changes proposed (and accepted into the leader's log).
+    pub conf_changes_proposed: AtomicU64,
+    /// Membership changes applied (distinct log indexes).
+    pub conf_changes_applied: AtomicU64,
+    /// Joint configurations entered (distinct log indexes).
+    pub joint_entered: AtomicU64,
+    /// Joint configurations left (distinct log indexes).
+    pub joint_left: AtomicU64,
 }
 
 /// How the cluster recovered after the final heal, in virtual ms since the heal.
@@ -149,6 +157,8 @@ pub struct World {
     pub finished: Mutex<BTreeMap<u64, bool>>,
     /// How the cluster recovered after the final heal.
     pub heal: Mutex<HealStats>,
+    /// The configuration each server applied (membership changes).
+    pub membership: Mutex<crate::membership::Membership>,
     phase: AtomicU8,
     stop: AtomicBool,
     next_process: AtomicU64,
@@ -183,6 +193,7 @@ impl World {
             .map(|id| (id, Disk::default()))
             .collect();
         let clients = scenario.clients;
+        let membership = crate::membership::Membership::new(1..=scenario.voters);
         let knobs = scenario.knobs.resolve(seed);
         World {
             scenario,
@@ -214,6 +225,7 @@ impl World {
             restarts: Mutex::new(BTreeMap::new()),
             finished: Mutex::new(BTreeMap::new()),
             heal: Mutex::new(HealStats::default()),
+            membership: Mutex::new(membership),
             phase: AtomicU8::new(Phase::Workload as u8),
             stop: AtomicBool::new(false),
             next_process: AtomicU64::new(clients),
@@ -306,12 +318,15 @@ impl World {
         SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 1, i as u8 + 1)), 9000)
     }
 
-    /// The leader of the highest term among live servers, if any.
+    /// The leader of the highest term among live members of the newest configuration,
+    /// if any. (A server removed without learning it may campaign at terms nobody
+    /// else joins; it does not hide the cluster's leader.)
     pub fn leader(&self) -> Option<u64> {
+        let members = lock(&self.membership).members();
         let roles = lock(&self.roles);
-        let top = roles.values().map(|(t, _)| *t).max()?;
-        roles
-            .iter()
+        let members_roles = || roles.iter().filter(|(id, _)| members.contains(id));
+        let top = members_roles().map(|(_, (t, _))| *t).max()?;
+        members_roles()
             .find(|(_, (t, s))| *t == top && *s == StateType::StateLeader)
             .map(|(&id, _)| id)
     }

@@ -21,7 +21,6 @@ fn rss_kib() -> u64 {
 fn memory_does_not_grow_over_2000_runs() {
     let mut sc = scenario(Kind::PartitionAndCrash);
     sc.duration = Duration::from_millis(500);
-    sc.liveness_elections = 20;
     // The allocator's arenas warm up over the first few hundred runs (one fresh thread
     // per run); RSS is flat after that.
     for seed in 0..500 {

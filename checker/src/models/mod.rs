@@ -13,7 +13,7 @@ pub use fifo_queue::{FifoQueueModel, QueueOp, QueueState};
 pub use kv::{KvModel, KvOp, KvState};
 pub use multi_register::{Micro, MultiRegisterModel, Registers, Txn};
 pub use mutex::{MutexModel, MutexOp};
-pub use register::{RegisterModel, RegisterOp};
+pub use register::{Reg, RegisterModel, RegisterOp};
 pub use set::{SetModel, SetOp, SetState};
 pub use unordered_queue::{Multiset, UnorderedQueueModel};
 

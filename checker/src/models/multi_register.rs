@@ -165,6 +165,16 @@ impl Model for MultiRegisterModel {
         Some(next)
     }
 
+    /// The registers a transaction reads (with a known value) or writes: transactions
+    /// over disjoint registers are independent.
+    fn parts(&self, txn: &Txn) -> Vec<usize> {
+        txn.iter()
+            .map(|m| match m {
+                Micro::Read(k, _) | Micro::Write(k, _) => *k,
+            })
+            .collect()
+    }
+
     fn is_read_only(&self, txn: &Txn) -> bool {
         txn.iter().all(|m| matches!(m, Micro::Read(..)))
     }

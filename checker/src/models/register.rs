@@ -2,6 +2,8 @@
 
 use crate::history::{Function, Operation, Outcome, Value};
 use crate::model::{Model, ModelError, Prepared};
+use std::fmt;
+use std::sync::Arc;
 
 /// A register initially nil. `register` allows read and write; `cas-register` also
 /// cas `[expected new]`, which returns true and swaps iff the value is `expected`
@@ -24,15 +26,51 @@ impl RegisterModel {
     }
 }
 
+/// A register's value as the search holds it: nil and integers inline, anything else
+/// (a string, a keyword, a list) shared with the operation that wrote it. The search
+/// clones, compares, hashes and drops a state at every step; `Value` is a recursive enum
+/// whose clone and drop are calls that allocate and free, where a `Reg` of an integer is
+/// copied and dropped for nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reg {
+    /// Nil: never written.
+    Nil,
+    /// An integer.
+    Int(i64),
+    /// Any other value (never nil nor an integer, so equal values are equal `Reg`s).
+    Other(Arc<Value>),
+}
+
+impl Reg {
+    /// The register form of `v`.
+    pub fn new(v: &Value) -> Reg {
+        match v {
+            Value::Nil => Reg::Nil,
+            Value::Int(i) => Reg::Int(*i),
+            other => Reg::Other(Arc::new(other.clone())),
+        }
+    }
+}
+
+impl fmt::Display for Reg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reg::Nil => fmt::Display::fmt(&Value::Nil, f),
+            Reg::Int(i) => fmt::Display::fmt(&Value::Int(*i), f),
+            Reg::Other(v) => fmt::Display::fmt(&**v, f),
+        }
+    }
+}
+
 /// A register operation; `None` outputs are unknown (the operation timed out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegisterOp {
     /// A read that returned this value.
-    Read(Value),
+    Read(Reg),
     /// A write of this value.
-    Write(Value),
+    Write(Reg),
     /// A cas from `.0` to `.1` that returned `.2` (`None`: unknown).
-    Cas(Value, Value, Option<bool>),
+    Cas(Reg, Reg, Option<bool>),
 }
 
 fn error(model: &'static str, op: &Operation, reason: &str) -> ModelError {
@@ -44,7 +82,7 @@ fn error(model: &'static str, op: &Operation, reason: &str) -> ModelError {
 }
 
 impl Model for RegisterModel {
-    type State = Value;
+    type State = Reg;
     type Op = RegisterOp;
 
     fn name(&self) -> &'static str {
@@ -61,14 +99,14 @@ impl Model for RegisterModel {
         (!op.key.is_empty()).then(|| op.key.clone())
     }
 
-    fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Value, RegisterOp>, ModelError> {
+    fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Reg, RegisterOp>, ModelError> {
         let name = self.name();
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
             let known = op.outcome == Outcome::Ok;
             let prepared = match (op.f, op.input.as_slice()) {
-                (Function::Read, []) => known.then(|| RegisterOp::Read(op.output.clone())),
-                (Function::Write, [v]) => Some(RegisterOp::Write(v.clone())),
+                (Function::Read, []) => known.then(|| RegisterOp::Read(Reg::new(&op.output))),
+                (Function::Write, [v]) => Some(RegisterOp::Write(Reg::new(v))),
                 (Function::Cas, [from, to]) if self.cas => {
                     let result = match (known, &op.output) {
                         (false, _) => None,
@@ -77,7 +115,7 @@ impl Model for RegisterModel {
                             return Err(error(name, op, "a cas must return true or false"))
                         }
                     };
-                    Some(RegisterOp::Cas(from.clone(), to.clone(), result))
+                    Some(RegisterOp::Cas(Reg::new(from), Reg::new(to), result))
                 }
                 (Function::Cas, _) if !self.cas => {
                     return Err(error(name, op, "cas needs the cas-register model"))
@@ -88,12 +126,12 @@ impl Model for RegisterModel {
             out.push(prepared);
         }
         Ok(Prepared {
-            init: Value::Nil,
+            init: Reg::Nil,
             ops: out,
         })
     }
 
-    fn step(&self, state: &Value, op: &RegisterOp) -> Option<Value> {
+    fn step(&self, state: &Reg, op: &RegisterOp) -> Option<Reg> {
         match op {
             RegisterOp::Read(v) => (v == state).then(|| state.clone()),
             RegisterOp::Write(v) => Some(v.clone()),
@@ -112,11 +150,10 @@ impl Model for RegisterModel {
         matches!(op, RegisterOp::Read(_) | RegisterOp::Cas(_, _, Some(false)))
     }
 
-    fn describe_state(&self, state: &Value) -> String {
+    fn describe_state(&self, state: &Reg) -> String {
         state.to_string()
     }
 
-    fn heap_bytes(&self, state: &Value) -> usize {
-        state.heap_bytes()
-    }
+    // heap_bytes: 0, the default. A state owns no heap: a value that is not an integer
+    // is shared with the operation that wrote it.
 }

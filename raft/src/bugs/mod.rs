@@ -7,9 +7,15 @@
 //! A `RaftBugs` set is a bitmask carried in `Config`: checking it is one AND, free
 //! when no bug is on.
 
+mod conf_change_without_joint;
+mod learner_counts_in_quorum;
 mod no_truncate_conflict;
+mod snapshot_drops_joint_config;
 
+pub(crate) use conf_change_without_joint::apply_without_joint;
+pub(crate) use learner_counts_in_quorum::committed_counting_learners;
 pub(crate) use no_truncate_conflict::append_without_truncating;
+pub(crate) use snapshot_drops_joint_config::drop_joint_config;
 
 /// One injectable raft bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,6 +46,26 @@ pub enum RaftBug {
     /// A leader answers a Safe ReadIndex at once, without the heartbeat round that
     /// confirms no other leader has been elected.
     ReadIndexWithoutQuorum,
+    /// A `ConfChangeV2` changing several voters with the automatic transition is
+    /// applied at once as a simple change, without joint consensus: old and new
+    /// majorities may not overlap (Raft thesis §4.1-4.3).
+    ConfChangeWithoutJoint,
+    /// A snapshot's joint configuration is restored as its incoming half only
+    /// (voters_outgoing dropped): the restored node decides with the new majority
+    /// alone while the rest of the cluster still needs both.
+    SnapshotDropsJointConfig,
+    /// A leader counts learners' acknowledgements toward the commit quorum, so an
+    /// entry can commit on a minority of voters.
+    LearnerCountsInQuorum,
+    /// Async storage writes: votes and append acks leave at once, beside the
+    /// MsgStorageAppend that persists what they promise, instead of as its responses;
+    /// a candidate counts its own vote before the vote is durable. A crash before the
+    /// append thread syncs breaks the promise (a vote forgotten, an ack of lost entries).
+    AckBeforeAppend,
+    /// Async storage writes: committed entries go to the apply thread before this node's
+    /// own append of them is durable, so the state machine can run ahead of the log it
+    /// restarts from (a leader may commit on its followers' acks alone).
+    ApplyBeforeDurable,
 }
 
 /// A set of raft bugs (empty by default).

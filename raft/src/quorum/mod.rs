@@ -1,6 +1,10 @@
-//! Quorum arithmetic: committed indexes and election outcomes.
+//! Quorum arithmetic: committed indexes and election outcomes, for a majority
+//! configuration (`majority`) and a joint one made of two (`joint`).
 
+pub mod joint;
 pub mod majority;
+
+pub use joint::JointConfig;
 
 /// The outcome of an election so far.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,29 +6,54 @@ mod progress;
 pub use inflights::Inflights;
 pub use progress::{Progress, ProgressState};
 
+use crate::confchange::{self, ConfChangeError};
 use crate::eraftpb::ConfState;
-use crate::quorum::{majority, VoteResult};
+use crate::quorum::{JointConfig, VoteResult};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Progress by node id, of every voter and learner.
+pub type ProgressMap = BTreeMap<u64, Progress>;
 
 /// The voters and learners of the current configuration, as etcd's `tracker.Config`.
 ///
-/// During a joint transition (Raft thesis §4.3) `voters_outgoing` holds the old voters
+/// During a joint transition (Raft thesis §4.3) `voters.outgoing` holds the old voters
 /// and every decision (commit, election, quorum activity, read confirmation) needs a
 /// majority of both halves. Outside one it is empty, and an empty half agrees to
 /// everything, so the same arithmetic serves both.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Configuration {
-    /// Voting members (of the incoming configuration, during a joint transition).
-    pub voters: BTreeSet<u64>,
-    /// Voters of the outgoing configuration during a joint transition.
-    pub voters_outgoing: BTreeSet<u64>,
-    /// Non-voting members that receive the log.
+    /// Voting members: the incoming half, and the outgoing one during a transition.
+    pub voters: JointConfig,
+    /// Non-voting members that receive the log. Never voters of either half.
     pub learners: BTreeSet<u64>,
     /// Outgoing voters to become learners when the joint configuration is left (they
     /// vote in the outgoing half until then).
     pub learners_next: BTreeSet<u64>,
-    /// Whether the joint configuration is left automatically.
+    /// Whether the joint configuration is left automatically (the leader proposes
+    /// leaving once the joint configuration is applied).
     pub auto_leave: bool,
+}
+
+/// `voters=(1 2)&&(1 3) learners=(4) learners_next=(3) autoleave`, as etcd prints it.
+impl fmt::Display for Configuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |s: &BTreeSet<u64>| {
+            let ids: Vec<String> = s.iter().map(u64::to_string).collect();
+            format!("({})", ids.join(" "))
+        };
+        write!(f, "voters={}", self.voters)?;
+        if !self.learners.is_empty() {
+            write!(f, " learners={}", set(&self.learners))?;
+        }
+        if !self.learners_next.is_empty() {
+            write!(f, " learners_next={}", set(&self.learners_next))?;
+        }
+        if self.auto_leave {
+            f.write_str(" autoleave")?;
+        }
+        Ok(())
+    }
 }
 
 /// Progress of every member plus election bookkeeping, as etcd's `ProgressTracker`.
@@ -37,7 +62,7 @@ pub struct ProgressTracker {
     /// The membership.
     pub config: Configuration,
     /// Progress by node id (voters and learners).
-    pub progress: BTreeMap<u64, Progress>,
+    pub progress: ProgressMap,
     /// Votes received in the current election, by voter id.
     pub votes: BTreeMap<u64, bool>,
     /// The inflight window of new progresses.
@@ -58,33 +83,34 @@ impl ProgressTracker {
         }
     }
 
-    /// Replaces the membership with `cs`, giving every member a fresh progress that
-    /// will next send `next_idx`.
-    pub fn apply_conf_state(&mut self, cs: &ConfState, next_idx: u64) {
-        self.config = Configuration {
-            voters: cs.voters.iter().copied().collect(),
-            voters_outgoing: cs.voters_outgoing.iter().copied().collect(),
-            learners: cs.learners.iter().copied().collect(),
-            learners_next: cs.learners_next.iter().copied().collect(),
-            auto_leave: cs.auto_leave,
-        };
-        self.progress.clear();
-        let members: Vec<(u64, bool)> = (self.voter_ids().into_iter().map(|id| (id, false)))
-            .chain(self.config.learners.iter().map(|&id| (id, true)))
+    /// Replaces the membership with `cs` (as etcd's `confchange.Restore`), giving every
+    /// member a fresh progress that will next send `next_idx`. An invalid `cs` (say a
+    /// node that is both voter and learner) is refused and changes nothing.
+    pub fn apply_conf_state(
+        &mut self,
+        cs: &ConfState,
+        next_idx: u64,
+    ) -> Result<(), ConfChangeError> {
+        let empty = ProgressTracker::new(self.max_inflight, self.max_inflight_bytes);
+        let (config, progress) = confchange::restore(&empty, next_idx, cs)?;
+        self.config = config;
+        self.progress = progress
+            .into_iter()
+            .map(|(id, old)| {
+                let mut pr = Progress::new(next_idx, self.max_inflight, self.max_inflight_bytes);
+                pr.is_learner = old.is_learner;
+                (id, pr)
+            })
             .collect();
-        for (id, is_learner) in members {
-            let mut pr = Progress::new(next_idx, self.max_inflight, self.max_inflight_bytes);
-            pr.is_learner = is_learner;
-            self.progress.insert(id, pr);
-        }
+        Ok(())
     }
 
     /// The membership as a `ConfState`.
     pub fn conf_state(&self) -> ConfState {
         ConfState {
-            voters: self.config.voters.iter().copied().collect(),
+            voters: self.config.voters.incoming.iter().copied().collect(),
             learners: self.config.learners.iter().copied().collect(),
-            voters_outgoing: self.config.voters_outgoing.iter().copied().collect(),
+            voters_outgoing: self.config.voters.outgoing.iter().copied().collect(),
             learners_next: self.config.learners_next.iter().copied().collect(),
             auto_leave: self.config.auto_leave,
         }
@@ -92,49 +118,31 @@ impl ProgressTracker {
 
     /// Every voter, of either half of a joint configuration.
     pub fn voter_ids(&self) -> BTreeSet<u64> {
-        self.config
-            .voters
-            .union(&self.config.voters_outgoing)
-            .copied()
-            .collect()
+        self.config.voters.ids()
     }
 
     /// Whether `id` is a voter (of either half of a joint configuration).
     pub fn is_voter(&self, id: u64) -> bool {
-        self.config.voters.contains(&id) || self.config.voters_outgoing.contains(&id)
+        self.config.voters.contains(id)
     }
 
     /// Whether the configuration has exactly one voter (the leader decides alone).
     pub fn is_singleton(&self) -> bool {
-        self.config.voters.len() == 1 && self.config.voters_outgoing.is_empty()
+        self.config.voters.incoming.len() == 1 && !self.config.voters.is_joint()
     }
 
     /// Whether the members in `acked` include a quorum of voters (learners in it do
     /// not count).
     pub fn has_quorum(&self, acked: &BTreeSet<u64>) -> bool {
         let votes: BTreeMap<u64, bool> = acked.iter().map(|&id| (id, true)).collect();
-        self.vote_result(&votes) == VoteResult::Won
-    }
-
-    /// The election result of `votes` under the joint quorum: won only if both halves
-    /// won, lost as soon as either half lost.
-    fn vote_result(&self, votes: &BTreeMap<u64, bool>) -> VoteResult {
-        let incoming = majority::vote_result(&self.config.voters, votes);
-        let outgoing = majority::vote_result(&self.config.voters_outgoing, votes);
-        match (incoming, outgoing) {
-            (a, b) if a == b => a,
-            (VoteResult::Lost, _) | (_, VoteResult::Lost) => VoteResult::Lost,
-            _ => VoteResult::Pending,
-        }
+        self.config.voters.vote_result(&votes) == VoteResult::Won
     }
 
     /// The highest index replicated on a quorum of voters (of both halves).
     pub fn committed(&self) -> u64 {
-        let acked = |id| self.progress.get(&id).map(|p: &Progress| p.matched);
-        majority::committed_index(&self.config.voters, acked).min(majority::committed_index(
-            &self.config.voters_outgoing,
-            acked,
-        ))
+        self.config
+            .voters
+            .committed_index(|id| self.progress.get(&id).map(|p: &Progress| p.matched))
     }
 
     /// Whether a quorum of voters was recently active (`self_id` always counts).
@@ -148,7 +156,7 @@ impl ProgressTracker {
                 (id, active)
             })
             .collect();
-        self.vote_result(&votes) == VoteResult::Won
+        self.config.voters.vote_result(&votes) == VoteResult::Won
     }
 
     /// Forgets the votes of the last election.
@@ -172,7 +180,11 @@ impl ProgressTracker {
                 None => {}
             }
         }
-        (granted, rejected, self.vote_result(&self.votes))
+        (
+            granted,
+            rejected,
+            self.config.voters.vote_result(&self.votes),
+        )
     }
 }
 
@@ -187,10 +199,12 @@ mod tests {
                 voters: vec![1, 2, 3],
                 voters_outgoing: vec![3, 4, 5],
                 learners: vec![6],
+                auto_leave: false,
                 ..ConfState::default()
             },
             1,
-        );
+        )
+        .expect("a valid joint configuration");
         t
     }
 

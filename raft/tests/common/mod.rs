@@ -2,12 +2,51 @@
 //! transcript (for golden scenario tests) while it delivers messages.
 #![allow(dead_code)]
 
+pub mod cluster;
+pub mod conf;
+
+use linsim_raft::async_storage::hard_state_of;
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
-    ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode, ReadState, Snapshot,
-    SnapshotMetadata, StateType,
+    ConfChangeI, ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode,
+    ReadState, Snapshot, SnapshotMetadata, StateType, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+thread_local! {
+    static ASYNC_STORAGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether Networks built now run every node with asynchronous storage writes: inside
+/// `in_async_mode`, or everywhere when `LINSIM_RAFT_STORAGE=async` is set (then
+/// `cargo test -p linsim-raft` runs every Network scenario in the other mode; golden
+/// transcripts differ by design).
+pub fn async_storage_from_env() -> bool {
+    ASYNC_STORAGE.with(|a| a.get())
+        || std::env::var("LINSIM_RAFT_STORAGE").is_ok_and(|v| v == "async")
+}
+
+/// Runs a Network scenario with every node in async storage mode.
+pub fn in_async_mode(scenario: fn()) {
+    ASYNC_STORAGE.with(|a| a.set(true));
+    scenario();
+    ASYNC_STORAGE.with(|a| a.set(false));
+}
+
+/// `async_twins!(a, b)` in a child module of a test file: a test per named Network
+/// scenario of the parent that runs it again with asynchronous storage writes, so that
+/// both modes pass the same scenarios.
+#[macro_export]
+macro_rules! async_twins {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                $crate::common::in_async_mode(super::$scenario);
+            }
+        )*
+    };
+}
 
 /// A raft over fresh MemStorage with the given voters.
 pub fn new_raft(id: u64, peers: &[u64], election: usize, heartbeat: usize) -> Raft<MemStorage> {
@@ -105,6 +144,15 @@ pub fn elected_leader(id: u64, peers: &[u64]) -> Raft<MemStorage> {
     r
 }
 
+/// Records the data of entries node `id` applied (empty entries skipped).
+fn record_applied(applied: &mut BTreeMap<u64, Vec<Vec<u8>>>, id: u64, ents: &[Entry]) {
+    applied.get_mut(&id).expect("node exists").extend(
+        ents.iter()
+            .filter(|e| !e.data.is_empty() && !e.is_conf_change())
+            .map(|e| e.data.to_vec()),
+    );
+}
+
 /// An in-memory cluster of RawNodes. Each Ready is persisted at once (so "durable" is
 /// "handled"), its messages queued, and its committed entries recorded as applied.
 pub struct Network {
@@ -114,7 +162,7 @@ pub struct Network {
     pub queue: VecDeque<Message>,
     /// Links cut: messages from .0 to .1 are dropped.
     pub cut: BTreeSet<(u64, u64)>,
-    /// Applied entry data per node (empty entries skipped).
+    /// Applied entry data per node (empty entries and conf changes skipped).
     pub applied: BTreeMap<u64, Vec<Vec<u8>>>,
     /// Message types dropped on every link (as etcd's `network.ignore`).
     pub ignored: BTreeSet<MessageType>,
@@ -161,6 +209,7 @@ impl Network {
                 ..Config::new(id)
             };
             tweak(&mut c);
+            c.async_storage_writes |= async_storage_from_env();
             let mut storage = MemStorage::new();
             storage.set_conf_state(cs.clone());
             let node = RawNode::new(&c, storage).expect("valid config");
@@ -170,6 +219,17 @@ impl Network {
             net.read_states.insert(id, Vec::new());
         }
         net
+    }
+
+    /// Records that node `id` handled a Ready described by `text`.
+    fn note_ready(&mut self, id: u64, text: &str) {
+        self.transcript
+            .push_str(&format!("> {id} handling Ready\n"));
+        for line in text.lines() {
+            self.transcript.push_str("  ");
+            self.transcript.push_str(line);
+            self.transcript.push('\n');
+        }
     }
 
     /// Appends a line to the transcript.
@@ -203,6 +263,10 @@ impl Network {
         if !node.has_ready() {
             return false;
         }
+        if node.raft.async_storage_writes() {
+            self.handle_ready_async(id);
+            return true;
+        }
         let rd = node.ready();
         if let Some(snap) = rd.snapshot.clone() {
             node.store_mut()
@@ -218,23 +282,116 @@ impl Network {
             .or_default()
             .extend(rd.read_states.iter().cloned());
         let text = describe_ready(&rd);
-        let applied = self.applied.get_mut(&id).expect("node exists");
-        applied.extend(
-            rd.committed_entries
-                .iter()
-                .filter(|e| !e.data.is_empty())
-                .map(|e| e.data.to_vec()),
-        );
+        // Conf changes are applied as they commit, and the new membership persisted
+        // (as an application does), before `advance`.
+        let mut conf_notes = Vec::new();
+        for e in &rd.committed_entries {
+            let Some(cc) = e.conf_change() else {
+                continue;
+            };
+            let cc = cc.expect("conf change entries decode");
+            match node.apply_conf_change(&cc) {
+                Ok(cs) => {
+                    conf_notes.push(format!("applied {}: {}", cc, node.raft.trk.config));
+                    node.store_mut().set_conf_state(cs);
+                }
+                Err(err) => conf_notes.push(format!("refused {cc}: {err}")),
+            }
+        }
+        record_applied(&mut self.applied, id, &rd.committed_entries);
         self.queue.extend(rd.messages);
         node.advance();
-        self.transcript
-            .push_str(&format!("> {id} handling Ready\n"));
-        for line in text.lines() {
+        self.note_ready(id, &text);
+        for line in conf_notes {
             self.transcript.push_str("  ");
-            self.transcript.push_str(line);
+            self.transcript.push_str(&line);
             self.transcript.push('\n');
         }
         true
+    }
+
+    /// Proposes a conf change at node `id`, then stabilizes.
+    pub fn propose_conf_change(&mut self, id: u64, cc: &impl ConfChangeI) {
+        self.note(&format!("propose-conf-change {id} {}", cc.as_v2()));
+        if let Err(e) = self.node(id).propose_conf_change(cc) {
+            self.note(&format!("  error: {e}"));
+        }
+        self.stabilize();
+    }
+
+    /// Boots node `id` (not yet a member) over storage whose membership is `cs`: the
+    /// cluster's initial membership, so that replaying the log's conf changes from
+    /// index 1 gives it the current one.
+    pub fn add_node(&mut self, id: u64, cs: ConfState) {
+        self.note(&format!("add-node {id}"));
+        let c = Config {
+            election_tick: 10,
+            heartbeat_tick: 1,
+            ..Config::new(id)
+        };
+        let mut storage = MemStorage::new();
+        storage.set_conf_state(cs);
+        self.nodes
+            .insert(id, RawNode::new(&c, storage).expect("valid config"));
+        self.configs.insert(id, c);
+        self.applied.insert(id, Vec::new());
+        self.read_states.insert(id, Vec::new());
+    }
+
+    /// The membership node `id` has applied.
+    pub fn conf_state(&self, id: u64) -> ConfState {
+        self.nodes[&id].raft.trk.conf_state()
+    }
+
+    /// Restarts node `id` from its storage as an application that persists its
+    /// applied index does: entries up to it (and their conf changes, already in the
+    /// stored membership) are not applied again.
+    pub fn restart_keeping_applied(&mut self, id: u64) {
+        self.note(&format!("restart {id} (applied kept)"));
+        let node = &self.nodes[&id];
+        let storage = node.store().clone();
+        let c = Config {
+            applied: node.raft.raft_log.applied,
+            ..self.configs[&id].clone()
+        };
+        let node = RawNode::new(&c, storage).expect("valid config");
+        self.nodes.insert(id, node);
+    }
+
+    /// Async storage writes: routes a Ready's storage messages to append and apply
+    /// threads that run at once (so "durable" is still "handled"); their responses
+    /// join the queue and are stepped back by the next delivery.
+    fn handle_ready_async(&mut self, id: u64) {
+        let node = self.nodes.get_mut(&id).expect("node exists");
+        let rd = node.ready();
+        let text = describe_ready(&rd);
+        self.read_states
+            .entry(id)
+            .or_default()
+            .extend(rd.read_states.iter().cloned());
+        for m in rd.messages {
+            match m.to {
+                LOCAL_APPEND_THREAD => {
+                    let store = node.store_mut();
+                    if let Some(snap) = m.snapshot.clone() {
+                        store
+                            .apply_snapshot(*snap)
+                            .expect("raft hands out only newer snapshots");
+                    }
+                    if let Some(hs) = hard_state_of(&m) {
+                        store.set_hard_state(hs);
+                    }
+                    store.append(&m.entries);
+                    self.queue.extend(m.responses);
+                }
+                LOCAL_APPLY_THREAD => {
+                    record_applied(&mut self.applied, id, &m.entries);
+                    self.queue.extend(m.responses);
+                }
+                _ => self.queue.push_back(m),
+            }
+        }
+        self.note_ready(id, &text);
     }
 
     /// Delivers every queued message (dropping those on cut links), recording each.

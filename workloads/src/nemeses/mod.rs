@@ -7,6 +7,7 @@ mod crash;
 mod duplicate;
 mod kill_leader;
 mod loss;
+mod membership;
 mod none;
 mod partition;
 mod pause;

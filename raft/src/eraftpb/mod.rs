@@ -3,6 +3,13 @@
 //! Every type here is serde-serializable so that a transport can put it on the wire
 //! (and encoding bugs show up in simulation rather than being hidden by in-memory moves).
 
+mod conf_change;
+
+pub use conf_change::{
+    ConfChange, ConfChangeDecodeError, ConfChangeI, ConfChangeSingle, ConfChangeTransition,
+    ConfChangeType, ConfChangeV2,
+};
+
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -127,6 +134,25 @@ impl MessageType {
         )
     }
 
+    /// Whether this is the answer of a local storage thread (async storage writes).
+    pub fn is_storage_response(self) -> bool {
+        matches!(
+            self,
+            MessageType::MsgStorageAppendResp | MessageType::MsgStorageApplyResp
+        )
+    }
+
+    /// Whether a message of this type promises state that must be durable first: a
+    /// vote (the voter's term and vote) or an append ack (the acknowledged entries).
+    /// With async storage writes these wait for the append thread (etcd's
+    /// `msgsAfterAppend`). Rejections are held too: one may rest on unsynced state.
+    pub fn needs_durable_state(self) -> bool {
+        matches!(
+            self,
+            MessageType::MsgAppResp | MessageType::MsgVoteResp | MessageType::MsgPreVoteResp
+        )
+    }
+
     /// The response type that answers a vote request type.
     pub fn vote_response(self) -> MessageType {
         match self {
@@ -230,6 +256,11 @@ impl ConfState {
             voters: voters.into_iter().collect(),
             ..ConfState::default()
         }
+    }
+
+    /// Whether this is a joint configuration (it has outgoing voters).
+    pub fn is_joint(&self) -> bool {
+        !self.voters_outgoing.is_empty()
     }
 }
 

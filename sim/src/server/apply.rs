@@ -1,0 +1,201 @@
+//! The state machine side of a server: applying committed entries (data, sessions,
+//! membership changes), taking and installing snapshots, and answering the reads
+//! waiting for an applied index. Both storage modes share it.
+
+use super::Server;
+use crate::bugs::SimBug;
+use crate::knobs::ReadPath;
+use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Response};
+use crate::probes::probe;
+use linsim_checker::history::fnv1a;
+use std::sync::atomic::Ordering;
+
+/// A digest of a state machine and the configuration it runs with: servers at the
+/// same index must agree on both.
+fn state_digest(data: &[u8], conf: &linsim_raft::ConfState) -> u64 {
+    let conf = serde_json::to_vec(conf).expect("configurations serialize");
+    linsim_checker::history::fnv1a_continue(fnv1a(data), &conf)
+}
+
+impl Server {
+    /// Installs a snapshot from the leader (durable by now): raft storage and the state
+    /// machine jump to its index.
+    pub(super) fn install_snapshot(&mut self, snap: &linsim_raft::Snapshot) {
+        let index = snap.metadata.index;
+        self.node
+            .store_mut()
+            .apply_snapshot(snap.clone())
+            .expect("raft hands out only snapshots newer than storage's");
+        self.kv = KvStore::restore(&snap.data, self.kv.sessions());
+        self.applied = index;
+        probe!(SnapshotInstalled);
+        // Raft restored its configuration from the snapshot when it took it in.
+        let conf = self.node.raft.trk.conf_state();
+        let digest = state_digest(&snap.data, &conf);
+        let w = &self.world;
+        w.lock(&w.membership).set(self.id, index, conf);
+        w.counters
+            .snapshots_installed
+            .fetch_add(1, Ordering::Relaxed);
+        let now = w.now_ns();
+        w.lock(&w.observer)
+            .snapshot(now, self.id, index, digest, true);
+    }
+
+    /// Snapshots the state machine after applying `index` and compacts the log, keeping
+    /// half a snapshot interval of entries so that a follower a little behind catches
+    /// up from the log while one further behind gets the snapshot. The snapshot and the
+    /// compaction reach the disk with the next sync.
+    fn compact(&mut self, index: u64) {
+        let every = self.world.knobs.snapshot_every;
+        let data = if self.world.scenario.bugs.has(SimBug::SnapshotDropsSessions) {
+            // Bug: the sessions stay behind; whoever restores this applies a resent
+            // request again.
+            self.kv.snapshot_without_sessions()
+        } else {
+            self.kv.snapshot()
+        };
+        // The configuration travels with the data: a server restored from this
+        // snapshot must decide with the quorums in effect at `index`.
+        let conf = self.node.raft.trk.conf_state();
+        let digest = state_digest(&data, &conf);
+        let store = self.node.store_mut();
+        if index > linsim_raft::Storage::last_index(store).expect("memory storage") {
+            // The state machine ran ahead of raft's storage: only a bug applies an
+            // entry before it is stored (durable-before-apply has reported it).
+            return;
+        }
+        let Ok(snap) = store.create_snapshot(index, Some(conf), data) else {
+            return;
+        };
+        let compact_to = index.saturating_sub(every / 2);
+        if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
+            store
+                .compact(compact_to)
+                .expect("the compaction index is in the log");
+        }
+        let w = &self.world;
+        w.lock(&w.disks)
+            .get_mut(&self.id)
+            .expect("every server has a disk")
+            .write_compaction(&snap, compact_to);
+        probe!(LogCompacted);
+        w.counters.compactions.fetch_add(1, Ordering::Relaxed);
+        let now = w.now_ns();
+        w.lock(&w.observer)
+            .snapshot(now, self.id, index, digest, false);
+    }
+
+    /// Applies a committed membership change to raft, which every server does at the
+    /// same index; a change raft refuses (invalid in the current configuration) is
+    /// refused alike everywhere.
+    fn apply_conf_change(&mut self, e: &linsim_raft::Entry) {
+        let Some(Ok(cc)) = e.conf_change() else {
+            return;
+        };
+        let before = self.node.raft.trk.conf_state();
+        let Ok(after) = self.node.apply_conf_change(&cc) else {
+            return;
+        };
+        let w = self.world.clone();
+        w.lock(&w.membership).set(self.id, e.index, after.clone());
+        let now = w.now_ns();
+        let first = w
+            .lock(&w.observer)
+            .config_applied(now, self.id, e.index, &before, &after);
+        if first {
+            let c = &w.counters;
+            c.conf_changes_applied.fetch_add(1, Ordering::Relaxed);
+            if after.voters_outgoing.is_empty() != before.voters_outgoing.is_empty() {
+                let joint = if before.voters_outgoing.is_empty() {
+                    &c.joint_entered
+                } else {
+                    &c.joint_left
+                };
+                joint.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Answers the confirmed reads whose index this server has applied.
+    pub(super) fn serve_confirmed_reads(&mut self) {
+        let applied = self.applied;
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.confirmed_reads)
+            .into_iter()
+            .partition(|rs| rs.index <= applied);
+        self.confirmed_reads = waiting;
+        for rs in ready {
+            let Some((client, id, key)) = self.reads.remove(&rs.request_ctx[..]) else {
+                continue;
+            };
+            probe!(ReadServedByReadIndex);
+            let counters = &self.world.counters;
+            if self.world.knobs.reads == ReadPath::Lease {
+                counters.reads_lease.fetch_add(1, Ordering::Relaxed);
+            } else {
+                counters.reads_read_index.fetch_add(1, Ordering::Relaxed);
+            }
+            let result = KvResult::Value(self.kv.get(&key));
+            self.respond(client, Response::Ok { id, result });
+        }
+    }
+
+    /// Applies a committed entry: the observer hears of it (and checks it is durable
+    /// here), the state machine takes it, and every `snapshot_every` indexes (and at
+    /// every membership change) the log is compacted.
+    pub(super) fn apply(&mut self, e: &linsim_raft::Entry) {
+        self.applied = self.applied.max(e.index);
+        let w = self.world.clone();
+        let now = w.now_ns();
+        {
+            let disks = w.lock(&w.disks);
+            let disk = disks.get(&self.id).expect("every server has a disk");
+            let mut obs = w.lock(&w.observer);
+            let (durable_term, compacted_to) = (disk.term(e.index), disk.compacted_to());
+            obs.applying(now, self.id, e.index, e.term, durable_term, compacted_to);
+            obs.applied(now, self.id, e);
+        }
+        self.apply_data(e);
+        let every = w.knobs.snapshot_every;
+        // Snapshots at multiples of `every`, so that every server snapshots the same
+        // indexes and the observer can compare their state machines there; and at
+        // every membership change, so that the snapshot a leader sends a server it just
+        // added holds a configuration with that server in it (raft refuses to restore
+        // one that does not: the new server could never catch up).
+        if every > 0 && (e.index % every == 0 || e.is_conf_change()) {
+            self.compact(e.index);
+        }
+    }
+
+    fn apply_data(&mut self, e: &linsim_raft::Entry) {
+        if e.is_conf_change() {
+            self.apply_conf_change(e);
+            return;
+        }
+        if e.data.is_empty() {
+            return;
+        }
+        let proposal = Proposal::from_bytes(&e.data);
+        // A request can be in the log twice (resent by its client, or a forwarded
+        // MsgProp duplicated by the network): the state machine applies it once.
+        let result = self.kv.apply_request(proposal.request, &proposal.command);
+        if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
+            if forwarded {
+                probe!(ForwardedRequestAnswered);
+            }
+            if matches!(proposal.command, KvCommand::Get { .. }) {
+                self.world
+                    .counters
+                    .reads_log
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            self.respond(
+                client,
+                Response::Ok {
+                    id: proposal.request,
+                    result,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Asynchronous storage writes (`storage=async`), as etcd's `AsyncStorageWrites`; the
+//! protocol is `linsim_raft::async_storage`'s.
+//!
+//! The raft loop never waits for the disk. Each Ready's messages are routed: those to
+//! peers leave at once (MsgApp, heartbeats, vote requests: none promises durable
+//! state); the MsgStorageAppend goes to the append task, a task of this node with its
+//! own fsync latency, so a leader's fsync overlaps its replication and the loop keeps
+//! taking inputs meanwhile; the MsgStorageApply is applied on the loop at once (the
+//! state machine has one owner, and raft hands out only entries durable here), and its
+//! responses are stepped back.
+//!
+//! The append task writes a batch of appends to the page cache, fsyncs once, and only
+//! then releases their responses to peers (the votes and acks that promise what was
+//! just synced: durable-before-send is checked at that moment). The writes come back to
+//! the loop as `Input::Appended`, which makes them visible in raft's storage and steps
+//! the responses addressed to this server (MsgStorageAppendResp, a candidate's own
+//! vote). A crash kills the task with its queue: nothing unsynced is released, and no
+//! response of this incarnation reaches the next.
+
+use super::{check_sent, fsync, Input, Server};
+use crate::bugs::SimBug;
+use crate::disk::Disk;
+use crate::probes::probe;
+use crate::transport;
+use crate::world::World;
+use futures::channel::mpsc;
+use futures::StreamExt;
+use linsim_raft::async_storage::{hard_state_of, route};
+use linsim_raft::{Message, MessageType};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Readies handled in one go at most: raft has none left after each `ready`, so this
+/// only bounds a loop that would otherwise spin on a raft that always has one.
+const MAX_READIES: usize = 64;
+
+impl Server {
+    /// Async mode: takes every Ready raft has and routes it, without waiting for the
+    /// disk.
+    pub(super) fn process_ready_async(&mut self) {
+        for _ in 0..MAX_READIES {
+            if !self.node.has_ready() {
+                return;
+            }
+            let mut rd = self.node.ready();
+            // Role and commit changes are reported at once, as in sync mode.
+            self.report_state(rd.hard_state.map(|hs| hs.commit));
+            self.confirmed_reads.append(&mut rd.read_states);
+            let routed = route(std::mem::take(&mut rd.messages));
+            self.send_now(&routed.peers);
+            for m in routed.append {
+                self.queue_append(m);
+            }
+            for m in routed.apply {
+                self.apply_now(m);
+            }
+            self.serve_confirmed_reads();
+        }
+    }
+
+    /// Sends messages that need nothing durable, checked against what is durable now.
+    fn send_now(&self, messages: &[Message]) {
+        let raft = &self.node.raft;
+        let log_term_at = |_: &Disk, i: u64| raft.raft_log.term(i).ok();
+        // A vote request may leave before the candidate's own vote is durable: raft
+        // counts that vote only when the append task hands it back after the sync, so
+        // a crash in between cannot let the candidate win on a vote it then forgets.
+        // Every other message is checked as in sync mode (a leader's own match index
+        // above all: it must count only its durable log toward commit).
+        let checked = messages
+            .iter()
+            .filter(|m| m.msg_type != MessageType::MsgVote);
+        self.check_sent(checked, &log_term_at, self.leader_self_match());
+        for m in messages {
+            transport::send_raft(&self.world, self.id, m.to, m);
+        }
+    }
+
+    /// Hands a MsgStorageAppend to the append task.
+    fn queue_append(&mut self, mut m: Message) {
+        if self.world.scenario.bugs.has(SimBug::AckBeforeFsync) {
+            // Bug: the votes and acks leave now, before the append task has even
+            // written what they promise.
+            let (peers, own) = std::mem::take(&mut m.responses)
+                .into_iter()
+                .partition::<Vec<_>, _>(|r| r.to != self.id);
+            m.responses = own;
+            self.send_now(&peers);
+        }
+        let appends = self
+            .appends
+            .as_ref()
+            .expect("async mode has an append task");
+        // The task dies only with this node, and the loop with it.
+        let _ = appends.unbounded_send(m);
+    }
+
+    /// Applies a MsgStorageApply's entries (committed and durable here) and steps its
+    /// responses back.
+    fn apply_now(&mut self, m: Message) {
+        // With apply-before-commit the entries were applied when appended.
+        if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+            for e in &m.entries {
+                self.apply(e);
+            }
+        }
+        for r in m.responses {
+            let _ = self.node.step(r);
+        }
+    }
+
+    /// The append task synced these appends: raft's storage takes their writes, in
+    /// order, and their own responses are stepped back (marking the entries stable and,
+    /// for a leader, counting its own log toward commit only now).
+    pub(super) fn appended(&mut self, appends: Vec<Message>) {
+        for m in appends {
+            probe!(AsyncAppendDurable);
+            // The snapshot goes first: the entries of this append follow it.
+            if let Some(snap) = &m.snapshot {
+                self.install_snapshot(snap);
+            }
+            let store = self.node.store_mut();
+            if let Some(hs) = hard_state_of(&m) {
+                store.set_hard_state(hs);
+            }
+            store.append(&m.entries);
+            if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                // Bug: applied as soon as appended, committed or not.
+                for e in &m.entries {
+                    self.apply(e);
+                }
+            }
+            for r in m.responses {
+                let _ = self.node.step(r);
+            }
+        }
+    }
+}
+
+/// Starts server `id`'s append task; returns its queue. Synced writes go back to the
+/// raft loop through `inputs`.
+pub(super) fn spawn_append_task(
+    id: u64,
+    world: Arc<World>,
+    inputs: mpsc::UnboundedSender<Input>,
+) -> mpsc::UnboundedSender<Message> {
+    let (tx, mut rx) = mpsc::unbounded::<Message>();
+    madsim::task::spawn(async move {
+        let mut next = None;
+        loop {
+            let first = match next.take() {
+                Some(m) => m,
+                None => match rx.next().await {
+                    Some(m) => m,
+                    None => return,
+                },
+            };
+            let batch;
+            (batch, next) = take_batch(first, &mut rx, world.knobs.ready_batch);
+            let batch = write_and_sync(id, &world, batch).await;
+            if inputs.unbounded_send(Input::Appended(batch)).is_err() {
+                return;
+            }
+        }
+    });
+    tx
+}
+
+/// Group commit: the appends already queued behind `first` (up to `max` in all) share
+/// one fsync. An append that installs a snapshot or rewrites an index written earlier
+/// in the batch starts the next batch instead (returned apart): every response of a
+/// batch is then checked against a durable log that still holds what it acknowledged
+/// (a new leader's rewrite of it is synced after it is released).
+fn take_batch(
+    first: Message,
+    rx: &mut mpsc::UnboundedReceiver<Message>,
+    max: usize,
+) -> (Vec<Message>, Option<Message>) {
+    let mut last = first.entries.last().map(|e| e.index);
+    let mut batch = vec![first];
+    while batch.len() < max {
+        let Ok(m) = rx.try_recv() else {
+            break;
+        };
+        let rewrites = matches!((m.entries.first(), last), (Some(e), Some(l)) if e.index <= l);
+        if rewrites || m.snapshot.is_some() {
+            return (batch, Some(m));
+        }
+        last = m.entries.last().map(|e| e.index).or(last);
+        batch.push(m);
+    }
+    if batch.len() > 1 {
+        probe!(AsyncAppendsGroupCommitted);
+    }
+    (batch, None)
+}
+
+/// Writes a batch of appends, fsyncs (taking the fsync latency, while the raft loop
+/// runs on), and releases the responses to peers. Returns the batch with only the
+/// responses addressed to this server left.
+async fn write_and_sync(id: u64, world: &Arc<World>, mut batch: Vec<Message>) -> Vec<Message> {
+    let bugs = &world.scenario.bugs;
+    let must_sync = {
+        let mut disks = world.lock(&world.disks);
+        let disk = disks.get_mut(&id).expect("every server has a disk");
+        let durable = disk.hard_state();
+        let mut must_sync = false;
+        for m in &batch {
+            if let Some(snap) = &m.snapshot {
+                disk.write_installed_snapshot(snap);
+                must_sync = true;
+            }
+            disk.write_entries(&m.entries);
+            must_sync |= !m.entries.is_empty();
+            if let Some(hs) = hard_state_of(m) {
+                disk.write_hard_state(hs);
+                // A commit index alone need not survive a crash; a term or vote must.
+                must_sync |= (hs.term, hs.vote) != (durable.term, durable.vote);
+            }
+        }
+        must_sync
+    };
+    let hard_state_only = batch
+        .iter()
+        .all(|m| m.entries.is_empty() && m.snapshot.is_none());
+    if must_sync && !(bugs.has(SimBug::UnsyncedVote) && hard_state_only) {
+        // The fsync runs on this task: the raft loop keeps sending and taking inputs.
+        fsync(world, id).await;
+    }
+    // Only now may the votes and acks leave: what they promise is durable. Each is
+    // checked with the log as its append wrote it (the batch's entries so far, then
+    // what earlier batches made durable).
+    let mut terms = BTreeMap::new();
+    for m in &mut batch {
+        terms.extend(m.entries.iter().map(|e| (e.index, e.term)));
+        let (peers, own) = std::mem::take(&mut m.responses)
+            .into_iter()
+            .partition::<Vec<_>, _>(|r| r.to != id);
+        m.responses = own;
+        let log_term_at = |disk: &Disk, i: u64| terms.get(&i).copied().or_else(|| disk.term(i));
+        check_sent(world, id, &peers, &log_term_at, None);
+        for r in &peers {
+            transport::send_raft(world, id, r.to, r);
+        }
+    }
+    batch
+}

@@ -1,0 +1,81 @@
+//! The classic synchronous Ready loop (`storage=sync`): persist, fsync, send, apply,
+//! advance, one after another on the raft loop.
+
+use super::Server;
+use crate::bugs::SimBug;
+use crate::transport;
+use linsim_raft::Message;
+
+impl Server {
+    /// Handles one Ready synchronously: nothing leaves before what it promises is
+    /// durable, and nothing is applied before it is durable here.
+    pub(super) async fn process_ready(&mut self) {
+        if !self.node.has_ready() {
+            return;
+        }
+        let rd = self.node.ready();
+        let id = self.id;
+        let w = self.world.clone();
+        let bugs = &w.scenario.bugs;
+        // 0. Report role and commit changes now, before any await: a pause must not make a
+        //    node's election or commit look later than it was.
+        self.report_state(rd.hard_state.map(|hs| hs.commit));
+        // 1. Persist entries and hard state; sync when raft says so. A crash while the
+        //    sync is in flight loses these writes. Only then may messages leave: a vote
+        //    or an append ack promises that what it acknowledges survives a crash.
+        {
+            let mut disks = w.lock(&w.disks);
+            let disk = disks.get_mut(&id).expect("every server has a disk");
+            if let Some(snap) = &rd.snapshot {
+                disk.write_installed_snapshot(snap);
+            }
+            disk.write_entries(&rd.entries);
+            if let Some(hs) = rd.hard_state {
+                disk.write_hard_state(hs);
+            }
+        }
+        if bugs.has(SimBug::AckBeforeFsync) {
+            self.send_messages(&rd.messages);
+        }
+        let skip_sync = bugs.has(SimBug::UnsyncedVote) && rd.entries.is_empty();
+        if rd.must_sync && !skip_sync {
+            super::fsync(&w, id).await;
+        }
+        // The snapshot goes first: the entries of this Ready follow it in the log.
+        if let Some(snap) = &rd.snapshot {
+            self.install_snapshot(snap);
+        }
+        let store = self.node.store_mut();
+        if let Some(hs) = rd.hard_state {
+            store.set_hard_state(hs);
+        }
+        store.append(&rd.entries);
+        // 2. Send messages, each checked against what is durable now.
+        if !bugs.has(SimBug::AckBeforeFsync) {
+            self.send_messages(&rd.messages);
+        }
+        // 3. Apply committed entries; answer the requests this server proposed.
+        let to_apply = if bugs.has(SimBug::ApplyBeforeCommit) {
+            // Bug: applied as soon as appended, committed or not.
+            &rd.entries
+        } else {
+            &rd.committed_entries
+        };
+        for e in to_apply {
+            self.apply(e);
+        }
+        self.confirmed_reads.extend(rd.read_states.iter().cloned());
+        self.serve_confirmed_reads();
+        self.node.advance();
+    }
+
+    /// Sends messages, each checked against what is durable now.
+    fn send_messages(&self, messages: &[Message]) {
+        let raft = &self.node.raft;
+        let log_term_at = |_: &_, i: u64| raft.raft_log.term(i).ok();
+        self.check_sent(messages.iter(), &log_term_at, self.leader_self_match());
+        for m in messages {
+            transport::send_raft(&self.world, self.id, m.to, m);
+        }
+    }
+}
