@@ -30,7 +30,7 @@ const OPTS: ShrinkOptions = ShrinkOptions {
 
 #[test]
 fn a_stale_read_shrinks_to_a_recorded_minimal_schedule() {
-    let mut sc = bug_scenario("stale-local-reads");
+    let sc = bug_scenario("stale-local-reads");
     // Seed 40 is the zoo's first failing seed for this bug.
     let s = shrink(&sc, 40, &OPTS, |_| {}).unwrap();
     assert_eq!(s.check, "linearizable");

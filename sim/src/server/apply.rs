@@ -162,7 +162,7 @@ impl Server {
         // every membership change, so that the snapshot a leader sends a server it just
         // added holds a configuration with that server in it (raft refuses to restore
         // one that does not: the new server could never catch up).
-        if every > 0 && (e.index % every == 0 || e.is_conf_change()) {
+        if every > 0 && (e.index.is_multiple_of(every) || e.is_conf_change()) {
             self.compact(e.index);
         }
     }
