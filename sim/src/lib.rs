@@ -35,7 +35,7 @@ pub mod zoo;
 pub use bugs::{BugSet, SimBug};
 pub use faults::{Fault, FaultEvent, Faults};
 pub use knobs::{ClientRouting, KnobChoice, KnobError, Knobs, ReadPath, StorageMode};
-pub use observer::{Observer, Violation};
+pub use observer::{Observer, TraceLine, Violation};
 pub use report::{FailedCheck, RunReport, RunStats, Verdict};
 pub use run::{run_seed, run_seed_with, RunOptions};
 pub use scenario::{FaultSource, Scenario};
