@@ -2,6 +2,7 @@
 
 use linsim_checker::formats::{write_edn, write_json};
 use linsim_sim::{run_seed_with, RunOptions, RunReport, Scenario};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -77,8 +78,10 @@ pub fn write(
         dir.join("schedule.json"),
         serde_json::to_string_pretty(&report.faults).expect("faults serialize"),
     )?;
-    let mut trace = report.trace.join("\n");
-    trace.push('\n');
+    let mut trace = String::new();
+    for line in &report.trace {
+        writeln!(trace, "{line}").expect("writing to a String");
+    }
     if let Some(log) = &report.log {
         trace.push_str("\n# DEBUG log\n");
         trace.push_str(log);

@@ -5,8 +5,8 @@ mod common;
 use common::run_json;
 
 /// A seed of `linsim sweep --seeds 0..500 --workload register --nemesis
-/// skew,partition-leader --reads lease` that fails (measured; the sweep fails 5 of 500).
-const LEASE_FAILING_SEED: &str = "111";
+/// skew,partition-leader --reads lease` that fails (measured; the sweep fails 3 of 500).
+const LEASE_FAILING_SEED: &str = "122";
 
 fn skewed_partitioned_register(reads: &str) -> (i32, serde_json::Value) {
     run_json(&[

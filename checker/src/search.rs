@@ -357,7 +357,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
             if bytes > budget.max_bytes {
                 break SearchOutcome::Unknown(GaveUp::Memory);
             }
-            if iterations % 4096 == 0 {
+            if iterations.is_multiple_of(4096) {
                 if budget.cancelled(index) {
                     break SearchOutcome::Unknown(GaveUp::Cancelled);
                 }

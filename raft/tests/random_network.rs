@@ -47,7 +47,7 @@ struct Schedule {
 impl Schedule {
     fn new(seed: u64, with_reads: bool) -> Schedule {
         let mut rng = StdRng::seed_from_u64(seed);
-        let size: u64 = if seed % 2 == 0 { 3 } else { 5 };
+        let size: u64 = if seed.is_multiple_of(2) { 3 } else { 5 };
         let pre_vote = rng.random_bool(0.5);
         let check_quorum = rng.random_bool(0.5);
         let configs: Vec<Config> = (1..=size)

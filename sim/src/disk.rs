@@ -70,8 +70,9 @@ fn encode(w: &Write, out: &mut Vec<u8>) {
             payload.push(TAG_SNAPSHOT);
             // u64::MAX marks an installed snapshot (no index is that large).
             put_u64(&mut payload, compact_to.unwrap_or(u64::MAX));
-            let json = serde_json::to_vec(snapshot).expect("snapshots serialize");
-            payload.extend_from_slice(&json);
+            // postcard, as raft messages on the wire: JSON would hex the state.
+            let bytes = postcard::to_allocvec(snapshot).expect("snapshots serialize");
+            payload.extend_from_slice(&bytes);
         }
     }
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
@@ -125,7 +126,7 @@ fn decode_payload(p: &[u8]) -> Option<Write> {
         }
         TAG_SNAPSHOT => {
             let compact_to = Some(u64_at(&mut at)?).filter(|&i| i != u64::MAX);
-            let snapshot = serde_json::from_slice(p.get(at..)?).ok()?;
+            let snapshot = postcard::from_bytes(p.get(at..)?).ok()?;
             Some(Write::Snapshot {
                 snapshot: Box::new(snapshot),
                 compact_to,

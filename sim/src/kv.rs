@@ -18,6 +18,7 @@ pub enum KvCommand {
         /// The key.
         key: String,
         /// The new value.
+        #[serde(with = "crate::value_wire")]
         value: Value,
     },
     /// Append a string to a key's string value (absent counts as "").
@@ -32,8 +33,10 @@ pub enum KvCommand {
         /// The key.
         key: String,
         /// The expected value.
+        #[serde(with = "crate::value_wire")]
         from: Value,
         /// The new value.
+        #[serde(with = "crate::value_wire")]
         to: Value,
     },
 }
@@ -42,7 +45,7 @@ pub enum KvCommand {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KvResult {
     /// A read's value.
-    Value(Value),
+    Value(#[serde(with = "crate::value_wire")] Value),
     /// A write or append was applied.
     Done,
     /// Whether a cas swapped.
@@ -56,6 +59,18 @@ pub struct Proposal {
     pub request: u64,
     /// The command.
     pub command: KvCommand,
+}
+
+impl Proposal {
+    /// The proposal as a log entry's data (postcard, as everything on the wire).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("proposals serialize")
+    }
+
+    /// The proposal in a committed entry's data.
+    pub fn from_bytes(data: &[u8]) -> Proposal {
+        postcard::from_bytes(data).expect("committed entries are proposals")
+    }
 }
 
 /// A client request to a server.
@@ -177,7 +192,7 @@ impl KvStore {
     }
 
     fn snapshot_with(&self, results: &BTreeMap<u64, KvResult>) -> Vec<u8> {
-        serde_json::to_vec(&SnapshotData {
+        postcard::to_allocvec(&SnapshotData {
             data: &self.data,
             results,
         })
@@ -187,7 +202,7 @@ impl KvStore {
     /// A state machine restored from `snapshot` bytes (`sessions` as in `new`).
     pub fn restore(snapshot: &[u8], sessions: bool) -> KvStore {
         let s: OwnedSnapshotData =
-            serde_json::from_slice(snapshot).expect("snapshots hold a state machine");
+            postcard::from_bytes(snapshot).expect("snapshots hold a state machine");
         KvStore {
             data: s.data,
             results: s.results,
@@ -200,12 +215,14 @@ impl KvStore {
 /// observer compares snapshot digests across nodes).
 #[derive(Serialize)]
 struct SnapshotData<'a> {
+    #[serde(with = "crate::value_wire::map")]
     data: &'a BTreeMap<String, Value>,
     results: &'a BTreeMap<u64, KvResult>,
 }
 
 #[derive(Deserialize)]
 struct OwnedSnapshotData {
+    #[serde(with = "crate::value_wire::map")]
     data: BTreeMap<String, Value>,
     results: BTreeMap<u64, KvResult>,
 }

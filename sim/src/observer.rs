@@ -39,6 +39,22 @@ pub struct DurableView<'a> {
     pub leader_self_match: Option<u64>,
 }
 
+/// One event of a run's trace: when, and what (the text the trace hash covers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceLine {
+    /// Virtual time, nanoseconds since the run started.
+    pub at_ns: u64,
+    /// The event.
+    pub text: String,
+}
+
+impl std::fmt::Display for TraceLine {
+    /// As in trace.log: virtual milliseconds, then the event.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:>12.3}ms {}", self.at_ns as f64 / 1e6, self.text)
+    }
+}
+
 /// Raft invariants over a whole run, restarts included, plus the trace hash.
 #[derive(Debug)]
 pub struct Observer {
@@ -58,7 +74,7 @@ pub struct Observer {
     violations: Vec<Violation>,
     trace_hash: u64,
     events: u64,
-    lines: Vec<String>,
+    lines: Vec<TraceLine>,
     timeline: RaftTimeline,
 }
 
@@ -89,19 +105,23 @@ impl Observer {
         self.trace_hash = fnv1a_continue(self.trace_hash, &at_ns.to_le_bytes());
         self.trace_hash = fnv1a_continue(self.trace_hash, line.as_bytes());
         self.events += 1;
-        let text = format!("{:>12.3}ms {line}", at_ns as f64 / 1e6);
-        debug!(target: "linsim::trace", "{text}");
-        self.lines.push(text);
+        let line = TraceLine {
+            at_ns,
+            text: line.to_string(),
+        };
+        // Formatted only if DEBUG is on for the trace (a seed's trace.log, `-v`): a seed
+        // traces thousands of events and most seeds never print them.
+        debug!(target: "linsim::trace", "{line}");
+        self.lines.push(line);
     }
 
-    /// Every trace line so far, in order (for a seed's trace.log).
-    pub fn lines(&self) -> &[String] {
-        &self.lines
-    }
-
-    /// The Raft lanes recorded so far (for a seed's timeline.html).
-    pub fn timeline(&self) -> &RaftTimeline {
-        &self.timeline
+    /// Takes every trace line so far, in order (for a seed's trace.log), and the Raft
+    /// lanes (for its timeline.html), leaving both empty: the run is over.
+    pub fn take_trace(&mut self) -> (Vec<TraceLine>, RaftTimeline) {
+        (
+            std::mem::take(&mut self.lines),
+            std::mem::take(&mut self.timeline),
+        )
     }
 
     fn violate(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {

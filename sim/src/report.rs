@@ -142,7 +142,7 @@ pub struct RunReport {
     pub history: History,
     /// The observer's trace lines (every role change, durable write, apply, fault).
     #[serde(skip)]
-    pub trace: Vec<String>,
+    pub trace: Vec<crate::observer::TraceLine>,
     /// The seed's DEBUG log, if captured (`RunOptions::capture_log`).
     #[serde(skip)]
     pub log: Option<String>,

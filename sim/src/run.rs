@@ -134,7 +134,8 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         None => (Verdict::Pass, None),
     };
     let count = |o: Outcome| history.ops.iter().filter(|op| op.outcome == o).count() as u64;
-    let obs = world.lock(&world.observer);
+    let mut obs = world.lock(&world.observer);
+    let (trace, raft) = obs.take_trace();
     let faults = world.lock(&world.faults).clone();
     let c = &world.counters;
     let heal = *world.lock(&world.heal);
@@ -187,9 +188,9 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
             model: Some(sc.workload.model().to_string()),
             ..history
         },
-        trace: obs.lines().to_vec(),
+        trace,
         log: None,
-        raft: obs.timeline().clone(),
+        raft,
     }
 }
 

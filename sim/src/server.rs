@@ -398,7 +398,7 @@ impl Server {
             request: req.id,
             command: req.command,
         };
-        let data = serde_json::to_vec(&proposal).expect("proposals serialize");
+        let data = proposal.to_bytes();
         let proposal_command = proposal.command;
         match self.node.propose(data) {
             Ok(()) => {

@@ -78,7 +78,8 @@ mod tests {
         };
         o.applied(14, 3, &e);
         let lane: Vec<(u64, u64, RaftChange)> = o
-            .timeline()
+            .take_trace()
+            .1
             .events
             .iter()
             .map(|e| (e.at_ns, e.node, e.change))

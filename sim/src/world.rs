@@ -50,6 +50,9 @@ pub struct NetState {
     pub link_last: BTreeMap<(SocketAddr, SocketAddr), u64>,
     /// The transport's own RNG stream.
     pub rng: StdRng,
+    /// Raft messages in flight, per link (from, to), each link drained by its own
+    /// task (`raft_link`).
+    pub links: BTreeMap<(u64, u64), crate::raft_link::SharedQueue>,
 }
 
 /// A node's clock: its tick interval is the scenario's times `drift`; `jump` ticks are
@@ -208,6 +211,7 @@ impl World {
                 client_cut: LinkCuts::default(),
                 link_last: BTreeMap::new(),
                 rng: stream(seed, "transport"),
+                links: BTreeMap::new(),
             }),
             clocks: Mutex::new(clocks),
             roles: Mutex::new(BTreeMap::new()),
@@ -246,6 +250,15 @@ impl World {
             .get()
             .expect("the clock starts before any node runs");
         Instant::now().duration_since(start).as_nanos() as u64
+    }
+
+    /// The instant `ns` virtual nanoseconds after the run started.
+    pub fn instant_at(&self, ns: u64) -> Instant {
+        *self
+            .start
+            .get()
+            .expect("the clock starts before any node runs")
+            + std::time::Duration::from_nanos(ns)
     }
 
     /// Locks a part of the world.

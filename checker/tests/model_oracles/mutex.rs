@@ -5,7 +5,7 @@ use linsim_checker::{Function, Operation, Value};
 use proptest::prelude::*;
 
 fn make(b: [u8; 4]) -> MadeOp {
-    let f = if b[0] % 2 == 0 {
+    let f = if b[0].is_multiple_of(2) {
         Function::Acquire
     } else {
         Function::Release

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 /// Enqueues of 0..3 (repeats included), dequeues returning nil (empty), 0, 1 or 2.
 fn make(b: [u8; 4]) -> MadeOp {
-    if b[0] % 2 == 0 {
+    if b[0].is_multiple_of(2) {
         let v = Value::Int((b[1] % 3) as i64);
         (Function::Enqueue, String::new(), vec![v], Value::Nil)
     } else {

@@ -24,7 +24,10 @@ fn make(b: [u8; 4]) -> MadeOp {
     let (input, output) = match f {
         Function::Read | Function::Dequeue => (vec![], v),
         Function::Acquire | Function::Release => (vec![], Value::Nil),
-        Function::Cas => (vec![v.clone(), Value::Int(1)], Value::Bool(b[2] % 2 == 0)),
+        Function::Cas => (
+            vec![v.clone(), Value::Int(1)],
+            Value::Bool(b[2].is_multiple_of(2)),
+        ),
         Function::Txn => (vec![micro.clone()], micro),
         _ => (vec![v], Value::Nil),
     };

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 /// Adds of 0..3, and reads of any subset of {0, 1, 2} (in a shuffled order).
 fn make(b: [u8; 4]) -> MadeOp {
-    if b[0] % 2 == 0 {
+    if b[0].is_multiple_of(2) {
         let v = Value::Int((b[1] % 3) as i64);
         (Function::Add, String::new(), vec![v], Value::Nil)
     } else {
@@ -15,7 +15,7 @@ fn make(b: [u8; 4]) -> MadeOp {
             .filter(|i| b[2] & (1 << i) != 0)
             .map(Value::Int)
             .collect();
-        if b[3] % 2 == 0 {
+        if b[3].is_multiple_of(2) {
             members.reverse();
         }
         (Function::Read, String::new(), vec![], Value::List(members))

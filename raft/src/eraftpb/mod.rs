@@ -292,7 +292,10 @@ impl Snapshot {
     }
 }
 
-/// One raft message, with etcd's fields.
+/// One raft message, with etcd's fields. Every field is always serialized (none is
+/// skipped when empty): binary formats such as the simulator's wire are not
+/// self-describing and need them all; a JSON reader still accepts the optional ones
+/// missing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Message {
     /// The message type (`type` on the wire).
@@ -311,37 +314,39 @@ pub struct Message {
     /// index; votes: the candidate's last log index.
     pub index: u64,
     /// Entries carried by MsgApp and MsgProp.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub entries: Vec<Entry>,
     /// The sender's commit index (MsgApp, MsgHeartbeat).
     pub commit: u64,
     /// MsgStorageAppend: the vote to persist.
     pub vote: u64,
     /// MsgSnap: the snapshot to install (boxed: rare, and large next to the rest).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub snapshot: Option<Box<Snapshot>>,
     /// Whether this response rejects the request.
     pub reject: bool,
     /// MsgAppResp rejections: the follower's best guess of where logs diverge.
     pub reject_hint: u64,
     /// Opaque context (campaign transfer marker, read-index request ids).
-    #[serde(
-        default,
-        skip_serializing_if = "Bytes::is_empty",
-        with = "bytes_as_hex"
-    )]
+    #[serde(default, with = "bytes_as_hex")]
     pub context: Bytes,
     /// Async storage: messages to deliver once the storage work is done.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub responses: Vec<Message>,
 }
 
-/// Serializes byte strings as lowercase hex so JSON stays readable and compact.
+/// Serializes byte strings as lowercase hex in human-readable formats (JSON stays
+/// readable and compact) and as raw bytes in binary ones (the simulator's wire).
 mod bytes_as_hex {
     use bytes::Bytes;
+    use serde::de::{Error, SeqAccess, Visitor};
     use serde::{Deserialize, Deserializer, Serializer};
+    use std::fmt;
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return s.serialize_bytes(bytes);
+        }
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = String::with_capacity(bytes.len() * 2);
         for b in bytes {
@@ -352,18 +357,48 @@ mod bytes_as_hex {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        if !d.is_human_readable() {
+            return d.deserialize_byte_buf(RawBytes);
+        }
         let text = String::deserialize(d)?;
         if text.len() % 2 != 0 {
-            return Err(serde::de::Error::custom("hex string of odd length"));
+            return Err(Error::custom("hex string of odd length"));
         }
         (0..text.len())
             .step_by(2)
             .map(|i| {
                 u8::from_str_radix(&text[i..i + 2], 16)
-                    .map_err(|_| serde::de::Error::custom(format!("bad hex at offset {i}")))
+                    .map_err(|_| Error::custom(format!("bad hex at offset {i}")))
             })
             .collect::<Result<Vec<u8>, _>>()
             .map(Bytes::from)
+    }
+
+    /// Accepts raw bytes, or a sequence of them from formats without a bytes type.
+    struct RawBytes;
+
+    impl<'de> Visitor<'de> for RawBytes {
+        type Value = Bytes;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a byte string")
+        }
+
+        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Bytes, E> {
+            Ok(Bytes::copy_from_slice(v))
+        }
+
+        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
+            Ok(Bytes::from(v))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(b) = seq.next_element::<u8>()? {
+                out.push(b);
+            }
+            Ok(Bytes::from(out))
+        }
     }
 }
 

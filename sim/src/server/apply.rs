@@ -162,7 +162,7 @@ impl Server {
         // every membership change, so that the snapshot a leader sends a server it just
         // added holds a configuration with that server in it (raft refuses to restore
         // one that does not: the new server could never catch up).
-        if every > 0 && (e.index % every == 0 || e.is_conf_change()) {
+        if every > 0 && (e.index.is_multiple_of(every) || e.is_conf_change()) {
             self.compact(e.index);
         }
     }
@@ -175,8 +175,7 @@ impl Server {
         if e.data.is_empty() {
             return;
         }
-        let proposal: Proposal =
-            serde_json::from_slice(&e.data).expect("committed entries are proposals");
+        let proposal = Proposal::from_bytes(&e.data);
         // A request can be in the log twice (resent by its client, or a forwarded
         // MsgProp duplicated by the network): the state machine applies it once.
         let result = self.kv.apply_request(proposal.request, &proposal.command);
