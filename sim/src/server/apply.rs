@@ -2,7 +2,7 @@
 //! membership changes), taking and installing snapshots, and answering the reads
 //! waiting for an applied index. Both storage modes share it.
 
-use super::Server;
+use super::{Driver, Server};
 use crate::bugs::SimBug;
 use crate::knobs::ReadPath;
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Response};
@@ -22,15 +22,19 @@ impl Server {
     /// machine jump to its index.
     pub(super) fn install_snapshot(&mut self, snap: &linsim_raft::Snapshot) {
         let index = snap.metadata.index;
-        self.node
-            .store_mut()
-            .apply_snapshot(snap.clone())
-            .expect("raft hands out only snapshots newer than storage's");
+        self.node.with_store(|store| {
+            store
+                .apply_snapshot(snap.clone())
+                .expect("raft hands out only snapshots newer than storage's")
+        });
         self.kv = KvStore::restore(&snap.data, self.kv.sessions());
         self.applied = index;
         probe!(SnapshotInstalled);
         // Raft restored its configuration from the snapshot when it took it in.
-        let conf = self.node.raft.trk.conf_state();
+        if let Driver::Node(n) = &mut self.node {
+            n.conf = snap.metadata.conf_state.clone();
+        }
+        let conf = self.node.conf_state();
         let digest = state_digest(&snap.data, &conf);
         let w = &self.world;
         w.lock(&w.membership).set(self.id, index, conf);
@@ -57,23 +61,26 @@ impl Server {
         };
         // The configuration travels with the data: a server restored from this
         // snapshot must decide with the quorums in effect at `index`.
-        let conf = self.node.raft.trk.conf_state();
+        let conf = self.node.conf_state();
         let digest = state_digest(&data, &conf);
-        let store = self.node.store_mut();
-        if index > linsim_raft::Storage::last_index(store).expect("memory storage") {
-            // The state machine ran ahead of raft's storage: only a bug applies an
-            // entry before it is stored (durable-before-apply has reported it).
-            return;
-        }
-        let Ok(snap) = store.create_snapshot(index, Some(conf), data) else {
+        let compact_to = index.saturating_sub(every / 2);
+        let snap = self.node.with_store(|store| {
+            if index > linsim_raft::Storage::last_index(store).expect("memory storage") {
+                // The state machine ran ahead of raft's storage: only a bug applies an
+                // entry before it is stored (durable-before-apply has reported it).
+                return None;
+            }
+            let snap = store.create_snapshot(index, Some(conf), data).ok()?;
+            if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
+                store
+                    .compact(compact_to)
+                    .expect("the compaction index is in the log");
+            }
+            Some(snap)
+        });
+        let Some(snap) = snap else {
             return;
         };
-        let compact_to = index.saturating_sub(every / 2);
-        if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
-            store
-                .compact(compact_to)
-                .expect("the compaction index is in the log");
-        }
         let w = &self.world;
         w.lock(&w.disks)
             .get_mut(&self.id)
@@ -89,12 +96,12 @@ impl Server {
     /// Applies a committed membership change to raft, which every server does at the
     /// same index; a change raft refuses (invalid in the current configuration) is
     /// refused alike everywhere.
-    fn apply_conf_change(&mut self, e: &linsim_raft::Entry) {
+    async fn apply_conf_change(&mut self, e: &linsim_raft::Entry) {
         let Some(Ok(cc)) = e.conf_change() else {
             return;
         };
-        let before = self.node.raft.trk.conf_state();
-        let Ok(after) = self.node.apply_conf_change(&cc) else {
+        let before = self.node.conf_state();
+        let Ok(after) = self.node.apply_conf_change(&cc).await else {
             return;
         };
         let w = self.world.clone();
@@ -143,7 +150,7 @@ impl Server {
     /// Applies a committed entry: the observer hears of it (and checks it is durable
     /// here), the state machine takes it, and every `snapshot_every` indexes (and at
     /// every membership change) the log is compacted.
-    pub(super) fn apply(&mut self, e: &linsim_raft::Entry) {
+    pub(super) async fn apply(&mut self, e: &linsim_raft::Entry) {
         self.applied = self.applied.max(e.index);
         let w = self.world.clone();
         let now = w.now_ns();
@@ -155,7 +162,7 @@ impl Server {
             obs.applying(now, self.id, e.index, e.term, durable_term, compacted_to);
             obs.applied(now, self.id, e);
         }
-        self.apply_data(e);
+        self.apply_data(e).await;
         let every = w.knobs.snapshot_every;
         // Snapshots at multiples of `every`, so that every server snapshots the same
         // indexes and the observer can compare their state machines there; and at
@@ -167,9 +174,9 @@ impl Server {
         }
     }
 
-    fn apply_data(&mut self, e: &linsim_raft::Entry) {
+    async fn apply_data(&mut self, e: &linsim_raft::Entry) {
         if e.is_conf_change() {
-            self.apply_conf_change(e);
+            self.apply_conf_change(e).await;
             return;
         }
         if e.data.is_empty() {

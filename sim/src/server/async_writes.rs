@@ -1,7 +1,8 @@
-//! Asynchronous storage writes (`storage=async`), as etcd's `AsyncStorageWrites`; the
-//! protocol is `linsim_raft::async_storage`'s.
+//! Asynchronous storage writes (`storage=async`), as etcd's `AsyncStorageWrites`, over
+//! etcd's Node API (raft in a task of its own, see `driver`); the protocol is
+//! `linsim_raft::async_storage`'s.
 //!
-//! The raft loop never waits for the disk. Each Ready's messages are routed: those to
+//! The server's loop never waits for the disk. Each Ready's messages are routed: those to
 //! peers leave at once (MsgApp, heartbeats, vote requests: none promises durable
 //! state); the MsgStorageAppend goes to the append task, a task of this node with its
 //! own fsync latency, so a leader's fsync overlaps its replication and the loop keeps
@@ -26,42 +27,51 @@ use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use linsim_raft::async_storage::{hard_state_of, route};
-use linsim_raft::{Message, MessageType};
+use linsim_raft::{Message, MessageType, Ready};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Readies handled in one go at most: raft has none left after each `ready`, so this
-/// only bounds a loop that would otherwise spin on a raft that always has one.
-const MAX_READIES: usize = 64;
-
 impl Server {
-    /// Async mode: takes every Ready raft has and routes it, without waiting for the
-    /// disk.
-    pub(super) fn process_ready_async(&mut self) {
-        for _ in 0..MAX_READIES {
-            if !self.node.has_ready() {
-                return;
-            }
-            let mut rd = self.node.ready();
-            // Role and commit changes are reported at once, as in sync mode.
-            self.report_state(rd.hard_state.map(|hs| hs.commit));
-            self.confirmed_reads.append(&mut rd.read_states);
-            let routed = route(std::mem::take(&mut rd.messages));
-            self.send_now(&routed.peers);
-            for m in routed.append {
-                self.queue_append(m);
-            }
-            for m in routed.apply {
-                self.apply_now(m);
-            }
-            self.serve_confirmed_reads();
+    /// Async mode: routes a Ready from raft's task, without waiting for the disk.
+    pub(super) async fn process_ready_async(&mut self, mut rd: Ready) {
+        let n = self.node.node();
+        if let Some(ss) = &rd.soft_state {
+            n.role.1 = ss.raft_state;
         }
+        if let Some(hs) = &rd.hard_state {
+            n.role.0 = hs.term;
+            n.committed = hs.commit;
+        }
+        let routed = route(std::mem::take(&mut rd.messages));
+        // Raft's log now holds what it hands out to be appended.
+        for m in &routed.append {
+            let snap = m
+                .snapshot
+                .as_ref()
+                .map(|s| (s.metadata.index, s.metadata.term));
+            n.unstable.handed_out(snap, &m.entries);
+        }
+        // Role and commit changes are reported at once, as in sync mode.
+        self.report_state(rd.hard_state.map(|hs| hs.commit));
+        self.confirmed_reads.append(&mut rd.read_states);
+        self.send_now(&routed.peers).await;
+        for m in routed.append {
+            self.queue_append(m).await;
+        }
+        for m in routed.apply {
+            self.apply_now(m).await;
+        }
+        self.serve_confirmed_reads();
     }
 
     /// Sends messages that need nothing durable, checked against what is durable now.
-    fn send_now(&self, messages: &[Message]) {
-        let raft = &self.node.raft;
-        let log_term_at = |_: &Disk, i: u64| raft.raft_log.term(i).ok();
+    async fn send_now(&mut self, messages: &[Message]) {
+        if messages.is_empty() {
+            return;
+        }
+        let leader_self_match = self.node.leader_self_match(self.id).await;
+        let node = &self.node;
+        let log_term_at = |_: &Disk, i: u64| node.log_term(i);
         // A vote request may leave before the candidate's own vote is durable: raft
         // counts that vote only when the append task hands it back after the sync, so
         // a crash in between cannot let the candidate win on a vote it then forgets.
@@ -70,14 +80,14 @@ impl Server {
         let checked = messages
             .iter()
             .filter(|m| m.msg_type != MessageType::MsgVote);
-        self.check_sent(checked, &log_term_at, self.leader_self_match());
+        self.check_sent(checked, &log_term_at, leader_self_match);
         for m in messages {
             transport::send_raft(&self.world, self.id, m.to, m);
         }
     }
 
     /// Hands a MsgStorageAppend to the append task.
-    fn queue_append(&mut self, mut m: Message) {
+    async fn queue_append(&mut self, mut m: Message) {
         if self.world.scenario.bugs.has(SimBug::AckBeforeFsync) {
             // Bug: the votes and acks leave now, before the append task has even
             // written what they promise.
@@ -85,7 +95,7 @@ impl Server {
                 .into_iter()
                 .partition::<Vec<_>, _>(|r| r.to != self.id);
             m.responses = own;
-            self.send_now(&peers);
+            self.send_now(&peers).await;
         }
         let appends = self
             .appends
@@ -97,41 +107,44 @@ impl Server {
 
     /// Applies a MsgStorageApply's entries (committed and durable here) and steps its
     /// responses back.
-    fn apply_now(&mut self, m: Message) {
+    async fn apply_now(&mut self, m: Message) {
         // With apply-before-commit the entries were applied when appended.
         if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
             for e in &m.entries {
-                self.apply(e);
+                self.apply(e).await;
             }
         }
         for r in m.responses {
-            let _ = self.node.step(r);
+            self.node.step(r).await;
         }
     }
 
     /// The append task synced these appends: raft's storage takes their writes, in
     /// order, and their own responses are stepped back (marking the entries stable and,
     /// for a leader, counting its own log toward commit only now).
-    pub(super) fn appended(&mut self, appends: Vec<Message>) {
+    pub(super) async fn appended(&mut self, appends: Vec<Message>) {
         for m in appends {
             probe!(AsyncAppendDurable);
             // The snapshot goes first: the entries of this append follow it.
             if let Some(snap) = &m.snapshot {
                 self.install_snapshot(snap);
             }
-            let store = self.node.store_mut();
-            if let Some(hs) = hard_state_of(&m) {
-                store.set_hard_state(hs);
-            }
-            store.append(&m.entries);
+            self.node.with_store(|store| {
+                if let Some(hs) = hard_state_of(&m) {
+                    store.set_hard_state(hs);
+                }
+                store.append(&m.entries);
+            });
+            let snap = m.snapshot.as_ref().map(|s| s.metadata.index);
+            self.node.node().unstable.stored(snap, &m.entries);
             if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
                 // Bug: applied as soon as appended, committed or not.
                 for e in &m.entries {
-                    self.apply(e);
+                    self.apply(e).await;
                 }
             }
             for r in m.responses {
-                let _ = self.node.step(r);
+                self.node.step(r).await;
             }
         }
     }
