@@ -120,7 +120,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         bugs: sc.bugs.raft,
         // As etcd servers do: a leader that applies its own removal stops leading.
         step_down_on_removal: true,
-        async_storage_writes: k.storage == StorageMode::Async,
+        async_storage_writes: k.storage != StorageMode::Sync,
         ..Config::new(id)
     };
     let (mut storage, snapshot) = {
@@ -151,7 +151,7 @@ pub async fn run(id: u64, world: Arc<World>) {
             &format!("{id} started (restart {restarts}) at term {}", hs.term),
         );
     }
-    let (node, readies) = if k.storage == StorageMode::Async {
+    let (node, readies) = if k.storage == StorageMode::Node {
         // Raft's task runs on this server's node: a crash kills it with the server.
         let storage = SharedStorage::new(storage);
         let (node, task) =
@@ -177,7 +177,7 @@ pub async fn run(id: u64, world: Arc<World>) {
     spawn_client_receiver(ep.clone(), tx.clone());
     // The append task is a task of this node: a crash kills it with its queue, so no
     // write or response of this incarnation reaches the next one.
-    let appends = (k.storage == StorageMode::Async)
+    let appends = (k.storage != StorageMode::Sync)
         .then(|| async_writes::spawn_append_task(id, world.clone(), tx));
     let sessions = !world.scenario.bugs.has(SimBug::SessionReapply);
     // The state machine restarts from the durable snapshot; raft hands out the
@@ -203,7 +203,7 @@ pub async fn run(id: u64, world: Arc<World>) {
     };
     let batch = server.world.knobs.ready_batch;
     let Some(mut readies) = readies else {
-        // Sync mode: inputs, then the Ready they make, in turn.
+        // A RawNode: inputs, then the Readies they make, in turn.
         while let Some(input) = rx.next().await {
             server.handle(input).await;
             // Group commit: take in what else is already queued (up to the batch) so
@@ -214,11 +214,15 @@ pub async fn run(id: u64, world: Arc<World>) {
                     Err(_) => break,
                 }
             }
-            server.process_ready().await;
+            if server.appends.is_some() {
+                server.process_raw_readies_async().await;
+            } else {
+                server.process_ready().await;
+            }
         }
         return;
     };
-    // Async mode: Readies from raft's task as it hands them out, inputs otherwise (a
+    // The Node API: Readies from raft's task as it hands them out, inputs otherwise (a
     // Ready waiting goes first).
     loop {
         match future::select(readies.next(), rx.next()).await {

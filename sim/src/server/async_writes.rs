@@ -1,5 +1,6 @@
-//! Asynchronous storage writes (`storage=async`), as etcd's `AsyncStorageWrites`, over
-//! etcd's Node API (raft in a task of its own, see `driver`); the protocol is
+//! Asynchronous storage writes, as etcd's `AsyncStorageWrites`, over a RawNode the
+//! server drives on its loop (`storage=async`) or over etcd's Node API, raft in a task
+//! of its own (`storage=node`, see `driver`); the protocol is
 //! `linsim_raft::async_storage`'s.
 //!
 //! The server's loop never waits for the disk. Each Ready's messages are routed: those to
@@ -18,7 +19,7 @@
 //! vote). A crash kills the task with its queue: nothing unsynced is released, and no
 //! response of this incarnation reaches the next.
 
-use super::{check_sent, fsync, Input, Server};
+use super::{check_sent, fsync, Driver, Input, Server};
 use crate::bugs::SimBug;
 use crate::disk::Disk;
 use crate::probes::probe;
@@ -31,25 +32,45 @@ use linsim_raft::{Message, MessageType, Ready};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Readies handled in one go at most (a RawNode): raft has none left after each
+/// `ready`, so this only bounds a loop that would otherwise spin on a raft that always
+/// has one.
+const MAX_READIES: usize = 64;
+
 impl Server {
-    /// Async mode: routes a Ready from raft's task, without waiting for the disk.
+    /// `storage=async`: takes every Ready the RawNode has and routes it.
+    pub(super) async fn process_raw_readies_async(&mut self) {
+        for _ in 0..MAX_READIES {
+            let raw = self.node.raw();
+            if !raw.has_ready() {
+                return;
+            }
+            let rd = raw.ready();
+            self.process_ready_async(rd).await;
+        }
+    }
+
+    /// Async storage writes: routes a Ready (from the RawNode, or from the Node's task),
+    /// without waiting for the disk.
     pub(super) async fn process_ready_async(&mut self, mut rd: Ready) {
-        let n = self.node.node();
-        if let Some(ss) = &rd.soft_state {
-            n.role.1 = ss.raft_state;
-        }
-        if let Some(hs) = &rd.hard_state {
-            n.role.0 = hs.term;
-            n.committed = hs.commit;
-        }
         let routed = route(std::mem::take(&mut rd.messages));
-        // Raft's log now holds what it hands out to be appended.
-        for m in &routed.append {
-            let snap = m
-                .snapshot
-                .as_ref()
-                .map(|s| (s.metadata.index, s.metadata.term));
-            n.unstable.handed_out(snap, &m.entries);
+        if let Driver::Node(n) = &mut self.node {
+            // What the server knows of raft it learns from the Ready.
+            if let Some(ss) = &rd.soft_state {
+                n.role.1 = ss.raft_state;
+            }
+            if let Some(hs) = &rd.hard_state {
+                n.role.0 = hs.term;
+                n.committed = hs.commit;
+            }
+            // Raft's log now holds what it hands out to be appended.
+            for m in &routed.append {
+                let snap = m
+                    .snapshot
+                    .as_ref()
+                    .map(|s| (s.metadata.index, s.metadata.term));
+                n.unstable.handed_out(snap, &m.entries);
+            }
         }
         // Role and commit changes are reported at once, as in sync mode.
         self.report_state(rd.hard_state.map(|hs| hs.commit));
@@ -135,8 +156,10 @@ impl Server {
                 }
                 store.append(&m.entries);
             });
-            let snap = m.snapshot.as_ref().map(|s| s.metadata.index);
-            self.node.node().unstable.stored(snap, &m.entries);
+            if let Driver::Node(n) = &mut self.node {
+                let snap = m.snapshot.as_ref().map(|s| s.metadata.index);
+                n.unstable.stored(snap, &m.entries);
+            }
             if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
                 // Bug: applied as soon as appended, committed or not.
                 for e in &m.entries {

@@ -1,15 +1,16 @@
 //! How a server drives raft, by storage mode.
 //!
-//! - `storage=sync`: a `RawNode` the server steps and takes Readies from itself, on
-//!   its own loop (the classic Ready loop, `sync_ready`).
-//! - `storage=async`: etcd's `Node` API with async storage writes. Raft runs in a task
+//! - `storage=sync` and `storage=async`: a `RawNode` the server steps and takes
+//!   Readies from itself, on its own loop (the classic Ready loop, `sync_ready`; or
+//!   async storage writes, `async_writes`).
+//! - `storage=node`: etcd's `Node` API with async storage writes. Raft runs in a task
 //!   of its own on the server's simulated node (a crash kills it with the server);
 //!   the server talks to it through the handle and takes Readies from its stream, as
 //!   an etcd server's raft goroutine and apply loop do. What the server knows of
 //!   raft there it learns as an etcd application does: from Readies, from `Status`,
 //!   and from what it wrote itself (`UnstableLog`).
 //!
-//! In async mode the server and raft's task share raft's storage (`SharedStorage`):
+//! With a `Node` the server and raft's task share raft's storage (`SharedStorage`):
 //! the server writes it, raft reads it. Raft's task takes the server's calls in the
 //! order they are made: steps and read requests are queued without waiting (as etcd's
 //! `Step`), the calls that answer (`Status`, proposals, membership changes) wait for
@@ -27,9 +28,9 @@ pub(super) type Store = SharedStorage<MemStorage>;
 
 /// The raft a server drives.
 pub(super) enum Driver {
-    /// `storage=sync`: stepped and readied on the server's loop.
+    /// `storage=sync` and `storage=async`: stepped and readied on the server's loop.
     Raw(Box<RawNode<MemStorage>>),
-    /// `storage=async`: etcd's Node API, raft in a task of its own.
+    /// `storage=node`: etcd's Node API, raft in a task of its own.
     Node(NodeDriver),
 }
 
@@ -120,27 +121,19 @@ impl Driver {
         }
     }
 
-    /// The raw node (sync mode's Ready loop).
+    /// The raw node (storage=sync and async).
     pub fn raw(&mut self) -> &mut RawNode<MemStorage> {
         match self {
             Driver::Raw(raw) => raw,
-            Driver::Node(_) => unreachable!("only sync mode drives a RawNode"),
+            Driver::Node(_) => unreachable!("only sync and async modes drive a RawNode"),
         }
     }
 
-    /// The raw node, to read (sync mode).
+    /// The raw node, to read (storage=sync and async).
     pub fn raw_ref(&self) -> &RawNode<MemStorage> {
         match self {
             Driver::Raw(raw) => raw,
-            Driver::Node(_) => unreachable!("only sync mode drives a RawNode"),
-        }
-    }
-
-    /// The node (async mode).
-    pub fn node(&mut self) -> &mut NodeDriver {
-        match self {
-            Driver::Node(n) => n,
-            Driver::Raw(_) => unreachable!("only async mode drives a Node"),
+            Driver::Node(_) => unreachable!("only sync and async modes drive a RawNode"),
         }
     }
 
