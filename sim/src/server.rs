@@ -205,17 +205,23 @@ pub async fn run(id: u64, world: Arc<World>) {
     let Some(mut readies) = readies else {
         // A RawNode: inputs, then the Readies they make, in turn.
         while let Some(input) = rx.next().await {
-            server.handle(input).await;
+            if let Some(input) = server.handle_at_once(input) {
+                server.handle(input).await;
+            }
             // Group commit: take in what else is already queued (up to the batch) so
             // that one Ready, and one fsync, covers all of it.
             for _ in 1..batch {
                 match rx.try_recv() {
-                    Ok(input) => server.handle(input).await,
+                    Ok(input) => {
+                        if let Some(input) = server.handle_at_once(input) {
+                            server.handle(input).await;
+                        }
+                    }
                     Err(_) => break,
                 }
             }
             if server.appends.is_some() {
-                server.process_raw_readies_async().await;
+                server.process_raw_readies_async();
             } else {
                 server.process_ready().await;
             }
@@ -226,12 +232,18 @@ pub async fn run(id: u64, world: Arc<World>) {
     // Ready waiting goes first).
     loop {
         match future::select(readies.next(), rx.next()).await {
-            Either::Left((Some(rd), _)) => server.process_ready_async(rd).await,
+            Either::Left((Some(rd), _)) => server.process_node_ready(rd).await,
             Either::Right((Some(input), _)) => {
-                server.handle(input).await;
+                if let Some(input) = server.handle_at_once(input) {
+                    server.handle(input).await;
+                }
                 for _ in 1..batch {
                     match rx.try_recv() {
-                        Ok(input) => server.handle(input).await,
+                        Ok(input) => {
+                            if let Some(input) = server.handle_at_once(input) {
+                                server.handle(input).await;
+                            }
+                        }
                         Err(_) => break,
                     }
                 }
@@ -337,10 +349,28 @@ impl Server {
         transport::send(&self.ep, &self.world, to, TAG_RESPONSE, &r);
     }
 
+    /// Handles the inputs that never wait (ticks and raft messages) without building
+    /// `handle`'s future, which is large (it can wait on a Node's task): these are
+    /// most of a server's inputs. Returns any other input.
+    fn handle_at_once(&mut self, input: Input) -> Option<Input> {
+        match (input, &mut self.node) {
+            (Input::Tick, node) => node.tick(),
+            (Input::Raft(m), node) => node.step(m),
+            (Input::Appended(appends), node)
+                if !(matches!(node, Driver::Node(_))
+                    && self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit)) =>
+            {
+                self.appended(appends)
+            }
+            (input, _) => return Some(input),
+        }
+        None
+    }
+
     async fn handle(&mut self, input: Input) {
         match input {
             Input::Tick => self.node.tick(),
-            Input::Raft(m) => self.node.step(m).await,
+            Input::Raft(m) => self.node.step(m),
             Input::Client(req, from) => self.handle_request(req, from).await,
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to).await,
             Input::Admin(AdminCommand::TraceStatus) => self.trace_status().await,
@@ -356,7 +386,7 @@ impl Server {
                 }
                 self.node.report_snapshot(to, delivered)
             }
-            Input::Appended(appends) => self.appended(appends).await,
+            Input::Appended(appends) => self.appended_waiting(appends).await,
         }
     }
 

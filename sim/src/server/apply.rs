@@ -8,6 +8,7 @@ use crate::knobs::ReadPath;
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Response};
 use crate::probes::probe;
 use linsim_checker::history::fnv1a;
+use linsim_raft::ConfState;
 use std::sync::atomic::Ordering;
 
 /// A digest of a state machine and the configuration it runs with: servers at the
@@ -93,23 +94,16 @@ impl Server {
             .snapshot(now, self.id, index, digest, false);
     }
 
-    /// Applies a committed membership change to raft, which every server does at the
-    /// same index; a change raft refuses (invalid in the current configuration) is
-    /// refused alike everywhere.
-    async fn apply_conf_change(&mut self, e: &linsim_raft::Entry) {
-        let Some(Ok(cc)) = e.conf_change() else {
-            return;
-        };
-        let before = self.node.conf_state();
-        let Ok(after) = self.node.apply_conf_change(&cc).await else {
-            return;
-        };
+    /// Raft applied a committed membership change at `index`, which every server does
+    /// at the same index (a change raft refuses, invalid in the current configuration,
+    /// is refused alike everywhere).
+    fn conf_change_applied(&mut self, index: u64, before: &ConfState, after: ConfState) {
         let w = self.world.clone();
-        w.lock(&w.membership).set(self.id, e.index, after.clone());
+        w.lock(&w.membership).set(self.id, index, after.clone());
         let now = w.now_ns();
         let first = w
             .lock(&w.observer)
-            .config_applied(now, self.id, e.index, &before, &after);
+            .config_applied(now, self.id, index, before, &after);
         if first {
             let c = &w.counters;
             c.conf_changes_applied.fetch_add(1, Ordering::Relaxed);
@@ -148,9 +142,43 @@ impl Server {
     }
 
     /// Applies a committed entry: the observer hears of it (and checks it is durable
-    /// here), the state machine takes it, and every `snapshot_every` indexes (and at
-    /// every membership change) the log is compacted.
-    pub(super) async fn apply(&mut self, e: &linsim_raft::Entry) {
+    /// here), the state machine (or raft's configuration) takes it, and every
+    /// `snapshot_every` indexes (and at every membership change) the log is compacted.
+    /// With a `Node`, membership changes go through `apply_waiting` instead.
+    pub(super) fn apply(&mut self, e: &linsim_raft::Entry) {
+        self.applying(e);
+        if e.is_conf_change() {
+            if let (Some(Ok(cc)), Driver::Raw(raw)) = (e.conf_change(), &mut self.node) {
+                let before = raw.raft.trk.conf_state();
+                if let Ok(after) = raw.apply_conf_change(&cc) {
+                    self.conf_change_applied(e.index, &before, after);
+                }
+            }
+        } else {
+            self.apply_data(e);
+        }
+        self.compact_if_due(e);
+    }
+
+    /// As `apply`, for a `Node`: a membership change waits for raft's task to apply it.
+    pub(super) async fn apply_waiting(&mut self, e: &linsim_raft::Entry) {
+        let Some(Ok(cc)) = e
+            .conf_change()
+            .filter(|_| matches!(self.node, Driver::Node(_)))
+        else {
+            self.apply(e);
+            return;
+        };
+        self.applying(e);
+        let before = self.node.conf_state();
+        if let Ok(after) = self.node.apply_conf_change(&cc).await {
+            self.conf_change_applied(e.index, &before, after);
+        }
+        self.compact_if_due(e);
+    }
+
+    /// The observer hears an entry is being applied.
+    fn applying(&mut self, e: &linsim_raft::Entry) {
         self.applied = self.applied.max(e.index);
         let w = self.world.clone();
         let now = w.now_ns();
@@ -162,8 +190,11 @@ impl Server {
             obs.applying(now, self.id, e.index, e.term, durable_term, compacted_to);
             obs.applied(now, self.id, e);
         }
-        self.apply_data(e).await;
-        let every = w.knobs.snapshot_every;
+    }
+
+    /// Compacts after applying `e` if it is time.
+    fn compact_if_due(&mut self, e: &linsim_raft::Entry) {
+        let every = self.world.knobs.snapshot_every;
         // Snapshots at multiples of `every`, so that every server snapshots the same
         // indexes and the observer can compare their state machines there; and at
         // every membership change, so that the snapshot a leader sends a server it just
@@ -174,11 +205,7 @@ impl Server {
         }
     }
 
-    async fn apply_data(&mut self, e: &linsim_raft::Entry) {
-        if e.is_conf_change() {
-            self.apply_conf_change(e).await;
-            return;
-        }
+    fn apply_data(&mut self, e: &linsim_raft::Entry) {
         if e.data.is_empty() {
             return;
         }

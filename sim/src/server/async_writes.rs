@@ -27,8 +27,8 @@ use crate::transport;
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use linsim_raft::async_storage::{hard_state_of, route};
-use linsim_raft::{Message, MessageType, Ready};
+use linsim_raft::async_storage::{hard_state_of, route, Routed};
+use linsim_raft::{Message, MessageType, Ready, StateType};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -39,58 +39,96 @@ const MAX_READIES: usize = 64;
 
 impl Server {
     /// `storage=async`: takes every Ready the RawNode has and routes it.
-    pub(super) async fn process_raw_readies_async(&mut self) {
+    pub(super) fn process_raw_readies_async(&mut self) {
         for _ in 0..MAX_READIES {
             let raw = self.node.raw();
             if !raw.has_ready() {
                 return;
             }
-            let rd = raw.ready();
-            self.process_ready_async(rd).await;
+            let mut rd = raw.ready();
+            let routed = route(std::mem::take(&mut rd.messages));
+            let raft = &self.node.raw_ref().raft;
+            let leader_self_match = (raft.state == StateType::StateLeader)
+                .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
+                .flatten();
+            let applies = self.route_ready(rd, routed, leader_self_match);
+            for m in applies {
+                if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                    for e in &m.entries {
+                        self.apply(e);
+                    }
+                }
+                self.step_responses(m.responses);
+            }
+            self.serve_confirmed_reads();
         }
     }
 
-    /// Async storage writes: routes a Ready (from the RawNode, or from the Node's task),
-    /// without waiting for the disk.
-    pub(super) async fn process_ready_async(&mut self, mut rd: Ready) {
+    /// `storage=node`: routes a Ready from raft's task. What the server knows of raft
+    /// it learns from the Ready; a leader's own match index it asks `Status` for.
+    pub(super) async fn process_node_ready(&mut self, mut rd: Ready) {
         let routed = route(std::mem::take(&mut rd.messages));
-        if let Driver::Node(n) = &mut self.node {
-            // What the server knows of raft it learns from the Ready.
-            if let Some(ss) = &rd.soft_state {
-                n.role.1 = ss.raft_state;
-            }
-            if let Some(hs) = &rd.hard_state {
-                n.role.0 = hs.term;
-                n.committed = hs.commit;
-            }
-            // Raft's log now holds what it hands out to be appended.
-            for m in &routed.append {
-                let snap = m
-                    .snapshot
-                    .as_ref()
-                    .map(|s| (s.metadata.index, s.metadata.term));
-                n.unstable.handed_out(snap, &m.entries);
-            }
+        let Driver::Node(n) = &mut self.node else {
+            unreachable!("only storage=node takes Readies from a Node");
+        };
+        if let Some(ss) = &rd.soft_state {
+            n.role.1 = ss.raft_state;
         }
-        // Role and commit changes are reported at once, as in sync mode.
-        self.report_state(rd.hard_state.map(|hs| hs.commit));
-        self.confirmed_reads.append(&mut rd.read_states);
-        self.send_now(&routed.peers).await;
-        for m in routed.append {
-            self.queue_append(m).await;
+        if let Some(hs) = &rd.hard_state {
+            n.role.0 = hs.term;
+            n.committed = hs.commit;
         }
-        for m in routed.apply {
-            self.apply_now(m).await;
+        // Raft's log now holds what it hands out to be appended.
+        for m in &routed.append {
+            let snap = m
+                .snapshot
+                .as_ref()
+                .map(|s| (s.metadata.index, s.metadata.term));
+            n.unstable.handed_out(snap, &m.entries);
+        }
+        let leader_self_match = self.node.leader_self_match(self.id).await;
+        let applies = self.route_ready(rd, routed, leader_self_match);
+        for m in applies {
+            if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                for e in &m.entries {
+                    self.apply_waiting(e).await;
+                }
+            }
+            self.step_responses(m.responses);
         }
         self.serve_confirmed_reads();
     }
 
+    /// Routes a Ready without waiting for the disk: reports role and commit changes
+    /// (at once, as in sync mode), sends what needs nothing durable, queues the
+    /// appends; returns the MsgStorageApplies, for the caller to apply.
+    fn route_ready(
+        &mut self,
+        mut rd: Ready,
+        routed: Routed,
+        leader_self_match: Option<u64>,
+    ) -> Vec<Message> {
+        self.report_state(rd.hard_state.map(|hs| hs.commit));
+        self.confirmed_reads.append(&mut rd.read_states);
+        self.send_now(&routed.peers, leader_self_match);
+        for m in routed.append {
+            self.queue_append(m, leader_self_match);
+        }
+        routed.apply
+    }
+
+    /// Steps storage responses back into raft.
+    fn step_responses(&mut self, responses: Vec<Message>) {
+        for r in responses {
+            self.node.step(r);
+        }
+    }
+
     /// Sends messages that need nothing durable, checked against what is durable now.
-    async fn send_now(&mut self, messages: &[Message]) {
+    fn send_now(&self, messages: &[Message], leader_self_match: Option<u64>) {
         if messages.is_empty() {
             return;
         }
-        let leader_self_match = self.node.leader_self_match(self.id).await;
         let node = &self.node;
         let log_term_at = |_: &Disk, i: u64| node.log_term(i);
         // A vote request may leave before the candidate's own vote is durable: raft
@@ -108,7 +146,7 @@ impl Server {
     }
 
     /// Hands a MsgStorageAppend to the append task.
-    async fn queue_append(&mut self, mut m: Message) {
+    fn queue_append(&mut self, mut m: Message, leader_self_match: Option<u64>) {
         if self.world.scenario.bugs.has(SimBug::AckBeforeFsync) {
             // Bug: the votes and acks leave now, before the append task has even
             // written what they promise.
@@ -116,7 +154,7 @@ impl Server {
                 .into_iter()
                 .partition::<Vec<_>, _>(|r| r.to != self.id);
             m.responses = own;
-            self.send_now(&peers).await;
+            self.send_now(&peers, leader_self_match);
         }
         let appends = self
             .appends
@@ -126,49 +164,52 @@ impl Server {
         let _ = appends.unbounded_send(m);
     }
 
-    /// Applies a MsgStorageApply's entries (committed and durable here) and steps its
-    /// responses back.
-    async fn apply_now(&mut self, m: Message) {
-        // With apply-before-commit the entries were applied when appended.
-        if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
-            for e in &m.entries {
-                self.apply(e).await;
-            }
-        }
-        for r in m.responses {
-            self.node.step(r).await;
-        }
-    }
-
     /// The append task synced these appends: raft's storage takes their writes, in
     /// order, and their own responses are stepped back (marking the entries stable and,
     /// for a leader, counting its own log toward commit only now).
-    pub(super) async fn appended(&mut self, appends: Vec<Message>) {
+    pub(super) fn appended(&mut self, appends: Vec<Message>) {
         for m in appends {
-            probe!(AsyncAppendDurable);
-            // The snapshot goes first: the entries of this append follow it.
-            if let Some(snap) = &m.snapshot {
-                self.install_snapshot(snap);
-            }
-            self.node.with_store(|store| {
-                if let Some(hs) = hard_state_of(&m) {
-                    store.set_hard_state(hs);
-                }
-                store.append(&m.entries);
-            });
-            if let Driver::Node(n) = &mut self.node {
-                let snap = m.snapshot.as_ref().map(|s| s.metadata.index);
-                n.unstable.stored(snap, &m.entries);
-            }
+            self.store_appended(&m);
             if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
                 // Bug: applied as soon as appended, committed or not.
                 for e in &m.entries {
-                    self.apply(e).await;
+                    self.apply(e);
                 }
             }
-            for r in m.responses {
-                self.node.step(r).await;
+            self.step_responses(m.responses);
+        }
+    }
+
+    /// As `appended`, where the apply-before-commit bug must wait for a Node's task to
+    /// apply a membership change.
+    pub(super) async fn appended_waiting(&mut self, appends: Vec<Message>) {
+        for m in appends {
+            self.store_appended(&m);
+            if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                for e in &m.entries {
+                    self.apply_waiting(e).await;
+                }
             }
+            self.step_responses(m.responses);
+        }
+    }
+
+    /// Raft's storage takes a synced append's writes.
+    fn store_appended(&mut self, m: &Message) {
+        probe!(AsyncAppendDurable);
+        // The snapshot goes first: the entries of this append follow it.
+        if let Some(snap) = &m.snapshot {
+            self.install_snapshot(snap);
+        }
+        self.node.with_store(|store| {
+            if let Some(hs) = hard_state_of(m) {
+                store.set_hard_state(hs);
+            }
+            store.append(&m.entries);
+        });
+        if let Driver::Node(n) = &mut self.node {
+            let snap = m.snapshot.as_ref().map(|s| s.metadata.index);
+            n.unstable.stored(snap, &m.entries);
         }
     }
 }

@@ -17,6 +17,7 @@
 //! everything queued before them. A Ready is handed out whenever raft has one and the
 //! server's loop is waiting for it, so it may cover part of a batch of inputs.
 
+use futures::FutureExt;
 use linsim_raft::{
     ConfChangeV2, ConfState, MemStorage, Node, RawNode, Result, SharedStorage, SoftState,
     StateType, Storage, NONE,
@@ -171,13 +172,15 @@ impl Driver {
 
     /// Steps a message (a peer's, or a storage thread's response); raft's refusals
     /// (a stale term, a stopped node) drop it, as a lost message.
-    pub async fn step(&mut self, m: linsim_raft::Message) {
+    pub fn step(&mut self, m: linsim_raft::Message) {
         match self {
             Driver::Raw(raw) => {
                 let _ = raw.step(m);
             }
             Driver::Node(n) => {
-                let _ = n.node.step(m).await;
+                // `Node::step` only queues the message: it is done at its first poll.
+                let queued = n.node.step(m).now_or_never();
+                debug_assert!(queued.is_some(), "Node::step does not wait");
             }
         }
     }
@@ -195,7 +198,7 @@ impl Driver {
     pub async fn propose(&mut self, data: Vec<u8>) -> Result<()> {
         match self {
             Driver::Raw(raw) => raw.propose(data),
-            Driver::Node(n) => n.node.propose(data).await,
+            Driver::Node(n) => Box::pin(n.node.propose(data)).await,
         }
     }
 
@@ -203,7 +206,7 @@ impl Driver {
     pub async fn propose_conf_change(&mut self, cc: &ConfChangeV2) -> Result<()> {
         match self {
             Driver::Raw(raw) => raw.propose_conf_change(cc),
-            Driver::Node(n) => n.node.propose_conf_change(cc).await,
+            Driver::Node(n) => Box::pin(n.node.propose_conf_change(cc)).await,
         }
     }
 
@@ -212,7 +215,7 @@ impl Driver {
         match self {
             Driver::Raw(raw) => raw.apply_conf_change(cc),
             Driver::Node(n) => {
-                let conf = n.node.apply_conf_change(cc).await?;
+                let conf = Box::pin(n.node.apply_conf_change(cc)).await?;
                 n.conf = conf.clone();
                 Ok(conf)
             }
@@ -225,7 +228,7 @@ impl Driver {
             Driver::Raw(raw) => raw.transfer_leader(to),
             Driver::Node(n) => {
                 let lead = soft_state_of(&n.node).await.lead;
-                let _ = n.node.transfer_leadership(lead, to).await;
+                let _ = Box::pin(n.node.transfer_leadership(lead, to)).await;
             }
         }
     }
@@ -235,7 +238,7 @@ impl Driver {
         match self {
             Driver::Raw(raw) => raw.read_index(ctx),
             Driver::Node(n) => {
-                let _ = n.node.read_index(ctx).await;
+                let _ = Box::pin(n.node.read_index(ctx)).await;
             }
         }
     }
@@ -281,7 +284,7 @@ impl Driver {
             // since without handing out a Ready (the change of role is in it).
             Driver::Node(n) if n.role.1 != StateType::StateLeader => None,
             Driver::Node(n) => {
-                let status = n.node.status().await.ok()?;
+                let status = Box::pin(n.node.status()).await.ok()?;
                 (status.soft_state.raft_state == StateType::StateLeader)
                     .then(|| status.progress.get(&id).map(|p| p.matched))
                     .flatten()
@@ -314,7 +317,7 @@ impl Driver {
                 line
             }
             Driver::Node(n) => {
-                let Ok(s) = n.node.status().await else {
+                let Ok(s) = Box::pin(n.node.status()).await else {
                     return format!("{id} status: stopped");
                 };
                 let stored = n.storage.lock().last_index().expect("memory storage");
@@ -348,8 +351,9 @@ impl Driver {
 }
 
 /// A node's soft state now (a stopped node knows no leader).
+/// (Boxed: a RawNode's callers keep small futures.)
 async fn soft_state_of(node: &Node) -> SoftState {
-    node.status()
+    Box::pin(node.status())
         .await
         .map(|s| s.soft_state)
         .unwrap_or(SoftState {

@@ -62,7 +62,7 @@ impl Server {
             &rd.committed_entries
         };
         for e in to_apply {
-            self.apply(e).await;
+            self.apply(e);
         }
         self.confirmed_reads.extend(rd.read_states.iter().cloned());
         self.serve_confirmed_reads();
