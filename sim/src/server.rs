@@ -148,7 +148,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         obs.restarted(id, snapshot.metadata.index);
         obs.trace(
             now,
-            &format!("{id} started (restart {restarts}) at term {}", hs.term),
+            format!("{id} started (restart {restarts}) at term {}", hs.term),
         );
     }
     let (node, readies) = if k.storage == StorageMode::Node {
@@ -202,54 +202,44 @@ pub async fn run(id: u64, world: Arc<World>) {
         appends,
     };
     let batch = server.world.knobs.ready_batch;
-    let Some(mut readies) = readies else {
-        // A RawNode: inputs, then the Readies they make, in turn.
-        while let Some(input) = rx.next().await {
+    let mut readies = readies;
+    loop {
+        let input = match &mut readies {
+            // A RawNode: inputs, then the Readies they make (below), in turn.
+            None => rx.next().await,
+            // A Node: Readies from raft's task as it hands them out, inputs otherwise
+            // (a Ready waiting goes first).
+            Some(readies) => match future::select(readies.next(), rx.next()).await {
+                Either::Left((Some(rd), _)) => {
+                    server.process_node_ready(rd).await;
+                    continue;
+                }
+                Either::Right((input, _)) => input,
+                // Raft's task ended: the node is going down.
+                Either::Left((None, _)) => None,
+            },
+        };
+        let Some(mut input) = input else {
+            return;
+        };
+        // Group commit: take in what else is already queued (up to the batch) so that
+        // one Ready, and one fsync, covers all of it.
+        for taken in 1..=batch {
             if let Some(input) = server.handle_at_once(input) {
                 server.handle(input).await;
             }
-            // Group commit: take in what else is already queued (up to the batch) so
-            // that one Ready, and one fsync, covers all of it.
-            for _ in 1..batch {
-                match rx.try_recv() {
-                    Ok(input) => {
-                        if let Some(input) = server.handle_at_once(input) {
-                            server.handle(input).await;
-                        }
-                    }
-                    Err(_) => break,
-                }
+            if taken == batch {
+                break;
             }
-            if server.appends.is_some() {
-                server.process_raw_readies_async();
-            } else {
-                server.process_ready().await;
+            match rx.try_recv() {
+                Ok(next) => input = next,
+                Err(_) => break,
             }
         }
-        return;
-    };
-    // The Node API: Readies from raft's task as it hands them out, inputs otherwise (a
-    // Ready waiting goes first).
-    loop {
-        match future::select(readies.next(), rx.next()).await {
-            Either::Left((Some(rd), _)) => server.process_node_ready(rd).await,
-            Either::Right((Some(input), _)) => {
-                if let Some(input) = server.handle_at_once(input) {
-                    server.handle(input).await;
-                }
-                for _ in 1..batch {
-                    match rx.try_recv() {
-                        Ok(input) => {
-                            if let Some(input) = server.handle_at_once(input) {
-                                server.handle(input).await;
-                            }
-                        }
-                        Err(_) => break,
-                    }
-                }
-            }
-            // Raft's task or the inputs ended: the node is going down.
-            Either::Left((None, _)) | Either::Right((None, _)) => return,
+        match (&readies, server.appends.is_some()) {
+            (Some(_), _) => {}
+            (None, true) => server.process_raw_readies_async(),
+            (None, false) => server.process_ready().await,
         }
     }
 }
@@ -342,7 +332,7 @@ impl Server {
         let line = self.node.status_line(self.id).await;
         let w = &self.world;
         let now = w.now_ns();
-        w.lock(&w.observer).trace(now, &line);
+        w.lock(&w.observer).trace(now, line);
     }
 
     fn respond(&self, to: SocketAddr, r: Response) {
