@@ -51,9 +51,10 @@ pub struct ScenarioArgs {
     #[arg(long, value_name = "N")]
     pub snapshot_every: Option<String>,
     /// How servers write to disk: `sync` (the classic Ready loop), `async` (etcd's async
-    /// storage writes: fsyncs on their own task, overlapping sends) or `all` (drawn per
-    /// seed, the default). Shorthand for `--knob storage=...`.
-    #[arg(long, value_parser = ["sync", "async", "all"])]
+    /// storage writes: fsyncs on their own task, overlapping sends), `node` (async
+    /// storage writes over etcd's Node API, raft in a task of its own) or `all` (sync or
+    /// async, drawn per seed, the default). Shorthand for `--knob storage=...`.
+    #[arg(long, value_parser = ["sync", "async", "node", "all"])]
     pub storage: Option<String>,
 }
 

@@ -346,7 +346,7 @@ impl Faults {
         if loss.writes_lost > 0 || loss.torn_record_truncated {
             w.lock(&w.observer).trace(
                 at_ns,
-                &format!(
+                format!(
                     "{node} lost {} unsynced writes ({} entries){}",
                     loss.writes_lost,
                     loss.entries_lost,
@@ -369,7 +369,7 @@ impl Faults {
     fn apply_at(&self, at_ns: u64, fault: Fault) {
         self.world
             .lock(&self.world.observer)
-            .trace(at_ns, &format!("fault {fault}"));
+            .trace(at_ns, format!("fault {fault}"));
         let w = &self.world;
         match &fault {
             Fault::Partition { groups } => self.partition_links(groups, true),

@@ -70,6 +70,10 @@ pub enum StorageMode {
     /// etcd's asynchronous storage writes: the raft loop never waits for the disk; an
     /// append task writes and fsyncs while the loop keeps sending and taking inputs.
     Async,
+    /// Asynchronous storage writes over etcd's Node API: raft in a task of its own,
+    /// driven through the handle and its Ready stream. Never drawn (it costs about a
+    /// third of a seed's speed; see docs/faults.md): asked for with `storage=node`.
+    Node,
 }
 
 impl fmt::Display for StorageMode {
@@ -77,6 +81,7 @@ impl fmt::Display for StorageMode {
         f.write_str(match self {
             StorageMode::Sync => "sync",
             StorageMode::Async => "async",
+            StorageMode::Node => "node",
         })
     }
 }
@@ -344,15 +349,16 @@ pub const KNOBS: &[KnobSpec] = &[
     // Drawn last, like every knob added later: the draws before it keep their values.
     KnobSpec {
         name: "storage",
-        description: "sync: the classic Ready loop (persist, fsync, send, apply); async: etcd's async storage writes, an append task fsyncs while the raft loop keeps sending",
-        range: "sync | async",
+        description: "sync: the classic Ready loop (persist, fsync, send, apply); async: etcd's async storage writes, an append task fsyncs while the raft loop keeps sending; node: async storage writes over etcd's Node API, raft in a task of its own (never drawn)",
+        range: "sync | async (node)",
         default: "sync",
         draw: |r| pick(r, &["sync", "async"]),
         set: |k, v| {
             k.storage = match v {
                 "sync" => StorageMode::Sync,
                 "async" => StorageMode::Async,
-                _ => return Err(format!("{v:?} is not sync or async")),
+                "node" => StorageMode::Node,
+                _ => return Err(format!("{v:?} is not sync, async or node")),
             };
             Ok(())
         },
@@ -549,14 +555,17 @@ mod tests {
     }
 
     #[test]
-    fn storage_is_drawn_last_and_both_modes_occur() {
+    fn storage_is_drawn_last_and_both_modes_occur_but_never_node() {
         assert_eq!(KNOBS.last().map(|k| k.name), Some("storage"));
         let c = KnobChoice::default();
-        let asyncs = (0..100)
-            .filter(|&s| c.resolve(s).storage == StorageMode::Async)
-            .count();
+        let modes: Vec<StorageMode> = (0..100).map(|s| c.resolve(s).storage).collect();
+        let asyncs = modes.iter().filter(|&&m| m == StorageMode::Async).count();
         assert!((30..=70).contains(&asyncs), "{asyncs} of 100 async");
+        assert!(!modes.contains(&StorageMode::Node));
         assert_eq!(defaults().storage, StorageMode::Sync);
+        let mut node = KnobChoice::default();
+        node.fix("storage", "node").unwrap();
+        assert_eq!(node.resolve(7).storage, StorageMode::Node);
     }
 
     #[test]

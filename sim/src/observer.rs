@@ -101,14 +101,11 @@ impl Default for Observer {
 
 impl Observer {
     /// Adds an event to the trace (hash and DEBUG log).
-    pub fn trace(&mut self, at_ns: u64, line: &str) {
+    pub fn trace(&mut self, at_ns: u64, line: String) {
         self.trace_hash = fnv1a_continue(self.trace_hash, &at_ns.to_le_bytes());
         self.trace_hash = fnv1a_continue(self.trace_hash, line.as_bytes());
         self.events += 1;
-        let line = TraceLine {
-            at_ns,
-            text: line.to_string(),
-        };
+        let line = TraceLine { at_ns, text: line };
         // Formatted only if DEBUG is on for the trace (a seed's trace.log, `-v`): a seed
         // traces thousands of events and most seeds never print them.
         debug!(target: "linsim::trace", "{line}");
@@ -125,10 +122,7 @@ impl Observer {
     }
 
     fn violate(&mut self, invariant: &'static str, at_ns: u64, node: u64, facts: String) {
-        self.trace(
-            at_ns,
-            &format!("VIOLATION {invariant} node {node}: {facts}"),
-        );
+        self.trace(at_ns, format!("VIOLATION {invariant} node {node}: {facts}"));
         // Keep the first violation of each invariant: a run stops soon after the first,
         // and more of the same would say nothing new.
         if self.violations.iter().all(|v| v.invariant != invariant) {
@@ -181,7 +175,7 @@ impl Observer {
         first_index: u64,
         term_at: impl Fn(u64) -> Option<u64>,
     ) {
-        self.trace(at_ns, &format!("{node} became {state} at term {term}"));
+        self.trace(at_ns, format!("{node} became {state} at term {term}"));
         let role = RaftChange::Role { term, role: state };
         self.timeline.record(at_ns, node, role);
         if state != StateType::StateLeader {
@@ -253,7 +247,7 @@ impl Observer {
         if commit >= from {
             self.trace(
                 at_ns,
-                &format!("{node} committed up to {commit} in term {term}"),
+                format!("{node} committed up to {commit} in term {term}"),
             );
             let index = commit;
             self.timeline
@@ -281,7 +275,7 @@ impl Observer {
         if let (Some(a), Some(b)) = (entries.first(), entries.last()) {
             self.trace(
                 at_ns,
-                &format!(
+                format!(
                     "{node} persisted {}/{}..{}/{}",
                     a.term, a.index, b.term, b.index
                 ),
@@ -350,7 +344,7 @@ impl Observer {
         let what = if installed { "installed" } else { "took" };
         self.trace(
             at_ns,
-            &format!("{node} {what} snapshot at {index} (digest {digest:016x})"),
+            format!("{node} {what} snapshot at {index} (digest {digest:016x})"),
         );
         if installed && index <= last {
             self.violate(
@@ -396,7 +390,7 @@ impl Observer {
 
     /// `node` applied the entry at `index`: no two nodes apply different entries there.
     pub fn applied(&mut self, at_ns: u64, node: u64, e: &Entry) {
-        self.trace(at_ns, &format!("{node} applied {}/{}", e.term, e.index));
+        self.trace(at_ns, format!("{node} applied {}/{}", e.term, e.index));
         let last = self.last_applied.insert(node, e.index).unwrap_or(0);
         if e.index != last + 1 {
             self.violate(
@@ -544,7 +538,7 @@ impl Observer {
     ) -> bool {
         self.trace(
             at_ns,
-            &format!("{node} applied conf change at {index}: {}", describe(after)),
+            format!("{node} applied conf change at {index}: {}", describe(after)),
         );
         if !quorums_intersect(before, after) {
             self.violate(

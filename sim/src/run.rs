@@ -202,7 +202,7 @@ fn ip(a: u8, b: u8) -> IpAddr {
 async fn simulate(world: Arc<World>) -> u64 {
     world.start_clock();
     let knobs = format!("knobs {}", world.knobs.describe());
-    world.lock(&world.observer).trace(0, &knobs);
+    world.lock(&world.observer).trace(0, knobs);
     let handle = Handle::current();
     let sc = world.scenario.clone();
     let mut nodes: Vec<NodeId> = Vec::new();
@@ -315,7 +315,7 @@ async fn liveness_failure(world: &World, facts: String) {
     let now = world.now_ns();
     world
         .lock(&world.observer)
-        .trace(now, &format!("links still cut: [{}]", cut.join(", ")));
+        .trace(now, format!("links still cut: [{}]", cut.join(", ")));
     let admins: Vec<_> = world.lock(&world.inputs).values().cloned().collect();
     for tx in admins {
         let _ = tx.unbounded_send(crate::server::Input::Admin(

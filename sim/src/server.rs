@@ -1,10 +1,12 @@
-//! A server node: one RawNode over the node's Disk, a KV state machine, raft messages
-//! over the simulated network, and the client protocol. The knob `storage` picks how
-//! it writes: the classic synchronous Ready loop (`sync_ready`) or etcd's asynchronous
-//! storage writes (`async_writes`); both apply through `apply`.
+//! A server node: raft over the node's Disk, a KV state machine, raft messages over
+//! the simulated network, and the client protocol. The knob `storage` picks how it
+//! drives raft and writes (`driver`): a RawNode in the classic synchronous Ready loop
+//! (`sync_ready`), or etcd's Node API with asynchronous storage writes
+//! (`async_writes`); both apply through `apply`.
 
 mod apply;
 mod async_writes;
+mod driver;
 mod sync_ready;
 
 use crate::bugs::SimBug;
@@ -15,10 +17,13 @@ use crate::observer::DurableView;
 use crate::probes::probe;
 use crate::transport::{self, TAG_CLIENT, TAG_RESPONSE};
 use crate::world::World;
+use driver::{Driver, NodeDriver, UnstableLog};
 use futures::channel::mpsc;
+use futures::future::{self, Either};
 use futures::StreamExt;
 use linsim_raft::{
-    Config, HardState, MemStorage, Message, RawNode, ReadOnlyOption, StateType, NONE,
+    Config, HardState, Message, Node, RawNode, ReadOnlyOption, SharedStorage, StateType, Storage,
+    NONE,
 };
 use madsim::net::Endpoint;
 use madsim::time::sleep;
@@ -69,7 +74,7 @@ pub enum AdminCommand {
 struct Server {
     id: u64,
     world: Arc<World>,
-    node: RawNode<MemStorage>,
+    node: Driver,
     kv: KvStore,
     ep: Arc<Endpoint>,
     /// Requests this server proposed (or forwarded), waiting to be applied: request id
@@ -115,7 +120,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         bugs: sc.bugs.raft,
         // As etcd servers do: a leader that applies its own removal stops leading.
         step_down_on_removal: true,
-        async_storage_writes: k.storage == StorageMode::Async,
+        async_storage_writes: k.storage != StorageMode::Sync,
         ..Config::new(id)
     };
     let (mut storage, snapshot) = {
@@ -128,12 +133,13 @@ pub async fn run(id: u64, world: Arc<World>) {
         let hs = storage.hard_state();
         storage.set_hard_state(HardState { vote: NONE, ..hs });
     }
-    let node = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
+    let initial = storage.initial_state().expect("memory storage");
+    let (hs, conf) = (initial.hard_state, initial.conf_state);
     // It runs with the configuration of its snapshot until it applies later changes.
     world
         .lock(&world.membership)
-        .set(id, snapshot.metadata.index, node.raft.trk.conf_state());
-    if restarts > 0 && node.raft.vote != NONE {
+        .set(id, snapshot.metadata.index, conf.clone());
+    if restarts > 0 && hs.vote != NONE {
         probe!(RestartedWithVote);
     }
     let now = world.now_ns();
@@ -142,19 +148,36 @@ pub async fn run(id: u64, world: Arc<World>) {
         obs.restarted(id, snapshot.metadata.index);
         obs.trace(
             now,
-            &format!(
-                "{id} started (restart {restarts}) at term {}",
-                node.raft.term
-            ),
+            format!("{id} started (restart {restarts}) at term {}", hs.term),
         );
     }
+    let (node, readies) = if k.storage == StorageMode::Node {
+        // Raft's task runs on this server's node: a crash kills it with the server.
+        let storage = SharedStorage::new(storage);
+        let (node, task) =
+            Node::start(&config, storage.clone()).expect("scenario gives a valid raft config");
+        madsim::task::spawn(task);
+        let readies = node.ready();
+        let node = NodeDriver {
+            node,
+            storage,
+            conf,
+            role: (hs.term, StateType::StateFollower),
+            committed: hs.commit,
+            unstable: UnstableLog::default(),
+        };
+        (Driver::Node(node), Some(readies))
+    } else {
+        let raw = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
+        (Driver::Raw(Box::new(raw)), None)
+    };
     let (tx, mut rx) = mpsc::unbounded::<Input>();
     world.lock(&world.inputs).insert(id, tx.clone());
     spawn_ticker(id, world.clone(), tx.clone());
     spawn_client_receiver(ep.clone(), tx.clone());
     // The append task is a task of this node: a crash kills it with its queue, so no
     // write or response of this incarnation reaches the next one.
-    let appends = (k.storage == StorageMode::Async)
+    let appends = (k.storage != StorageMode::Sync)
         .then(|| async_writes::spawn_append_task(id, world.clone(), tx));
     let sessions = !world.scenario.bugs.has(SimBug::SessionReapply);
     // The state machine restarts from the durable snapshot; raft hands out the
@@ -179,20 +202,44 @@ pub async fn run(id: u64, world: Arc<World>) {
         appends,
     };
     let batch = server.world.knobs.ready_batch;
-    while let Some(input) = rx.next().await {
-        server.handle(input);
-        // Group commit: take in what else is already queued (up to the batch) so
-        // that one Ready, and one fsync, covers all of it.
-        for _ in 1..batch {
+    let mut readies = readies;
+    loop {
+        let input = match &mut readies {
+            // A RawNode: inputs, then the Readies they make (below), in turn.
+            None => rx.next().await,
+            // A Node: Readies from raft's task as it hands them out, inputs otherwise
+            // (a Ready waiting goes first).
+            Some(readies) => match future::select(readies.next(), rx.next()).await {
+                Either::Left((Some(rd), _)) => {
+                    server.process_node_ready(rd).await;
+                    continue;
+                }
+                Either::Right((input, _)) => input,
+                // Raft's task ended: the node is going down.
+                Either::Left((None, _)) => None,
+            },
+        };
+        let Some(mut input) = input else {
+            return;
+        };
+        // Group commit: take in what else is already queued (up to the batch) so that
+        // one Ready, and one fsync, covers all of it.
+        for taken in 1..=batch {
+            if let Some(input) = server.handle_at_once(input) {
+                server.handle(input).await;
+            }
+            if taken == batch {
+                break;
+            }
             match rx.try_recv() {
-                Ok(input) => server.handle(input),
+                Ok(next) => input = next,
                 Err(_) => break,
             }
         }
-        if server.appends.is_some() {
-            server.process_ready_async();
-        } else {
-            server.process_ready().await;
+        match (&readies, server.appends.is_some()) {
+            (Some(_), _) => {}
+            (None, true) => server.process_raw_readies_async(),
+            (None, false) => server.process_ready().await,
         }
     }
 }
@@ -244,35 +291,25 @@ fn spawn_client_receiver(ep: Arc<Endpoint>, tx: mpsc::UnboundedSender<Input>) {
 impl Server {
     fn report_state(&mut self, commit: Option<u64>) {
         let w = self.world.clone();
-        let (id, r) = (self.id, &self.node.raft);
-        let log = &r.raft_log;
+        let id = self.id;
+        let (term, state) = self.node.role();
+        let log_term = |i: u64| self.node.log_term(i);
         let now = w.now_ns();
-        if (r.term, r.state) != self.role {
-            self.role = (r.term, r.state);
+        if (term, state) != self.role {
+            self.role = (term, state);
             w.lock(&w.roles).insert(id, self.role);
             let mut obs = w.lock(&w.observer);
-            obs.role(now, id, r.term, r.state, log.first_index(), |i| {
-                log.term(i).ok()
-            });
-            if r.state == StateType::StateLeader {
+            obs.role(now, id, term, state, self.node.first_index(), log_term);
+            if state == StateType::StateLeader {
                 // The commit index it takes office with: later advances are checked.
-                obs.leader_committed(now, id, r.term, log.committed, |i| log.term(i).ok());
+                obs.leader_committed(now, id, term, self.node.committed(), log_term);
             }
-            debug!("{id} is {} at term {}", r.state, r.term);
+            debug!("{id} is {state} at term {term}");
         }
-        if let Some(commit) = commit.filter(|_| r.state == StateType::StateLeader) {
+        if let Some(commit) = commit.filter(|_| state == StateType::StateLeader) {
             w.lock(&w.observer)
-                .leader_committed(now, id, r.term, commit, |i| log.term(i).ok());
+                .leader_committed(now, id, term, commit, log_term);
         }
-    }
-
-    /// If this server leads: the match index raft records for itself (what it counts
-    /// toward commit).
-    fn leader_self_match(&self) -> Option<u64> {
-        let raft = &self.node.raft;
-        (raft.state == StateType::StateLeader)
-            .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
-            .flatten()
     }
 
     /// Checks durable-before-send for messages leaving this server now.
@@ -291,46 +328,44 @@ impl Server {
         );
     }
 
-    fn trace_status(&self) {
-        let r = &self.node.raft;
-        let mut line = format!(
-            "{} status: {} term {} lead {} commit {} applied {} last {} uncommitted bytes {} promotable {} election timeout {}",
-            self.id,
-            r.state,
-            r.term,
-            r.lead,
-            r.raft_log.committed,
-            r.raft_log.applied,
-            r.raft_log.last_index(),
-            r.uncommitted_size,
-            r.promotable(),
-            r.randomized_election_timeout()
-        );
-        if r.state == StateType::StateLeader {
-            for (id, pr) in &r.trk.progress {
-                line.push_str(&format!("; {id}: {pr}"));
-            }
-        }
+    async fn trace_status(&mut self) {
+        let line = self.node.status_line(self.id).await;
         let w = &self.world;
         let now = w.now_ns();
-        w.lock(&w.observer).trace(now, &line);
+        w.lock(&w.observer).trace(now, line);
     }
 
     fn respond(&self, to: SocketAddr, r: Response) {
         transport::send(&self.ep, &self.world, to, TAG_RESPONSE, &r);
     }
 
-    fn handle(&mut self, input: Input) {
+    /// Handles the inputs that never wait (ticks and raft messages) without building
+    /// `handle`'s future, which is large (it can wait on a Node's task): these are
+    /// most of a server's inputs. Returns any other input.
+    fn handle_at_once(&mut self, input: Input) -> Option<Input> {
+        match (input, &mut self.node) {
+            (Input::Tick, node) => node.tick(),
+            (Input::Raft(m), node) => node.step(m),
+            (Input::Appended(appends), node)
+                if !(matches!(node, Driver::Node(_))
+                    && self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit)) =>
+            {
+                self.appended(appends)
+            }
+            (input, _) => return Some(input),
+        }
+        None
+    }
+
+    async fn handle(&mut self, input: Input) {
         match input {
             Input::Tick => self.node.tick(),
-            Input::Raft(m) => {
-                let _ = self.node.step(m);
-            }
-            Input::Client(req, from) => self.handle_request(req, from),
-            Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to),
-            Input::Admin(AdminCommand::TraceStatus) => self.trace_status(),
+            Input::Raft(m) => self.node.step(m),
+            Input::Client(req, from) => self.handle_request(req, from).await,
+            Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to).await,
+            Input::Admin(AdminCommand::TraceStatus) => self.trace_status().await,
             Input::Admin(AdminCommand::ProposeConfChange(cc)) => {
-                if self.node.propose_conf_change(&cc).is_ok() {
+                if self.node.propose_conf_change(&cc).await.is_ok() {
                     let c = &self.world.counters;
                     c.conf_changes_proposed.fetch_add(1, Ordering::Relaxed);
                 }
@@ -341,13 +376,15 @@ impl Server {
                 }
                 self.node.report_snapshot(to, delivered)
             }
-            Input::Appended(appends) => self.appended(appends),
+            Input::Appended(appends) => self.appended_waiting(appends).await,
         }
     }
 
-    fn handle_request(&mut self, req: Request, from: SocketAddr) {
-        let bugs = &self.world.scenario.bugs;
-        if bugs.has(SimBug::StaleLocalReads) && self.node.raft.state == StateType::StateLeader {
+    async fn handle_request(&mut self, req: Request, from: SocketAddr) {
+        let w = self.world.clone();
+        let bugs = &w.scenario.bugs;
+        let raft = self.node.soft_state().await;
+        if bugs.has(SimBug::StaleLocalReads) && raft.raft_state == StateType::StateLeader {
             if let KvCommand::Get { key } = &req.command {
                 // Bug: a read served from local state, bypassing the log.
                 let value = self.kv.get(key);
@@ -369,28 +406,27 @@ impl Server {
             self.respond(from, Response::Ok { id: req.id, result });
             return;
         }
-        if self.world.knobs.reads != ReadPath::Log && self.node.raft.lead != NONE {
+        if self.world.knobs.reads != ReadPath::Log && raft.lead != NONE {
             if let KvCommand::Get { key } = &req.command {
                 // ReadIndex: raft confirms the read (the leader's commit index, checked
                 // by a heartbeat quorum or its lease; a follower forwards it), and the
                 // read is served once this server has applied up to that index.
                 let ctx = req.id.to_le_bytes().to_vec();
                 self.reads.insert(ctx.clone(), (from, req.id, key.clone()));
-                self.node.read_index(ctx);
+                self.node.read_index(ctx).await;
                 return;
             }
         }
-        let raft = &self.node.raft;
         let not_leader = Response::NotLeader {
             id: req.id,
             leader: raft.lead,
         };
         // A leader proposes; with node routing a follower that knows a leader proposes
         // too, and raft forwards the proposal (MsgProp) to the leader, as etcd does.
-        let forward = raft.state == StateType::StateFollower
+        let forward = raft.raft_state == StateType::StateFollower
             && raft.lead != NONE
             && self.world.knobs.client_routing == ClientRouting::Node;
-        if raft.state != StateType::StateLeader && !forward {
+        if raft.raft_state != StateType::StateLeader && !forward {
             self.respond(from, not_leader);
             return;
         }
@@ -400,7 +436,7 @@ impl Server {
         };
         let data = proposal.to_bytes();
         let proposal_command = proposal.command;
-        match self.node.propose(data) {
+        match self.node.propose(data).await {
             Ok(()) => {
                 if forward {
                     probe!(RequestForwardedByFollower);

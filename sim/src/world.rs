@@ -280,7 +280,7 @@ impl World {
         self.phase.store(p as u8, Ordering::SeqCst);
         let line = format!("phase {p:?}");
         let now = self.now_ns();
-        lock(&self.observer).trace(now, &line);
+        lock(&self.observer).trace(now, line);
     }
 
     /// Whether the run must stop early (an invariant broke).

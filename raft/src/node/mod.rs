@@ -13,9 +13,12 @@
 //!   of), then call `advance`. No new Ready is handed out until then. With
 //!   `Config::async_storage_writes` there is no `advance`: route the storage messages
 //!   as `crate::async_storage` describes and `step` their responses back.
-//! - `propose`, `campaign`, `read_index`, ... return once the node's task has stepped
-//!   them, with raft's answer. A proposal made while no leader is known waits (as in
-//!   etcd) until one is, the node stops, or the caller drops the future.
+//! - `propose`, `campaign`, `propose_conf_change`, ... return once the node's task
+//!   has stepped them, with raft's answer. A proposal made while no leader is known
+//!   waits (as in etcd) until one is, the node stops, or the caller drops the future.
+//!   `step` and `read_index` return once the task has the message, as etcd's `Step`
+//!   (raft's answer to a peer's message is only ever to drop it): the caller goes on
+//!   while the task catches up, and everything reaches raft in the order it was sent.
 //! - `stop` ends the task: every waiting call returns `Error::Stopped`, the ready
 //!   stream ends, and later calls return `Error::Stopped` at once. The task also ends
 //!   when every handle is dropped.
@@ -23,8 +26,8 @@
 //! Take Readies from one stream at a time: with async storage writes their storage
 //! messages must reach the threads in the order raft handed them out.
 //!
-//! `propose_conf_change` and `apply_conf_change` are not here yet: `RawNode` has no
-//! conf-change API on this branch (membership changes are added separately).
+//! The simulator's servers run on it with `storage=async` (`linsim_sim`'s
+//! `server::driver`).
 
 mod ready_stream;
 mod run;
@@ -119,9 +122,10 @@ impl Node {
     }
 
     /// Steps a message from a peer, or a storage thread's response (async storage
-    /// writes), returning raft's answer.
+    /// writes). Returns once the node's task has it (`Err(Stopped)` after `stop`), as
+    /// etcd's `Step`: raft steps it before any later call.
     pub async fn step(&self, m: Message) -> Result<()> {
-        self.call(|reply| Request::Step(m, reply)).await
+        self.send(Request::Step(m))
     }
 
     /// The stream of `Ready` values. Each `Ready` is handed to exactly one stream; in
@@ -154,10 +158,10 @@ impl Node {
     }
 
     /// Asks for a linearizable read identified by `ctx`: its `ReadState` comes in a
-    /// later `Ready` (see `RawNode::read_index`).
+    /// later `Ready` (see `RawNode::read_index`). Returns once the node's task has the
+    /// request, as `step`.
     pub async fn read_index(&self, ctx: impl Into<bytes::Bytes>) -> Result<()> {
-        let ctx = ctx.into();
-        self.call(|reply| Request::ReadIndex(ctx, reply)).await
+        self.send(Request::ReadIndex(ctx.into()))
     }
 
     /// The node's current status.

@@ -18,14 +18,14 @@ pub(super) enum Request {
     Tick,
     Campaign(oneshot::Sender<Result<()>>),
     Propose(bytes::Bytes, oneshot::Sender<Result<()>>),
-    Step(Message, oneshot::Sender<Result<()>>),
+    Step(Message),
     TransferLeadership {
         lead: u64,
         transferee: u64,
         reply: oneshot::Sender<Result<()>>,
     },
     ForgetLeader(oneshot::Sender<Result<()>>),
-    ReadIndex(bytes::Bytes, oneshot::Sender<Result<()>>),
+    ReadIndex(bytes::Bytes),
     ProposeConfChange(crate::ConfChangeV2, oneshot::Sender<Result<()>>),
     ApplyConfChange(
         crate::ConfChangeV2,
@@ -92,8 +92,10 @@ impl<S: Storage> NodeLoop<S> {
                 let _ = reply.send(raw.campaign());
             }
             Request::Propose(data, reply) => self.proposals.push_back((data, reply)),
-            Request::Step(m, reply) => {
-                let _ = reply.send(raw.step(m));
+            Request::Step(m) => {
+                if let Err(e) = raw.step(m) {
+                    debug!("{} dropped a message: {e}", raw.raft.id);
+                }
             }
             Request::TransferLeadership {
                 lead,
@@ -117,10 +119,7 @@ impl<S: Storage> NodeLoop<S> {
             Request::ApplyConfChange(cc, reply) => {
                 let _ = reply.send(raw.apply_conf_change(&cc));
             }
-            Request::ReadIndex(ctx, reply) => {
-                raw.read_index(ctx);
-                let _ = reply.send(Ok(()));
-            }
+            Request::ReadIndex(ctx) => raw.read_index(ctx),
             Request::Status(reply) => {
                 let _ = reply.send(Ok(raw.status()));
             }

@@ -2,12 +2,13 @@
 //! membership changes), taking and installing snapshots, and answering the reads
 //! waiting for an applied index. Both storage modes share it.
 
-use super::Server;
+use super::{Driver, Server};
 use crate::bugs::SimBug;
 use crate::knobs::ReadPath;
 use crate::kv::{KvCommand, KvResult, KvStore, Proposal, Response};
 use crate::probes::probe;
 use linsim_checker::history::fnv1a;
+use linsim_raft::ConfState;
 use std::sync::atomic::Ordering;
 
 /// A digest of a state machine and the configuration it runs with: servers at the
@@ -22,15 +23,19 @@ impl Server {
     /// machine jump to its index.
     pub(super) fn install_snapshot(&mut self, snap: &linsim_raft::Snapshot) {
         let index = snap.metadata.index;
-        self.node
-            .store_mut()
-            .apply_snapshot(snap.clone())
-            .expect("raft hands out only snapshots newer than storage's");
+        self.node.with_store(|store| {
+            store
+                .apply_snapshot(snap.clone())
+                .expect("raft hands out only snapshots newer than storage's")
+        });
         self.kv = KvStore::restore(&snap.data, self.kv.sessions());
         self.applied = index;
         probe!(SnapshotInstalled);
         // Raft restored its configuration from the snapshot when it took it in.
-        let conf = self.node.raft.trk.conf_state();
+        if let Driver::Node(n) = &mut self.node {
+            n.conf = snap.metadata.conf_state.clone();
+        }
+        let conf = self.node.conf_state();
         let digest = state_digest(&snap.data, &conf);
         let w = &self.world;
         w.lock(&w.membership).set(self.id, index, conf);
@@ -57,23 +62,26 @@ impl Server {
         };
         // The configuration travels with the data: a server restored from this
         // snapshot must decide with the quorums in effect at `index`.
-        let conf = self.node.raft.trk.conf_state();
+        let conf = self.node.conf_state();
         let digest = state_digest(&data, &conf);
-        let store = self.node.store_mut();
-        if index > linsim_raft::Storage::last_index(store).expect("memory storage") {
-            // The state machine ran ahead of raft's storage: only a bug applies an
-            // entry before it is stored (durable-before-apply has reported it).
-            return;
-        }
-        let Ok(snap) = store.create_snapshot(index, Some(conf), data) else {
+        let compact_to = index.saturating_sub(every / 2);
+        let snap = self.node.with_store(|store| {
+            if index > linsim_raft::Storage::last_index(store).expect("memory storage") {
+                // The state machine ran ahead of raft's storage: only a bug applies an
+                // entry before it is stored (durable-before-apply has reported it).
+                return None;
+            }
+            let snap = store.create_snapshot(index, Some(conf), data).ok()?;
+            if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
+                store
+                    .compact(compact_to)
+                    .expect("the compaction index is in the log");
+            }
+            Some(snap)
+        });
+        let Some(snap) = snap else {
             return;
         };
-        let compact_to = index.saturating_sub(every / 2);
-        if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
-            store
-                .compact(compact_to)
-                .expect("the compaction index is in the log");
-        }
         let w = &self.world;
         w.lock(&w.disks)
             .get_mut(&self.id)
@@ -86,23 +94,16 @@ impl Server {
             .snapshot(now, self.id, index, digest, false);
     }
 
-    /// Applies a committed membership change to raft, which every server does at the
-    /// same index; a change raft refuses (invalid in the current configuration) is
-    /// refused alike everywhere.
-    fn apply_conf_change(&mut self, e: &linsim_raft::Entry) {
-        let Some(Ok(cc)) = e.conf_change() else {
-            return;
-        };
-        let before = self.node.raft.trk.conf_state();
-        let Ok(after) = self.node.apply_conf_change(&cc) else {
-            return;
-        };
+    /// Raft applied a committed membership change at `index`, which every server does
+    /// at the same index (a change raft refuses, invalid in the current configuration,
+    /// is refused alike everywhere).
+    fn conf_change_applied(&mut self, index: u64, before: &ConfState, after: ConfState) {
         let w = self.world.clone();
-        w.lock(&w.membership).set(self.id, e.index, after.clone());
+        w.lock(&w.membership).set(self.id, index, after.clone());
         let now = w.now_ns();
         let first = w
             .lock(&w.observer)
-            .config_applied(now, self.id, e.index, &before, &after);
+            .config_applied(now, self.id, index, before, &after);
         if first {
             let c = &w.counters;
             c.conf_changes_applied.fetch_add(1, Ordering::Relaxed);
@@ -141,9 +142,43 @@ impl Server {
     }
 
     /// Applies a committed entry: the observer hears of it (and checks it is durable
-    /// here), the state machine takes it, and every `snapshot_every` indexes (and at
-    /// every membership change) the log is compacted.
+    /// here), the state machine (or raft's configuration) takes it, and every
+    /// `snapshot_every` indexes (and at every membership change) the log is compacted.
+    /// With a `Node`, membership changes go through `apply_waiting` instead.
     pub(super) fn apply(&mut self, e: &linsim_raft::Entry) {
+        self.applying(e);
+        if e.is_conf_change() {
+            if let (Some(Ok(cc)), Driver::Raw(raw)) = (e.conf_change(), &mut self.node) {
+                let before = raw.raft.trk.conf_state();
+                if let Ok(after) = raw.apply_conf_change(&cc) {
+                    self.conf_change_applied(e.index, &before, after);
+                }
+            }
+        } else {
+            self.apply_data(e);
+        }
+        self.compact_if_due(e);
+    }
+
+    /// As `apply`, for a `Node`: a membership change waits for raft's task to apply it.
+    pub(super) async fn apply_waiting(&mut self, e: &linsim_raft::Entry) {
+        let Some(Ok(cc)) = e
+            .conf_change()
+            .filter(|_| matches!(self.node, Driver::Node(_)))
+        else {
+            self.apply(e);
+            return;
+        };
+        self.applying(e);
+        let before = self.node.conf_state();
+        if let Ok(after) = self.node.apply_conf_change(&cc).await {
+            self.conf_change_applied(e.index, &before, after);
+        }
+        self.compact_if_due(e);
+    }
+
+    /// The observer hears an entry is being applied.
+    fn applying(&mut self, e: &linsim_raft::Entry) {
         self.applied = self.applied.max(e.index);
         let w = self.world.clone();
         let now = w.now_ns();
@@ -155,8 +190,11 @@ impl Server {
             obs.applying(now, self.id, e.index, e.term, durable_term, compacted_to);
             obs.applied(now, self.id, e);
         }
-        self.apply_data(e);
-        let every = w.knobs.snapshot_every;
+    }
+
+    /// Compacts after applying `e` if it is time.
+    fn compact_if_due(&mut self, e: &linsim_raft::Entry) {
+        let every = self.world.knobs.snapshot_every;
         // Snapshots at multiples of `every`, so that every server snapshots the same
         // indexes and the observer can compare their state machines there; and at
         // every membership change, so that the snapshot a leader sends a server it just
@@ -168,10 +206,6 @@ impl Server {
     }
 
     fn apply_data(&mut self, e: &linsim_raft::Entry) {
-        if e.is_conf_change() {
-            self.apply_conf_change(e);
-            return;
-        }
         if e.data.is_empty() {
             return;
         }

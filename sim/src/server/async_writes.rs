@@ -1,7 +1,9 @@
-//! Asynchronous storage writes (`storage=async`), as etcd's `AsyncStorageWrites`; the
-//! protocol is `linsim_raft::async_storage`'s.
+//! Asynchronous storage writes, as etcd's `AsyncStorageWrites`, over a RawNode the
+//! server drives on its loop (`storage=async`) or over etcd's Node API, raft in a task
+//! of its own (`storage=node`, see `driver`); the protocol is
+//! `linsim_raft::async_storage`'s.
 //!
-//! The raft loop never waits for the disk. Each Ready's messages are routed: those to
+//! The server's loop never waits for the disk. Each Ready's messages are routed: those to
 //! peers leave at once (MsgApp, heartbeats, vote requests: none promises durable
 //! state); the MsgStorageAppend goes to the append task, a task of this node with its
 //! own fsync latency, so a leader's fsync overlaps its replication and the loop keeps
@@ -17,7 +19,7 @@
 //! vote). A crash kills the task with its queue: nothing unsynced is released, and no
 //! response of this incarnation reaches the next.
 
-use super::{check_sent, fsync, Input, Server};
+use super::{check_sent, fsync, Driver, Input, Server};
 use crate::bugs::SimBug;
 use crate::disk::Disk;
 use crate::probes::probe;
@@ -25,43 +27,110 @@ use crate::transport;
 use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use linsim_raft::async_storage::{hard_state_of, route};
-use linsim_raft::{Message, MessageType};
+use linsim_raft::async_storage::{hard_state_of, route, Routed};
+use linsim_raft::{Message, MessageType, Ready, StateType};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Readies handled in one go at most: raft has none left after each `ready`, so this
-/// only bounds a loop that would otherwise spin on a raft that always has one.
+/// Readies handled in one go at most (a RawNode): raft has none left after each
+/// `ready`, so this only bounds a loop that would otherwise spin on a raft that always
+/// has one.
 const MAX_READIES: usize = 64;
 
 impl Server {
-    /// Async mode: takes every Ready raft has and routes it, without waiting for the
-    /// disk.
-    pub(super) fn process_ready_async(&mut self) {
+    /// `storage=async`: takes every Ready the RawNode has and routes it.
+    pub(super) fn process_raw_readies_async(&mut self) {
         for _ in 0..MAX_READIES {
-            if !self.node.has_ready() {
+            let raw = self.node.raw();
+            if !raw.has_ready() {
                 return;
             }
-            let mut rd = self.node.ready();
-            // Role and commit changes are reported at once, as in sync mode.
-            self.report_state(rd.hard_state.map(|hs| hs.commit));
-            self.confirmed_reads.append(&mut rd.read_states);
+            let mut rd = raw.ready();
             let routed = route(std::mem::take(&mut rd.messages));
-            self.send_now(&routed.peers);
-            for m in routed.append {
-                self.queue_append(m);
-            }
-            for m in routed.apply {
-                self.apply_now(m);
+            let raft = &self.node.raw_ref().raft;
+            let leader_self_match = (raft.state == StateType::StateLeader)
+                .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
+                .flatten();
+            let applies = self.route_ready(rd, routed, leader_self_match);
+            for m in applies {
+                if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                    for e in &m.entries {
+                        self.apply(e);
+                    }
+                }
+                self.step_responses(m.responses);
             }
             self.serve_confirmed_reads();
         }
     }
 
+    /// `storage=node`: routes a Ready from raft's task. What the server knows of raft
+    /// it learns from the Ready; a leader's own match index it asks `Status` for.
+    pub(super) async fn process_node_ready(&mut self, mut rd: Ready) {
+        let routed = route(std::mem::take(&mut rd.messages));
+        let Driver::Node(n) = &mut self.node else {
+            unreachable!("only storage=node takes Readies from a Node");
+        };
+        if let Some(ss) = &rd.soft_state {
+            n.role.1 = ss.raft_state;
+        }
+        if let Some(hs) = &rd.hard_state {
+            n.role.0 = hs.term;
+            n.committed = hs.commit;
+        }
+        // Raft's log now holds what it hands out to be appended.
+        for m in &routed.append {
+            let snap = m
+                .snapshot
+                .as_ref()
+                .map(|s| (s.metadata.index, s.metadata.term));
+            n.unstable.handed_out(snap, &m.entries);
+        }
+        let leader_self_match = self.node.leader_self_match(self.id).await;
+        let applies = self.route_ready(rd, routed, leader_self_match);
+        for m in applies {
+            if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                for e in &m.entries {
+                    self.apply_waiting(e).await;
+                }
+            }
+            self.step_responses(m.responses);
+        }
+        self.serve_confirmed_reads();
+    }
+
+    /// Routes a Ready without waiting for the disk: reports role and commit changes
+    /// (at once, as in sync mode), sends what needs nothing durable, queues the
+    /// appends; returns the MsgStorageApplies, for the caller to apply.
+    fn route_ready(
+        &mut self,
+        mut rd: Ready,
+        routed: Routed,
+        leader_self_match: Option<u64>,
+    ) -> Vec<Message> {
+        self.report_state(rd.hard_state.map(|hs| hs.commit));
+        self.confirmed_reads.append(&mut rd.read_states);
+        self.send_now(&routed.peers, leader_self_match);
+        for m in routed.append {
+            self.queue_append(m, leader_self_match);
+        }
+        routed.apply
+    }
+
+    /// Steps storage responses back into raft.
+    fn step_responses(&mut self, responses: Vec<Message>) {
+        for r in responses {
+            self.node.step(r);
+        }
+    }
+
     /// Sends messages that need nothing durable, checked against what is durable now.
-    fn send_now(&self, messages: &[Message]) {
-        let raft = &self.node.raft;
-        let log_term_at = |_: &Disk, i: u64| raft.raft_log.term(i).ok();
+    fn send_now(&self, messages: &[Message], leader_self_match: Option<u64>) {
+        if messages.is_empty() {
+            return;
+        }
+        let node = &self.node;
+        let log_term_at = |_: &Disk, i: u64| node.log_term(i);
         // A vote request may leave before the candidate's own vote is durable: raft
         // counts that vote only when the append task hands it back after the sync, so
         // a crash in between cannot let the candidate win on a vote it then forgets.
@@ -70,14 +139,14 @@ impl Server {
         let checked = messages
             .iter()
             .filter(|m| m.msg_type != MessageType::MsgVote);
-        self.check_sent(checked, &log_term_at, self.leader_self_match());
+        self.check_sent(checked, &log_term_at, leader_self_match);
         for m in messages {
             transport::send_raft(&self.world, self.id, m.to, m);
         }
     }
 
     /// Hands a MsgStorageAppend to the append task.
-    fn queue_append(&mut self, mut m: Message) {
+    fn queue_append(&mut self, mut m: Message, leader_self_match: Option<u64>) {
         if self.world.scenario.bugs.has(SimBug::AckBeforeFsync) {
             // Bug: the votes and acks leave now, before the append task has even
             // written what they promise.
@@ -85,7 +154,7 @@ impl Server {
                 .into_iter()
                 .partition::<Vec<_>, _>(|r| r.to != self.id);
             m.responses = own;
-            self.send_now(&peers);
+            self.send_now(&peers, leader_self_match);
         }
         let appends = self
             .appends
@@ -95,44 +164,52 @@ impl Server {
         let _ = appends.unbounded_send(m);
     }
 
-    /// Applies a MsgStorageApply's entries (committed and durable here) and steps its
-    /// responses back.
-    fn apply_now(&mut self, m: Message) {
-        // With apply-before-commit the entries were applied when appended.
-        if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
-            for e in &m.entries {
-                self.apply(e);
-            }
-        }
-        for r in m.responses {
-            let _ = self.node.step(r);
-        }
-    }
-
     /// The append task synced these appends: raft's storage takes their writes, in
     /// order, and their own responses are stepped back (marking the entries stable and,
     /// for a leader, counting its own log toward commit only now).
     pub(super) fn appended(&mut self, appends: Vec<Message>) {
         for m in appends {
-            probe!(AsyncAppendDurable);
-            // The snapshot goes first: the entries of this append follow it.
-            if let Some(snap) = &m.snapshot {
-                self.install_snapshot(snap);
-            }
-            let store = self.node.store_mut();
-            if let Some(hs) = hard_state_of(&m) {
-                store.set_hard_state(hs);
-            }
-            store.append(&m.entries);
+            self.store_appended(&m);
             if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
                 // Bug: applied as soon as appended, committed or not.
                 for e in &m.entries {
                     self.apply(e);
                 }
             }
-            for r in m.responses {
-                let _ = self.node.step(r);
+            self.step_responses(m.responses);
+        }
+    }
+
+    /// As `appended`, where the apply-before-commit bug must wait for a Node's task to
+    /// apply a membership change.
+    pub(super) async fn appended_waiting(&mut self, appends: Vec<Message>) {
+        for m in appends {
+            self.store_appended(&m);
+            if self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {
+                for e in &m.entries {
+                    self.apply_waiting(e).await;
+                }
             }
+            self.step_responses(m.responses);
+        }
+    }
+
+    /// Raft's storage takes a synced append's writes.
+    fn store_appended(&mut self, m: &Message) {
+        probe!(AsyncAppendDurable);
+        // The snapshot goes first: the entries of this append follow it.
+        if let Some(snap) = &m.snapshot {
+            self.install_snapshot(snap);
+        }
+        self.node.with_store(|store| {
+            if let Some(hs) = hard_state_of(m) {
+                store.set_hard_state(hs);
+            }
+            store.append(&m.entries);
+        });
+        if let Driver::Node(n) = &mut self.node {
+            let snap = m.snapshot.as_ref().map(|s| s.metadata.index);
+            n.unstable.stored(snap, &m.entries);
         }
     }
 }

@@ -4,16 +4,16 @@
 use super::Server;
 use crate::bugs::SimBug;
 use crate::transport;
-use linsim_raft::Message;
+use linsim_raft::{Message, StateType};
 
 impl Server {
     /// Handles one Ready synchronously: nothing leaves before what it promises is
     /// durable, and nothing is applied before it is durable here.
     pub(super) async fn process_ready(&mut self) {
-        if !self.node.has_ready() {
+        if !self.node.raw().has_ready() {
             return;
         }
-        let rd = self.node.ready();
+        let rd = self.node.raw().ready();
         let id = self.id;
         let w = self.world.clone();
         let bugs = &w.scenario.bugs;
@@ -45,7 +45,7 @@ impl Server {
         if let Some(snap) = &rd.snapshot {
             self.install_snapshot(snap);
         }
-        let store = self.node.store_mut();
+        let store = self.node.raw().store_mut();
         if let Some(hs) = rd.hard_state {
             store.set_hard_state(hs);
         }
@@ -66,14 +66,17 @@ impl Server {
         }
         self.confirmed_reads.extend(rd.read_states.iter().cloned());
         self.serve_confirmed_reads();
-        self.node.advance();
+        self.node.raw().advance();
     }
 
     /// Sends messages, each checked against what is durable now.
     fn send_messages(&self, messages: &[Message]) {
-        let raft = &self.node.raft;
+        let raft = &self.node.raw_ref().raft;
         let log_term_at = |_: &_, i: u64| raft.raft_log.term(i).ok();
-        self.check_sent(messages.iter(), &log_term_at, self.leader_self_match());
+        let leader_self_match = (raft.state == StateType::StateLeader)
+            .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
+            .flatten();
+        self.check_sent(messages.iter(), &log_term_at, leader_self_match);
         for m in messages {
             transport::send_raft(&self.world, self.id, m.to, m);
         }
