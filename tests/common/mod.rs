@@ -4,8 +4,13 @@ use std::process::Command;
 
 /// Runs `linsim args...`; returns (exit code, stdout, stderr).
 pub fn linsim(args: &[&str]) -> (i32, String, String) {
+    // From a scratch folder, not the repository: a failing seed's artifacts and its
+    // regression history would otherwise land in the source tree.
+    let cwd = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&cwd).expect("scratch folder");
     let out = Command::new(env!("CARGO_BIN_EXE_linsim"))
         .args(args)
+        .current_dir(cwd)
         .output()
         .expect("run linsim");
     (
