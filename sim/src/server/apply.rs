@@ -148,7 +148,8 @@ impl Server {
     pub(super) fn apply(&mut self, e: &linsim_raft::Entry) {
         self.applying(e);
         if e.is_conf_change() {
-            if let (Some(Ok(cc)), Driver::Raw(raw)) = (e.conf_change(), &mut self.node) {
+            if let Some(Ok(cc)) = e.conf_change() {
+                let raw = self.node.raw();
                 let before = raw.raft.trk.conf_state();
                 if let Ok(after) = raw.apply_conf_change(&cc) {
                     self.conf_change_applied(e.index, &before, after);
@@ -162,16 +163,16 @@ impl Server {
 
     /// As `apply`, for a `Node`: a membership change waits for raft's task to apply it.
     pub(super) async fn apply_waiting(&mut self, e: &linsim_raft::Entry) {
-        let Some(Ok(cc)) = e
-            .conf_change()
-            .filter(|_| matches!(self.node, Driver::Node(_)))
-        else {
+        let (Some(Ok(cc)), Driver::Node(_)) = (e.conf_change(), &self.node) else {
             self.apply(e);
             return;
         };
         self.applying(e);
-        let before = self.node.conf_state();
-        if let Ok(after) = self.node.apply_conf_change(&cc).await {
+        let Driver::Node(n) = &mut self.node else {
+            unreachable!("matched above");
+        };
+        let before = n.conf.clone();
+        if let Ok(after) = n.apply_conf_change(&cc).await {
             self.conf_change_applied(e.index, &before, after);
         }
         self.compact_if_due(e);

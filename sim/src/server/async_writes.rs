@@ -28,7 +28,7 @@ use crate::world::World;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use linsim_raft::async_storage::{hard_state_of, route, Routed};
-use linsim_raft::{Message, MessageType, Ready, StateType};
+use linsim_raft::{Message, MessageType, Ready};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -47,10 +47,7 @@ impl Server {
             }
             let mut rd = raw.ready();
             let routed = route(std::mem::take(&mut rd.messages));
-            let raft = &self.node.raw_ref().raft;
-            let leader_self_match = (raft.state == StateType::StateLeader)
-                .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
-                .flatten();
+            let leader_self_match = self.node.raw_leader_self_match();
             let applies = self.route_ready(rd, routed, leader_self_match);
             for m in applies {
                 if !self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit) {

@@ -138,6 +138,15 @@ impl Driver {
         }
     }
 
+    /// If the RawNode leads: the match index raft records for itself (what it counts
+    /// toward commit).
+    pub fn raw_leader_self_match(&self) -> Option<u64> {
+        let raft = &self.raw_ref().raft;
+        (raft.state == StateType::StateLeader)
+            .then(|| raft.trk.progress.get(&raft.id).map(|p| p.matched))
+            .flatten()
+    }
+
     /// Term and role, as of the last Ready taken.
     pub fn role(&self) -> (u64, StateType) {
         match self {
@@ -210,18 +219,6 @@ impl Driver {
         }
     }
 
-    /// Applies a committed membership change; returns the new configuration.
-    pub async fn apply_conf_change(&mut self, cc: &ConfChangeV2) -> Result<ConfState> {
-        match self {
-            Driver::Raw(raw) => raw.apply_conf_change(cc),
-            Driver::Node(n) => {
-                let conf = Box::pin(n.node.apply_conf_change(cc)).await?;
-                n.conf = conf.clone();
-                Ok(conf)
-            }
-        }
-    }
-
     /// Asks for leadership to move to `to` (a follower forwards it to its leader).
     pub async fn transfer_leader(&mut self, to: u64) {
         match self {
@@ -274,12 +271,7 @@ impl Driver {
     /// toward commit).
     pub async fn leader_self_match(&mut self, id: u64) -> Option<u64> {
         match self {
-            Driver::Raw(raw) => {
-                let raft = &raw.raft;
-                (raft.state == StateType::StateLeader)
-                    .then(|| raft.trk.progress.get(&id).map(|p| p.matched))
-                    .flatten()
-            }
+            Driver::Raw(_) => self.raw_leader_self_match(),
             // Not a leader as of the last Ready: raft's task cannot have become one
             // since without handing out a Ready (the change of role is in it).
             Driver::Node(n) if n.role.1 != StateType::StateLeader => None,
@@ -347,6 +339,16 @@ impl Driver {
                 line
             }
         }
+    }
+}
+
+impl NodeDriver {
+    /// Applies a committed membership change in raft's task; returns the new
+    /// configuration.
+    pub async fn apply_conf_change(&mut self, cc: &ConfChangeV2) -> Result<ConfState> {
+        let conf = Box::pin(self.node.apply_conf_change(cc)).await?;
+        self.conf = conf.clone();
+        Ok(conf)
     }
 }
 

@@ -4,7 +4,7 @@
 use super::Server;
 use crate::bugs::SimBug;
 use crate::transport;
-use linsim_raft::{Message, StateType};
+use linsim_raft::Message;
 
 impl Server {
     /// Handles one Ready synchronously: nothing leaves before what it promises is
@@ -73,9 +73,7 @@ impl Server {
     fn send_messages(&self, messages: &[Message]) {
         let raft = &self.node.raw_ref().raft;
         let log_term_at = |_: &_, i: u64| raft.raft_log.term(i).ok();
-        let leader_self_match = (raft.state == StateType::StateLeader)
-            .then(|| raft.trk.progress.get(&self.id).map(|p| p.matched))
-            .flatten();
+        let leader_self_match = self.node.raw_leader_self_match();
         self.check_sent(messages.iter(), &log_term_at, leader_self_match);
         for m in messages {
             transport::send_raft(&self.world, self.id, m.to, m);
