@@ -20,9 +20,10 @@ pub struct ScenarioArgs {
     /// servers stay outside the configuration until a membership change adds them.
     #[arg(long, value_name = "V", value_parser = clap::value_parser!(u64).range(1..=9))]
     pub voters: Option<u64>,
-    /// Concurrent clients (1 to 100).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
-    pub clients: u64,
+    /// Client slots, each running one process at a time (1 to 100; default: drawn per
+    /// seed, the servers times the `concurrency` knob).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub clients: Option<u64>,
     /// Virtual time of the workload phase, e.g. 10s, 500ms, 2m.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub duration: Duration,
@@ -155,13 +156,15 @@ impl ScenarioArgs {
     /// The flags that rebuild this scenario, for repro lines.
     pub fn flags(&self) -> String {
         let mut flags = format!(
-            "--workload {} --nemesis {} --nodes {} --clients {} --duration {}",
+            "--workload {} --nemesis {} --nodes {} --duration {}",
             self.workload,
             self.nemesis,
             self.nodes,
-            self.clients,
             format_duration(self.duration)
         );
+        if let Some(n) = self.clients {
+            flags.push_str(&format!(" --clients {n}"));
+        }
         if let Some(n) = self.client_ops {
             flags.push_str(&format!(" --client-ops {n}"));
         }

@@ -133,7 +133,7 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
     let shrunk_args = ScenarioArgs {
         nodes: shrunk.after.nodes,
         voters: scenario_args.voters.map(|v| v.min(shrunk.after.nodes)),
-        clients: shrunk.after.clients,
+        clients: Some(shrunk.after.clients),
         duration: shrunk.after.duration,
         client_ops: shrunk.after.client_ops,
         ..scenario_args.clone()

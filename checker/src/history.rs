@@ -196,6 +196,10 @@ pub struct Operation {
     pub ret: Option<u64>,
     /// How it ended.
     pub outcome: Outcome,
+    /// The server that answered it, where the history says (linsim's runs do): a
+    /// stale answer then points at the server that gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<u64>,
 }
 
 impl Operation {
@@ -347,6 +351,7 @@ mod tests {
             } else {
                 Outcome::Info
             },
+            node: None,
         }
     }
 

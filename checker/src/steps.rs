@@ -156,6 +156,7 @@ mod tests {
             call: t.0,
             ret: Some(t.1),
             outcome: Outcome::Ok,
+            node: None,
         }
     }
 

@@ -75,6 +75,7 @@ fn op(
         } else {
             Outcome::Info
         },
+        node: None,
     }
 }
 
@@ -267,6 +268,7 @@ fn txn_histories(max_ops: usize) -> impl Strategy<Value = History> {
                 call,
                 ret,
                 outcome,
+                node: None,
             });
         }
         History::new(ops)

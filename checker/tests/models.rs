@@ -24,6 +24,7 @@ fn op(
         call,
         ret: Some(ret),
         outcome: Outcome::Ok,
+        node: None,
     }
 }
 

@@ -125,6 +125,7 @@ fn arb_history(kind: Kind) -> impl Strategy<Value = History> {
                 call,
                 ret,
                 outcome,
+                node: None,
             });
         }
         History::new(ops)

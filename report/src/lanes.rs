@@ -167,6 +167,7 @@ mod tests {
             } else {
                 Outcome::Info
             },
+            node: None,
         }
     }
 

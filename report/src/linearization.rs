@@ -126,6 +126,7 @@ mod tests {
             call,
             ret: Some(ret),
             outcome: Outcome::Ok,
+            node: None,
         }
     }
 

@@ -104,6 +104,7 @@ fn op(process: u64, f: Function, key: &str, value: Value, call: u64, ret: u64) -
         call,
         ret: Some(ret),
         outcome: Outcome::Ok,
+        node: None,
     }
 }
 

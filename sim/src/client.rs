@@ -1,6 +1,11 @@
-//! A client node: issues operations to the node it believes leads, follows redirects,
-//! gives up after a timeout, and records everything in the history.
+//! A client slot, as Jepsen runs one: a process performs one operation at a time
+//! against the server it believes leads (or the one it is bound to), follows
+//! redirects, and records everything in the history. An operation that gets no answer
+//! within the client timeout is recorded `:info` (it may still take effect, or never)
+//! and its process retires; a fresh process (a new process id) takes the slot and
+//! carries on at once, so faults never silence the load.
 
+use crate::clients::Slot;
 use crate::knobs::ClientRouting;
 use crate::kv::{KvCommand, KvResult, Request, Response};
 use crate::probes::probe;
@@ -11,6 +16,7 @@ use linsim_checker::{Function, Outcome, Value};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, timeout, Duration, Instant};
 use rand::Rng;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 fn command(op: &ClientOp) -> KvCommand {
@@ -36,12 +42,14 @@ fn command(op: &ClientOp) -> KvCommand {
 
 /// How an operation ended, from the client's side.
 enum Completion {
-    Ok(Value),
+    /// Answered by `server` with `output`.
+    Ok { output: Value, server: u64 },
+    /// No answer within the client timeout: unknown.
     TimedOut,
 }
 
-/// Client `index`: runs the workload until the workload phase ends, then finishes its
-/// outstanding operation and performs one final read, which must succeed (liveness).
+/// Client slot `index`: runs the workload until the workload phase ends, then finishes
+/// its outstanding operation and performs one final read, which must succeed (liveness).
 pub async fn run(index: u64, world: Arc<World>) {
     let ep = Arc::new(
         Endpoint::bind(world.client_addr(index))
@@ -50,7 +58,7 @@ pub async fn run(index: u64, world: Arc<World>) {
     );
     let mut rng = stream(world.seed, &format!("client-{index}"));
     let nodes = world.scenario.nodes;
-    let mut process = index;
+    let mut slot = Slot::new(index, world.now_ns());
     let home = 1 + index % nodes;
     let mut target = home;
     let mut issued = 0u64;
@@ -65,14 +73,22 @@ pub async fn run(index: u64, world: Arc<World>) {
             continue;
         }
         issued += 1;
-        let op = world.scenario.workload.next_op(&mut rng);
+        let op = world
+            .scenario
+            .workload
+            .next_op(&mut rng, world.load.mix(index, world.client_slots, world.now_ns()));
         if world.knobs.client_routing == ClientRouting::Node {
             // Bound to its home server while that is a member.
             target = member_or_next(&world, home);
         }
-        if !perform(&world, &ep, &mut target, process, &op).await {
-            // Unknown outcome: this process is retired, as Jepsen does.
-            process = world.new_process();
+        let answered = perform(&world, &ep, &mut target, slot.process, &op).await;
+        let now = world.now_ns();
+        world.clients.completed(&mut slot, now, answered);
+        if !answered {
+            // Unknown outcome: this process retires, as Jepsen's does, and a fresh one
+            // takes the slot at once.
+            slot.process = world.new_process();
+            continue;
         }
         let think = world.scenario.max_think_time.as_nanos() as u64;
         if think > 0 {
@@ -83,7 +99,11 @@ pub async fn run(index: u64, world: Arc<World>) {
     if world.stopped() {
         return;
     }
-    let key = world.scenario.workload.next_op(&mut rng).key;
+    let key = world
+        .scenario
+        .workload
+        .next_op(&mut rng, world.load.mix(index, world.client_slots, world.now_ns()))
+        .key;
     let read = ClientOp {
         f: Function::Read,
         key,
@@ -93,14 +113,14 @@ pub async fn run(index: u64, world: Arc<World>) {
     // liveness bound) and stops the run. A new process for each try, since an
     // unanswered read is info.
     loop {
-        if perform(&world, &ep, &mut target, process, &read).await {
-            world.client_finished(index, true);
+        if perform(&world, &ep, &mut target, slot.process, &read).await {
+            world.clients.finished(index, true);
             return;
         }
         if world.stopped() || world.phase() == Phase::Done {
             return;
         }
-        process = world.new_process();
+        slot.process = world.new_process();
     }
 }
 
@@ -113,30 +133,20 @@ async fn perform(
     op: &ClientOp,
 ) -> bool {
     let i = world.invoke(process, op);
-    let outcome = execute(world, ep, target, op).await;
-    if matches!(outcome, Completion::TimedOut) {
-        probe!(ClientTimedOut);
-    }
-    match outcome {
-        Completion::Ok(output) => {
+    match execute(world, ep, target, op).await {
+        Completion::Ok { output, server } => {
             // A cas that did not swap happened too: it is Ok with output false.
-            world.complete(i, Outcome::Ok, output);
+            world.complete(i, Outcome::Ok, output, Some(server));
             true
         }
         Completion::TimedOut => {
-            world.complete(i, Outcome::Info, Value::Nil);
+            probe!(ClientTimedOut);
+            world.complete(i, Outcome::Info, Value::Nil, None);
             false
         }
     }
 }
 
-/// Attempts one op gets before its outcome is unknown: each waits one client timeout.
-pub const ATTEMPTS: u32 = 3;
-
-/// Runs one op as a Raft client should (Raft dissertation §6.3): one request id for
-/// the op, resent to another server when an attempt times out or is refused. The
-/// state machine applies an id once and remembers its result, so a resent request
-/// that was already applied is answered with the first result, not applied again.
 /// `target` if it is a member of the newest configuration, else the next member after
 /// it (a client bound to a server that was removed moves on, as one refreshing its
 /// member list does).
@@ -154,28 +164,55 @@ fn member_or_next(world: &World, target: u64) -> u64 {
         .unwrap_or(target)
 }
 
+/// The server id behind a server address (10.0.0.id).
+fn server_of(addr: SocketAddr) -> u64 {
+    match addr.ip() {
+        IpAddr::V4(ip) => ip.octets()[3] as u64,
+        IpAddr::V6(_) => 0,
+    }
+}
+
+/// Resends one op gets within its timeout: after a third of it passes in silence, the
+/// same request goes to the next server (a client that cannot tell a slow leader from
+/// a dead one tries elsewhere before it gives up).
+pub const ATTEMPTS: u32 = 3;
+
+/// Runs one op as a Raft client should (Raft dissertation §6.3): one request id for
+/// the op, resent to another server when an attempt meets silence or a refusal, so
+/// the state machine (which remembers the result of every request id it applied)
+/// applies it at most once however often it reaches the log. A refusal (`NotLeader`:
+/// not proposed) is retried at once where it points, or at the next server. Whatever
+/// happens, the op ends within one client timeout: unanswered by then, its outcome is
+/// unknown and its process retires (as Jepsen's do), so no slot waits longer.
 async fn execute(
     world: &Arc<World>,
     ep: &Arc<Endpoint>,
     target: &mut u64,
     op: &ClientOp,
 ) -> Completion {
-    let attempt_timeout = world.knobs.client_timeout();
-    let deadline = Instant::now() + attempt_timeout * ATTEMPTS;
+    let deadline = Instant::now() + world.knobs.client_timeout();
     let nodes = world.scenario.nodes;
     let routing = world.knobs.client_routing;
     let req = Request {
         id: world.new_request(),
         command: command(op),
     };
+    let next_server = |target: u64| match routing {
+        ClientRouting::Leader => member_or_next(world, target % nodes + 1),
+        ClientRouting::Node => member_or_next(world, target),
+    };
+    let attempt = world.knobs.client_timeout() / ATTEMPTS;
     loop {
         let now = Instant::now();
         if now >= deadline {
+            // No answer: the request may or may not have been applied. The next op
+            // of this slot tries another server (a leader-following client).
+            *target = next_server(*target);
             return Completion::TimedOut;
         }
         transport::send(ep, world, world.server_addr(*target), TAG_CLIENT, &req);
         // Wait for an answer to this op; answers to earlier ops are skipped.
-        let attempt_end = (now + attempt_timeout).min(deadline);
+        let attempt_end = (now + attempt).min(deadline);
         let answer = loop {
             let now = Instant::now();
             if now >= attempt_end {
@@ -183,13 +220,13 @@ async fn execute(
             }
             match timeout(attempt_end - now, ep.recv_from_raw(TAG_RESPONSE)).await {
                 Err(_) | Ok(Err(_)) => break None,
-                Ok(Ok((payload, _))) => {
+                Ok(Ok((payload, from))) => {
                     let r: Response = transport::decode(payload);
                     match &r {
                         Response::Ok { id, .. } | Response::NotLeader { id, .. }
                             if *id == req.id =>
                         {
-                            break Some(r)
+                            break Some((r, server_of(from)))
                         }
                         _ => {
                             probe!(StaleResponseSkipped);
@@ -200,14 +237,15 @@ async fn execute(
             }
         };
         match answer {
-            Some(Response::Ok { result, .. }) => {
-                return Completion::Ok(match result {
+            Some((Response::Ok { result, .. }, server)) => {
+                let output = match result {
                     KvResult::Value(v) => v,
                     KvResult::Done => Value::Nil,
                     KvResult::Swapped(b) => Value::Bool(b),
-                })
+                };
+                return Completion::Ok { output, server };
             }
-            Some(Response::NotLeader { leader, .. }) => {
+            Some((Response::NotLeader { leader, .. }, _)) => {
                 // Not proposed there: retry where it points, or elsewhere. A hint
                 // naming a server no longer a member is stale (a removed server
                 // remembers the leader it last knew).
@@ -217,21 +255,16 @@ async fn execute(
                     leader
                 } else {
                     sleep(Duration::from_millis(5)).await;
-                    match routing {
-                        ClientRouting::Node => member_or_next(world, *target),
-                        ClientRouting::Leader => member_or_next(world, *target % nodes + 1),
-                    }
+                    next_server(*target)
                 };
             }
-            None => {
-                // No answer: the request may or may not have been applied. Resend the
+            None if Instant::now() < deadline => {
+                // Silence: the request may or may not have been applied. Resend the
                 // same id (applied at most once) to the next server.
                 probe!(ClientResentRequest);
-                *target = match routing {
-                    ClientRouting::Leader => member_or_next(world, *target % nodes + 1),
-                    ClientRouting::Node => member_or_next(world, *target),
-                };
+                *target = next_server(*target);
             }
+            None => {}
         }
     }
 }

@@ -211,7 +211,7 @@ impl Faults {
 
     /// The client indexes, 0..clients.
     pub fn clients(&self) -> Vec<u64> {
-        (0..self.world.scenario.clients).collect()
+        (0..self.world.client_slots).collect()
     }
 
     /// The newest membership configuration any server applied.

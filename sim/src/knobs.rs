@@ -120,6 +120,11 @@ pub struct Knobs {
     pub snapshot_every: u64,
     /// Synchronous Ready loop or asynchronous storage writes.
     pub storage: StorageMode,
+    /// Client processes per server (Jepsen's concurrency, as a multiple of the
+    /// nodes), unless the scenario fixes the number of clients.
+    pub concurrency: u64,
+    /// The share of reads among the operations a workload draws, in percent.
+    pub read_share: u64,
 }
 
 impl Knobs {
@@ -128,7 +133,7 @@ impl Knobs {
         Duration::from_micros(self.fsync_latency_us)
     }
 
-    /// How long a client waits for an answer.
+    /// How long a client waits for an operation's answer before its outcome is unknown.
     pub fn client_timeout(&self) -> Duration {
         Duration::from_millis(self.client_timeout_ms)
     }
@@ -307,7 +312,7 @@ pub const KNOBS: &[KnobSpec] = &[
     },
     KnobSpec {
         name: "client_timeout_ms",
-        description: "a client waits this long for an answer before resending elsewhere; after 3 tries the outcome is unknown",
+        description: "a client waits this long for an operation's answer; then its outcome is unknown (info), its process retires and a fresh process takes the slot at once",
         range: "300..=2000",
         default: "1000",
         draw: |r| r.random_range(300..=2000u64).to_string(),
@@ -363,6 +368,33 @@ pub const KNOBS: &[KnobSpec] = &[
             Ok(())
         },
         get: |k| k.storage.to_string(),
+    },
+    KnobSpec {
+        name: "concurrency",
+        description: "client processes per server (Jepsen's concurrency as a multiple of the nodes); --clients fixes the total instead",
+        range: "1 (40%) | 2 (35%) | 3 (25%)",
+        default: "1",
+        draw: |r| {
+            let x = r.random_range(0..100u32);
+            (if x < 40 { 1 } else if x < 75 { 2 } else { 3 }).to_string()
+        },
+        set: |k, v| {
+            k.concurrency = in_range(parse(v, "a process count")?, 1, 20)?;
+            Ok(())
+        },
+        get: |k| k.concurrency.to_string(),
+    },
+    KnobSpec {
+        name: "read_share",
+        description: "percent of a workload's operations that are reads (the rest keep the workload's own mix)",
+        range: "10 | 25 | 50 | 75 | 90",
+        default: "40",
+        draw: |r| pick(r, &[10u64, 25, 50, 75, 90]),
+        set: |k, v| {
+            k.read_share = in_range(parse(v, "a percentage")?, 0, 100)?;
+            Ok(())
+        },
+        get: |k| k.read_share.to_string(),
     },
 ];
 
@@ -498,6 +530,8 @@ pub fn defaults() -> Knobs {
         reads: ReadPath::Log,
         snapshot_every: 0,
         storage: StorageMode::Sync,
+        concurrency: 0,
+        read_share: 0,
     };
     for spec in KNOBS {
         (spec.set)(&mut k, spec.default).expect("defaults are valid");
@@ -555,8 +589,12 @@ mod tests {
     }
 
     #[test]
-    fn storage_is_drawn_last_and_both_modes_occur_but_never_node() {
-        assert_eq!(KNOBS.last().map(|k| k.name), Some("storage"));
+    fn storage_is_drawn_after_the_older_knobs_and_both_modes_occur_but_never_node() {
+        let names: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
+        assert_eq!(
+            names[names.len() - 3..],
+            ["storage", "concurrency", "read_share"]
+        );
         let c = KnobChoice::default();
         let modes: Vec<StorageMode> = (0..100).map(|s| c.resolve(s).storage).collect();
         let asyncs = modes.iter().filter(|&&m| m == StorageMode::Async).count();

@@ -9,6 +9,7 @@
 
 pub mod bugs;
 pub mod client;
+pub mod clients;
 pub mod disk;
 pub mod faults;
 pub mod knobs;
@@ -41,5 +42,5 @@ pub use run::{run_seed, run_seed_with, RunOptions};
 pub use scenario::{FaultSource, Scenario};
 pub use sweep::{sweep, SeedResult, SweepOptions, SweepSummary};
 pub use timeline::{RaftChange, RaftEvent, RaftTimeline};
-pub use workload::{ClientOp, Nemesis, NemesisFuture, Workload};
+pub use workload::{ClientOp, Nemesis, NemesisFuture, OpMix, Workload};
 pub use zoo::{ZooBug, ZOO};

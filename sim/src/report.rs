@@ -93,6 +93,14 @@ pub struct RunStats {
     pub sim_wall_ms: u64,
     /// Wall time of the linearizability check, milliseconds.
     pub check_wall_ms: u64,
+    /// Client slots (fixed by the scenario or drawn per seed).
+    pub clients: u64,
+    /// Processes retired after an unknown outcome in the workload phase (a fresh
+    /// process took the slot each time).
+    pub processes_retired: u64,
+    /// The longest time any client slot went without an operation completing in the
+    /// workload phase, virtual ms: at most one client timeout plus a think time.
+    pub max_slot_idle_ms: u64,
 }
 
 /// One check that failed: an invariant (with its name), liveness, a panic, or

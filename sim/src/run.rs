@@ -139,6 +139,7 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
     let faults = world.lock(&world.faults).clone();
     let c = &world.counters;
     let heal = *world.lock(&world.heal);
+    let slots = world.clients.stats();
     let stats = RunStats {
         ops_ok: count(Outcome::Ok),
         ops_fail: count(Outcome::Fail),
@@ -169,6 +170,9 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         virtual_ms,
         sim_wall_ms,
         check_wall_ms,
+        clients: world.client_slots,
+        processes_retired: slots.processes_retired,
+        max_slot_idle_ms: slots.max_slot_idle_ns / 1_000_000,
     };
     RunReport {
         seed,
@@ -217,7 +221,7 @@ async fn simulate(world: Arc<World>) -> u64 {
         world.lock(&world.servers).insert(id, node.id());
         nodes.push(node.id());
     }
-    for c in 0..sc.clients {
+    for c in 0..world.client_slots {
         let w = world.clone();
         let node = handle
             .create_node()
@@ -385,12 +389,14 @@ async fn check_liveness(world: &World) {
         heal.elections = top_term(world).saturating_sub(term_at_heal);
     }
     // Clients finish their outstanding op, then one read each.
-    // Each client may still be waiting out every attempt of its current op; then it
-    // retries its final read until served, which must happen within one more attempt.
-    let deadline = healed + bound + world.knobs.client_timeout() * (client::ATTEMPTS + 1);
+    // Each client may still be waiting out its current op (one client timeout at most);
+    // then it retries its final read until served, which must happen within one more
+    // client timeout once a leader serves.
+    let deadline = healed + bound + world.knobs.client_timeout() * 2;
+    let clients = world.client_slots;
     loop {
-        let finished = world.lock(&world.finished).len() as u64;
-        if finished == sc.clients {
+        let finished = world.clients.finished_count();
+        if finished == clients {
             break;
         }
         if Instant::now() >= deadline {
@@ -398,8 +404,8 @@ async fn check_liveness(world: &World) {
                 world,
                 format!(
                     "{} of {} clients' final reads not served {} ms after healing",
-                    sc.clients - finished,
-                    sc.clients,
+                    clients - finished,
+                    clients,
                     (deadline - healed).as_millis()
                 ),
             )

@@ -24,8 +24,9 @@ pub struct Scenario {
     /// The voters the cluster boots with (ids 1..=voters); the other servers run
     /// outside the configuration until a membership change adds them.
     pub voters: u64,
-    /// Concurrent clients.
-    pub clients: u64,
+    /// Client slots (each runs one process at a time); `None` draws them per seed, the
+    /// servers times the `concurrency` knob.
+    pub clients: Option<u64>,
     /// Virtual time of the workload phase.
     pub duration: Duration,
     /// Virtual time per tick (before drift).
@@ -61,13 +62,13 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The defaults: 5 nodes, 5 clients, 10 s of workload, 10 ms ticks, knobs drawn
-    /// from each seed.
+    /// The defaults: 5 nodes, clients and knobs drawn from each seed, 10 s of workload,
+    /// 10 ms ticks.
     pub fn new(workload: Arc<dyn Workload>, nemesis: Arc<dyn Nemesis>) -> Scenario {
         Scenario {
             nodes: 5,
             voters: 5,
-            clients: 5,
+            clients: None,
             duration: Duration::from_secs(10),
             tick_interval: Duration::from_millis(10),
             knobs: KnobChoice::default(),

@@ -41,7 +41,7 @@ impl Candidate {
         let mut sc = base.clone();
         sc.nodes = self.nodes;
         sc.voters = sc.voters.min(self.nodes);
-        sc.clients = self.clients;
+        sc.clients = Some(self.clients);
         sc.duration = self.duration;
         sc.client_ops = self.client_ops;
         sc.faults = FaultSource::Schedule(Arc::new(self.events.clone()));
@@ -443,7 +443,7 @@ pub fn shrink(
     let check = first_check(&original).ok_or(ShrinkError::Passes(seed))?;
     let before = Candidate {
         nodes: scenario.nodes,
-        clients: scenario.clients,
+        clients: original.stats.clients,
         duration: scenario.duration,
         client_ops: scenario.client_ops,
         events: original.faults.clone(),

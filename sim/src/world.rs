@@ -153,8 +153,12 @@ pub struct World {
     pub counters: Counters,
     /// Restarts per server (seeds a restarted node's election timer anew).
     pub restarts: Mutex<BTreeMap<u64, u64>>,
-    /// Clients whose final read after healing was served.
-    pub finished: Mutex<BTreeMap<u64, bool>>,
+    /// Client slots: the scenario's count, or the servers times the `concurrency` knob.
+    pub client_slots: u64,
+    /// The load clients generate now.
+    pub load: crate::clients::ClientLoad,
+    /// How the client slots fared.
+    pub clients: crate::clients::ClientBook,
     /// How the cluster recovered after the final heal.
     pub heal: Mutex<HealStats>,
     /// The configuration each server applied (membership changes).
@@ -192,9 +196,12 @@ impl World {
         let disks = (1..=scenario.nodes)
             .map(|id| (id, Disk::default()))
             .collect();
-        let clients = scenario.clients;
         let membership = crate::membership::Membership::new(1..=scenario.voters);
         let knobs = scenario.knobs.resolve(seed);
+        let clients = scenario
+            .clients
+            .unwrap_or(scenario.nodes * knobs.concurrency);
+        let load = crate::clients::ClientLoad::new(knobs.read_share);
         World {
             scenario,
             knobs,
@@ -223,7 +230,9 @@ impl World {
             faults: Mutex::new(Vec::new()),
             counters: Counters::default(),
             restarts: Mutex::new(BTreeMap::new()),
-            finished: Mutex::new(BTreeMap::new()),
+            client_slots: clients,
+            load,
+            clients: crate::clients::ClientBook::default(),
             heal: Mutex::new(HealStats::default()),
             membership: Mutex::new(membership),
             phase: AtomicU8::new(Phase::Workload as u8),
@@ -293,11 +302,6 @@ impl World {
         self.stop.store(true, Ordering::SeqCst);
     }
 
-    /// Client `index` is done; `served` tells whether its final read succeeded.
-    pub fn client_finished(&self, index: u64, served: bool) {
-        lock(&self.finished).insert(index, served);
-    }
-
     /// A fresh process id for a client that retired its previous one.
     pub fn new_process(&self) -> u64 {
         self.next_process.fetch_add(1, Ordering::SeqCst)
@@ -344,17 +348,19 @@ impl World {
             call: now,
             ret: None,
             outcome: Outcome::Info,
+            node: None,
         });
         h.len() - 1
     }
 
-    /// Records the completion of op `i`.
-    pub fn complete(&self, i: usize, outcome: Outcome, output: Value) {
+    /// Records the completion of op `i`, answered by server `node` (if it was).
+    pub fn complete(&self, i: usize, outcome: Outcome, output: Value, node: Option<u64>) {
         let now = self.now_ns();
         let mut h = lock(&self.history);
         let op = &mut h[i];
         op.outcome = outcome;
         op.output = output;
+        op.node = node;
         op.ret = match outcome {
             Outcome::Info => None,
             _ => Some(now),

@@ -43,6 +43,7 @@ impl Pairing {
             call: time,
             ret: None,
             outcome: Outcome::Info,
+            node: None,
         });
         Ok(())
     }

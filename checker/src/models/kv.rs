@@ -200,6 +200,67 @@ fn as_text(v: &Value) -> Arc<str> {
     }
 }
 
+/// Writes of unknown outcome that no read can have seen, which the search may leave
+/// out: they might have happened, but nothing observed depends on whether they did.
+///
+/// Why it is sound: take a put or append P of unknown outcome whose string occurs in no
+/// value read from its key. If some linearization places P, every read after P and
+/// before the key's next put would return a string holding P's (a put's value starts
+/// it; an append's stays inside until the next put), so there is no such read, and
+/// dropping P changes nothing any completed op observed: the key's next put overwrites
+/// whatever P left. A cas could tell (one that failed because P was there), so a key
+/// with any cas keeps all its writes. A string that occurs in a read by coincidence
+/// only keeps P in the search: the rule errs towards checking more. Unknown reads are
+/// dropped already (they constrain nothing). With Jepsen-style unique values, as
+/// linsim's kv workload writes, this removes most unknown writes of a history, each
+/// of which the search would otherwise keep open to its end.
+struct UnseenWrites {
+    /// Keys with a cas: nothing is dropped there.
+    cas_keys: std::collections::BTreeSet<String>,
+    /// Each key's distinct values read.
+    read: BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl UnseenWrites {
+    fn of(ops: &[&Operation]) -> UnseenWrites {
+        let mut u = UnseenWrites {
+            cas_keys: Default::default(),
+            read: BTreeMap::new(),
+        };
+        for op in ops {
+            match op.f {
+                Function::Cas => {
+                    u.cas_keys.insert(op.key.clone());
+                }
+                Function::Read if op.outcome == Outcome::Ok => {
+                    u.read
+                        .entry(op.key.clone())
+                        .or_default()
+                        .insert(as_text(&op.output).to_string());
+                }
+                _ => {}
+            }
+        }
+        u
+    }
+
+    /// Whether `op` is a put or append of unknown outcome that no read saw.
+    fn prunes(&self, op: &Operation) -> bool {
+        let [v] = op.input.as_slice() else {
+            return false;
+        };
+        let piece = as_text(v);
+        op.outcome != Outcome::Ok
+            && matches!(op.f, Function::Write | Function::Append)
+            && !piece.is_empty()
+            && !self.cas_keys.contains(&op.key)
+            && !self
+                .read
+                .get(&op.key)
+                .is_some_and(|reads| reads.iter().any(|r| r.contains(&*piece)))
+    }
+}
+
 impl Model for KvModel {
     type State = KvState;
     type Op = KvOp;
@@ -222,12 +283,14 @@ impl Model for KvModel {
         for (k, &i) in &keys {
             names[i] = k.to_string();
         }
+        let unseen = UnseenWrites::of(ops);
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
             let k = keys[op.key.as_str()];
             let known = op.outcome == Outcome::Ok;
             let prepared = match (op.f, op.input.as_slice()) {
                 (Function::Read, []) => known.then(|| KvOp::Get(k, as_text(&op.output))),
+                _ if unseen.prunes(op) => None,
                 (Function::Write, [v]) => Some(KvOp::Put(k, as_text(v))),
                 (Function::Append, [v]) => Some(KvOp::Append(k, as_text(v))),
                 (Function::Cas, [a, b]) => {

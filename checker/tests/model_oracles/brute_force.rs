@@ -82,6 +82,7 @@ pub fn histories(make: fn([u8; 4]) -> MadeOp) -> impl Strategy<Value = History> 
                 call,
                 ret,
                 outcome,
+                node: None,
             });
         }
         History::new(ops)

@@ -2,12 +2,13 @@
 
 use crate::registry::WorkloadEntry;
 use linsim_checker::{Function, Value};
-use linsim_sim::{ClientOp, Workload};
+use linsim_sim::{ClientOp, OpMix, Workload};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::sync::Arc;
 
-/// Reads, writes and compare-and-sets on one register holding 0..5.
+/// Reads, writes and compare-and-sets on one register holding 0..5: reads as the mix
+/// says, the rest half writes, half cas.
 pub struct RegisterWorkload;
 
 impl Workload for RegisterWorkload {
@@ -17,16 +18,18 @@ impl Workload for RegisterWorkload {
     fn model(&self) -> &'static str {
         "cas-register"
     }
-    fn next_op(&self, rng: &mut StdRng) -> ClientOp {
+    fn next_op(&self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
         let key = "r".to_string();
         let v = |rng: &mut StdRng| Value::Int(rng.random_range(0..5));
-        match rng.random_range(0..3) {
-            0 => ClientOp {
+        if mix.read(rng) {
+            return ClientOp {
                 f: Function::Read,
                 key,
                 input: vec![],
-            },
-            1 => ClientOp {
+            };
+        }
+        match rng.random_range(0..2) {
+            0 => ClientOp {
                 f: Function::Write,
                 key,
                 input: vec![v(rng)],

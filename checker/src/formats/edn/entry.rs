@@ -52,6 +52,8 @@ pub struct ClientEntry {
     key: Option<String>,
     value: Edn,
     cas_failed: bool,
+    /// The `:node` field, where an integer: the server that answered (linsim's EDN).
+    node: Option<u64>,
 }
 
 /// What a form is.
@@ -145,6 +147,10 @@ pub fn classify(file: &str, pos: Pos, form: &Edn) -> Result<Entry, ParseError> {
         key,
         value: get("value").cloned().unwrap_or(Edn::Nil),
         cas_failed: get("error") == Some(&kw(CAS_FAILED)),
+        node: match get("node") {
+            Some(Edn::Integer(n)) if *n >= 0 => Some(*n as u64),
+            _ => None,
+        },
     }))
 }
 
@@ -267,6 +273,7 @@ impl ClientEntry {
                     _ => Value::Nil,
                 };
                 let op = pairing.complete(file, self.pos, self.process, self.f)?;
+                op.node = self.node;
                 match self.kind {
                     Kind::Ok => {
                         op.outcome = Outcome::Ok;

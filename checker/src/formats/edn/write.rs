@@ -92,6 +92,9 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
         if cas_failed {
             done.push(("error", format!(":{CAS_FAILED}")));
         }
+        if let Some(node) = op.node {
+            done.push(("node", node.to_string()));
+        }
         out.push((order, done));
     }
     out.sort_by_key(|e| e.0);
