@@ -191,17 +191,22 @@ fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
     if s.conf_changes_proposed > 0 {
         let b = &s.conf_change_seeds;
         println!(
-            "membership: {} changes proposed, {} applied, joint entered {} left {}; seeds applying 0 / 1 / 2-4 / 5+ changes: {} / {} / {} / {}",
+            "membership: {} changes proposed, {} applied, joint entered {} left {} open at the end {}; seeds applying 0 / 1 / 2-4 / 5+ changes: {} / {} / {} / {}",
             s.conf_changes_proposed,
             s.conf_changes_applied,
             s.joint_entered,
             s.joint_left,
+            s.joints_open_at_end,
             b[0],
             b[1],
             b[2],
             b[3]
         );
     }
+    println!(
+        "clients: {} processes retired after unknown outcomes; longest a slot went without an op completing {} ms (longest client timeout {} ms)",
+        s.processes_retired, s.max_slot_idle_ms, s.max_client_timeout_ms
+    );
     let cov = s.probe_coverage();
     let hit = cov.iter().filter(|c| c.seeds_hit > 0).count();
     println!("probes hit: {hit} of {}", cov.len());

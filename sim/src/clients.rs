@@ -3,6 +3,7 @@
 //! fared (processes retired, the longest time a slot went without an operation
 //! completing, which clients' final reads were served).
 
+use crate::probes::probe;
 use crate::workload::OpMix;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,6 +115,7 @@ impl ClientBook {
             stats.max_idle_slot = slot.index;
         }
         if !answered {
+            probe!(ClientProcessRetired);
             stats.processes_retired += 1;
         }
     }

@@ -24,6 +24,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod server;
+pub mod settle;
 pub mod shrink;
 pub mod sweep;
 pub mod timeline;

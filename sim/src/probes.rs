@@ -52,6 +52,26 @@ linsim_raft::define_probes! {
         "async storage writes: the append task synced an append and released its responses, and the raft loop made it visible in raft's storage";
     AsyncAppendsGroupCommitted: "async_appends_group_committed", "sim/src/server/async_writes.rs", false,
         "async storage writes: several queued appends shared one fsync";
+    JointCommitCheckedBothHalves: "joint_commit_checked_both_halves", "sim/src/observer/membership.rs", false,
+        "a leader in a joint configuration advanced its commit index and the observer found a quorum of both halves holding the entry durably";
+    ReadIndexAboveArrivalCommit: "read_index_above_arrival_commit", "sim/src/observer/reads.rs", false,
+        "a read was confirmed at a read index above the commit index known when it arrived (it waited for later writes)";
+    TransferCompleted: "transfer_completed", "sim/src/observer/progress.rs", false,
+        "a leadership transfer completed: its target became leader";
+    TransferAborted: "transfer_aborted", "sim/src/observer/progress.rs", true,
+        "a leadership transfer was abandoned by its leader (timed out, or its target left the configuration)";
+    ReadDroppedWithError: "read_dropped_with_error", "sim/src/server.rs", true,
+        "a server gave up on a ReadIndex read raft never confirmed (a new term, or a timeout) and told its client to retry";
+    ConfChangeRefusedAtApply: "conf_change_refused_at_apply", "sim/src/server/apply.rs", true,
+        "raft refused a committed conf change when it was applied (invalid in the configuration), leaving the configuration as it was";
+    ConfirmedReadWaitedForApply: "confirmed_read_waited_for_apply", "sim/src/server/apply.rs", false,
+        "a confirmed read waited for the state machine to apply up to its read index";
+    JointConfigLeftAtHeal: "joint_config_left_at_heal", "sim/src/run.rs", false,
+        "after the final heal the cluster was in an explicit joint configuration, and the operator's leave was proposed";
+    ClientProcessRetired: "client_process_retired", "sim/src/clients.rs", false,
+        "a client's operation timed out: its process retired and a fresh process took the slot";
+    ReadBurst: "read_burst", "sim/src/faults.rs", false,
+        "a fault aimed a burst of reads at a moment (a leader change, a partition's heal)";
 }
 
 /// Counts a hit of one of the simulator's probes: `probe!(UnsyncedWritesLost)`.

@@ -80,6 +80,9 @@ pub struct RunStats {
     pub joint_entered: u64,
     /// Joint configurations left.
     pub joint_left: u64,
+    /// Joint configurations still in force at the end of the run (0 or 1): with
+    /// `joint_left`, it accounts for every one entered.
+    pub joints_open_at_end: u64,
     /// Virtual ms from the final heal until a leader was known.
     pub heal_leader_ms: u64,
     /// Elections (term increases) between the final heal and that leader.

@@ -167,6 +167,7 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
         heal_leader_ms: heal.leader_ms,
         heal_elections: heal.elections,
         heal_catch_up_ms: heal.catch_up_ms,
+        joints_open_at_end: heal.joints_open,
         virtual_ms,
         sim_wall_ms,
         check_wall_ms,
@@ -362,7 +363,7 @@ fn top_term(world: &World) -> u64 {
 /// After the final heal: a leader within the bound, every client's outstanding op
 /// done and one more read served, and every server caught up to the commit index
 /// reached by then. Records how long each took in `world.heal`.
-async fn check_liveness(world: &World) {
+async fn check_liveness(world: &Arc<World>) {
     let sc = &world.scenario;
     let healed = Instant::now();
     let since_heal = || (Instant::now() - healed).as_millis() as u64;
@@ -432,6 +433,8 @@ async fn check_liveness(world: &World) {
         lagging.retain(|&(_, applied)| applied < target);
         if lagging.is_empty() {
             world.lock(&world.heal).catch_up_ms = since_heal();
+            let open = crate::settle::settle(world).await;
+            world.lock(&world.heal).joints_open = open;
             return;
         }
         if Instant::now() >= catch_up_deadline {

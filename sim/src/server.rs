@@ -27,7 +27,7 @@ use linsim_raft::{
 };
 use madsim::net::Endpoint;
 use madsim::time::sleep;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -71,6 +71,26 @@ pub enum AdminCommand {
     },
 }
 
+/// A ReadIndex read a server asked raft to confirm.
+struct PendingRead {
+    /// Where to answer.
+    client: SocketAddr,
+    /// The client's request id.
+    id: u64,
+    /// The key read.
+    key: String,
+    /// Virtual time it was asked, ns.
+    asked_ns: u64,
+    /// Whether raft confirmed it (its read state is in `confirmed_reads`).
+    confirmed: bool,
+}
+
+/// How long a server waits for raft to confirm a ReadIndex read, in election timeouts,
+/// before it tells the client to retry (as etcd's read loop gives up on a read index
+/// that never comes): raft drops a read silently when its message to the leader is
+/// lost or the leader loses office.
+const READ_CONFIRM_TIMEOUT_ELECTIONS: u32 = 2;
+
 struct Server {
     id: u64,
     world: Arc<World>,
@@ -80,9 +100,8 @@ struct Server {
     /// Requests this server proposed (or forwarded), waiting to be applied: request id
     /// -> (client, whether a follower forwarded it).
     pending: BTreeMap<u64, (SocketAddr, bool)>,
-    /// ReadIndex reads asked by clients of this server: context -> (client, request
-    /// id, key).
-    reads: BTreeMap<Vec<u8>, (SocketAddr, u64, String)>,
+    /// ReadIndex reads asked by clients of this server, by context.
+    reads: BTreeMap<Vec<u8>, PendingRead>,
     /// Read states raft confirmed, waiting until the state machine reaches their index.
     confirmed_reads: Vec<linsim_raft::ReadState>,
     /// The last index applied to the state machine.
@@ -150,6 +169,7 @@ pub async fn run(id: u64, world: Arc<World>) {
             now,
             format!("{id} started (restart {restarts}) at term {}", hs.term),
         );
+        obs.config_restored(now, id, snapshot.metadata.index, &conf);
     }
     let (node, readies) = if k.storage == StorageMode::Node {
         // Raft's task runs on this server's node: a crash kills it with the server.
@@ -293,23 +313,103 @@ impl Server {
         let w = self.world.clone();
         let id = self.id;
         let (term, state) = self.node.role();
+        if term != self.role.0 {
+            // Raft forgets the reads it was confirming when the term moves on.
+            self.drop_unconfirmed_reads(|_| true);
+        }
         let log_term = |i: u64| self.node.log_term(i);
         let now = w.now_ns();
+        let is_leader = state == StateType::StateLeader;
+        let config = || self.node.conf_state();
         if (term, state) != self.role {
             self.role = (term, state);
             w.lock(&w.roles).insert(id, self.role);
+            let first = self.node.first_index();
             let mut obs = w.lock(&w.observer);
-            obs.role(now, id, term, state, self.node.first_index(), log_term);
-            if state == StateType::StateLeader {
+            obs.role(now, id, term, state, first, log_term, &config());
+            if is_leader {
                 // The commit index it takes office with: later advances are checked.
-                obs.leader_committed(now, id, term, self.node.committed(), log_term);
+                obs.leader_committed(now, id, term, self.node.committed(), log_term, None);
             }
             debug!("{id} is {state} at term {term}");
         }
-        if let Some(commit) = commit.filter(|_| state == StateType::StateLeader) {
-            w.lock(&w.observer)
-                .leader_committed(now, id, term, commit, log_term);
+        if let Some(commit) = commit.filter(|_| is_leader) {
+            // Who holds an entry durably: its term on disk there, or compacted into
+            // the durable snapshot.
+            let holders = |index: u64, entry_term: u64| -> BTreeSet<u64> {
+                w.lock(&w.disks)
+                    .iter()
+                    .filter(|(_, d)| d.term(index) == Some(entry_term) || index <= d.compacted_to())
+                    .map(|(&id, _)| id)
+                    .collect()
+            };
+            let config = config();
+            w.lock(&w.observer).leader_committed(
+                now,
+                id,
+                term,
+                commit,
+                log_term,
+                Some((&config, &holders)),
+            );
         }
+        if let (true, Driver::Raw(raw)) = (is_leader, &self.node) {
+            let bound = w.liveness_bound().as_nanos() as u64;
+            let to = raw.raft.lead_transferee;
+            w.lock(&w.observer)
+                .transfer_state(now, id, term, to, bound);
+        }
+    }
+
+    /// Tells the clients of ReadIndex reads raft has not confirmed, and for which
+    /// `give_up` says so, to retry elsewhere.
+    fn drop_unconfirmed_reads(&mut self, give_up: impl Fn(&PendingRead) -> bool) {
+        let dropped: Vec<Vec<u8>> = self
+            .reads
+            .iter()
+            .filter(|(_, r)| !r.confirmed && give_up(r))
+            .map(|(ctx, _)| ctx.clone())
+            .collect();
+        for ctx in dropped {
+            let r = self.reads.remove(&ctx).expect("listed above");
+            probe!(ReadDroppedWithError);
+            let w = &self.world;
+            w.lock(&w.observer).read_dropped(self.id, r.id);
+            let leader = 0;
+            self.respond(r.client, Response::NotLeader { id: r.id, leader });
+        }
+    }
+
+    /// Gives up on reads raft has not confirmed for `READ_CONFIRM_TIMEOUT_ELECTIONS`.
+    fn expire_unconfirmed_reads(&mut self) {
+        if self.reads.is_empty() {
+            return;
+        }
+        let w = &self.world;
+        let timeout = (w.election_timeout() * READ_CONFIRM_TIMEOUT_ELECTIONS).as_nanos() as u64;
+        let now = w.now_ns();
+        self.drop_unconfirmed_reads(|r| now - r.asked_ns > timeout);
+    }
+
+    /// Raft confirmed these reads: each is answered once the state machine reaches its
+    /// read index.
+    fn take_read_states(&mut self, states: Vec<linsim_raft::ReadState>) {
+        if states.is_empty() {
+            return;
+        }
+        let now = self.world.now_ns();
+        let mut obs = self.world.lock(&self.world.observer);
+        for rs in &states {
+            if let Some(r) = self.reads.get_mut(&rs.request_ctx[..]) {
+                r.confirmed = true;
+                obs.read_confirmed(now, self.id, r.id, rs.index);
+                if rs.index > self.applied {
+                    probe!(ConfirmedReadWaitedForApply);
+                }
+            }
+        }
+        drop(obs);
+        self.confirmed_reads.extend(states);
     }
 
     /// Checks durable-before-send for messages leaving this server now.
@@ -344,7 +444,10 @@ impl Server {
     /// most of a server's inputs. Returns any other input.
     fn handle_at_once(&mut self, input: Input) -> Option<Input> {
         match (input, &mut self.node) {
-            (Input::Tick, node) => node.tick(),
+            (Input::Tick, node) => {
+                node.tick();
+                self.expire_unconfirmed_reads();
+            }
             (Input::Raft(m), node) => node.step(m),
             (Input::Appended(appends), node)
                 if !(matches!(node, Driver::Node(_))
@@ -359,7 +462,10 @@ impl Server {
 
     async fn handle(&mut self, input: Input) {
         match input {
-            Input::Tick => self.node.tick(),
+            Input::Tick => {
+                self.node.tick();
+                self.expire_unconfirmed_reads();
+            }
             Input::Raft(m) => self.node.step(m),
             Input::Client(req, from) => self.handle_request(req, from).await,
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to).await,
@@ -383,11 +489,18 @@ impl Server {
     async fn handle_request(&mut self, req: Request, from: SocketAddr) {
         let w = self.world.clone();
         let bugs = &w.scenario.bugs;
+        let is_read = matches!(req.command, KvCommand::Get { .. });
+        if is_read {
+            w.lock(&w.observer).read_arrived(self.id, req.id);
+        }
         let raft = self.node.soft_state().await;
         if bugs.has(SimBug::StaleLocalReads) && raft.raft_state == StateType::StateLeader {
             if let KvCommand::Get { key } = &req.command {
                 // Bug: a read served from local state, bypassing the log.
                 let value = self.kv.get(key);
+                let now = w.now_ns();
+                w.lock(&w.observer)
+                    .read_served(now, self.id, req.id, self.applied);
                 self.respond(
                     from,
                     Response::Ok {
@@ -402,6 +515,8 @@ impl Server {
             // A resent request this server already applied: it is committed, so its
             // first result is the answer.
             probe!(ResentRequestAnsweredFromSession);
+            // Applied through the log already, where its result was decided.
+            w.lock(&w.observer).read_dropped(self.id, req.id);
             let result = result.clone();
             self.respond(from, Response::Ok { id: req.id, result });
             return;
@@ -412,7 +527,16 @@ impl Server {
                 // by a heartbeat quorum or its lease; a follower forwards it), and the
                 // read is served once this server has applied up to that index.
                 let ctx = req.id.to_le_bytes().to_vec();
-                self.reads.insert(ctx.clone(), (from, req.id, key.clone()));
+                let asked_ns = w.now_ns();
+                w.lock(&w.observer).read_asked(asked_ns, self.id, req.id);
+                let read = PendingRead {
+                    client: from,
+                    id: req.id,
+                    key: key.clone(),
+                    asked_ns,
+                    confirmed: false,
+                };
+                self.reads.insert(ctx.clone(), read);
                 self.node.read_index(ctx).await;
                 return;
             }
@@ -427,6 +551,9 @@ impl Server {
             && raft.lead != NONE
             && self.world.knobs.client_routing == ClientRouting::Node;
         if raft.raft_state != StateType::StateLeader && !forward {
+            if is_read {
+                w.lock(&w.observer).read_dropped(self.id, req.id);
+            }
             self.respond(from, not_leader);
             return;
         }
@@ -456,6 +583,9 @@ impl Server {
             Err(_) => {
                 // Not appended anywhere: the client may safely retry.
                 probe!(ProposalRefused);
+                if is_read {
+                    w.lock(&w.observer).read_dropped(self.id, req.id);
+                }
                 self.respond(from, not_leader)
             }
         }

@@ -217,6 +217,16 @@ pub struct SweepSummary {
     pub joint_entered: u64,
     /// Joint configurations left.
     pub joint_left: u64,
+    /// Joint configurations still in force at the ends of runs.
+    pub joints_open_at_end: u64,
+    /// Client processes retired after unknown outcomes.
+    pub processes_retired: u64,
+    /// The longest time any client slot of any seed went without an operation
+    /// completing, virtual ms.
+    pub max_slot_idle_ms: u64,
+    /// The longest client timeout of any seed, ms (the bound on a slot's idle time, but
+    /// for the think time between operations).
+    pub max_client_timeout_ms: u64,
     /// Seeds by how many membership changes they applied: 0, 1, 2-4, 5+.
     pub conf_change_seeds: [u64; 4],
     /// Seeds that hit each probe, by name.
@@ -252,6 +262,10 @@ impl SweepSummary {
         self.conf_changes_applied += s.conf_changes_applied;
         self.joint_entered += s.joint_entered;
         self.joint_left += s.joint_left;
+        self.joints_open_at_end += s.joints_open_at_end;
+        self.processes_retired += s.processes_retired;
+        self.max_slot_idle_ms = self.max_slot_idle_ms.max(s.max_slot_idle_ms);
+        self.max_client_timeout_ms = self.max_client_timeout_ms.max(r.knobs.client_timeout_ms);
         let bucket = match s.conf_changes_applied {
             0 => 0,
             1 => 1,
@@ -316,6 +330,10 @@ impl SweepSummary {
             "conf_changes_proposed": self.conf_changes_proposed,
             "conf_changes_applied": self.conf_changes_applied,
             "joint_entered": self.joint_entered, "joint_left": self.joint_left,
+            "joints_open_at_end": self.joints_open_at_end,
+            "processes_retired": self.processes_retired,
+            "max_slot_idle_ms": self.max_slot_idle_ms,
+            "max_client_timeout_ms": self.max_client_timeout_ms,
             "seeds_by_conf_changes_applied": {
                 "0": self.conf_change_seeds[0], "1": self.conf_change_seeds[1],
                 "2-4": self.conf_change_seeds[2], "5+": self.conf_change_seeds[3],

@@ -113,6 +113,8 @@ pub struct HealStats {
     pub elections: u64,
     /// Until every server applied the commit index reached when clients were served.
     pub catch_up_ms: u64,
+    /// Joint configurations still in force at the end (0 or 1).
+    pub joints_open: u64,
 }
 
 /// The shared state of one run.
@@ -197,6 +199,7 @@ impl World {
             .map(|id| (id, Disk::default()))
             .collect();
         let membership = crate::membership::Membership::new(1..=scenario.voters);
+        let initial = linsim_raft::ConfState::from_voters(1..=scenario.voters);
         let knobs = scenario.knobs.resolve(seed);
         let clients = scenario
             .clients
@@ -207,7 +210,7 @@ impl World {
             knobs,
             seed,
             start: OnceLock::new(),
-            observer: Mutex::new(Observer::default()),
+            observer: Mutex::new(Observer::new(initial)),
             history: Mutex::new(Vec::new()),
             disks: Mutex::new(disks),
             net: Mutex::new(NetState {
@@ -245,6 +248,12 @@ impl World {
     /// The virtual time of one election timeout (before drift).
     pub fn election_timeout(&self) -> std::time::Duration {
         self.scenario.tick_interval * self.knobs.election_tick as u32
+    }
+
+    /// How long the cluster gets, after the faults heal, to elect a leader and to
+    /// finish what it accepted: `liveness_elections` election timeouts.
+    pub fn liveness_bound(&self) -> std::time::Duration {
+        self.election_timeout() * self.scenario.liveness_elections
     }
 
     /// Marks virtual time zero (called once, inside the runtime).

@@ -38,13 +38,14 @@ impl Server {
         let conf = self.node.conf_state();
         let digest = state_digest(&snap.data, &conf);
         let w = &self.world;
-        w.lock(&w.membership).set(self.id, index, conf);
+        w.lock(&w.membership).set(self.id, index, conf.clone());
         w.counters
             .snapshots_installed
             .fetch_add(1, Ordering::Relaxed);
         let now = w.now_ns();
-        w.lock(&w.observer)
-            .snapshot(now, self.id, index, digest, true);
+        let mut obs = w.lock(&w.observer);
+        obs.snapshot(now, self.id, index, digest, true);
+        obs.config_restored(now, self.id, index, &conf);
     }
 
     /// Snapshots the state machine after applying `index` and compacts the log, keeping
@@ -90,8 +91,9 @@ impl Server {
         probe!(LogCompacted);
         w.counters.compactions.fetch_add(1, Ordering::Relaxed);
         let now = w.now_ns();
-        w.lock(&w.observer)
-            .snapshot(now, self.id, index, digest, false);
+        let mut obs = w.lock(&w.observer);
+        obs.snapshot(now, self.id, index, digest, false);
+        obs.compacted(now, self.id, compact_to, index, self.applied);
     }
 
     /// Raft applied a committed membership change at `index`, which every server does
@@ -118,6 +120,16 @@ impl Server {
         }
     }
 
+    /// Raft refused the committed membership change at `index` (invalid in the
+    /// configuration; every server refuses it alike): the configuration stays.
+    fn conf_change_refused(&mut self, index: u64) {
+        probe!(ConfChangeRefusedAtApply);
+        let w = &self.world;
+        let now = w.now_ns();
+        w.lock(&w.observer)
+            .conf_change_refused(now, self.id, index);
+    }
+
     /// Answers the confirmed reads whose index this server has applied.
     pub(super) fn serve_confirmed_reads(&mut self) {
         let applied = self.applied;
@@ -126,18 +138,22 @@ impl Server {
             .partition(|rs| rs.index <= applied);
         self.confirmed_reads = waiting;
         for rs in ready {
-            let Some((client, id, key)) = self.reads.remove(&rs.request_ctx[..]) else {
+            let Some(read) = self.reads.remove(&rs.request_ctx[..]) else {
                 continue;
             };
             probe!(ReadServedByReadIndex);
+            let w = &self.world;
+            let now = w.now_ns();
+            w.lock(&w.observer)
+                .read_served(now, self.id, read.id, self.applied);
             let counters = &self.world.counters;
             if self.world.knobs.reads == ReadPath::Lease {
                 counters.reads_lease.fetch_add(1, Ordering::Relaxed);
             } else {
                 counters.reads_read_index.fetch_add(1, Ordering::Relaxed);
             }
-            let result = KvResult::Value(self.kv.get(&key));
-            self.respond(client, Response::Ok { id, result });
+            let result = KvResult::Value(self.kv.get(&read.key));
+            self.respond(read.client, Response::Ok { id: read.id, result });
         }
     }
 
@@ -151,8 +167,9 @@ impl Server {
             if let Some(Ok(cc)) = e.conf_change() {
                 let raw = self.node.raw();
                 let before = raw.raft.trk.conf_state();
-                if let Ok(after) = raw.apply_conf_change(&cc) {
-                    self.conf_change_applied(e.index, &before, after);
+                match raw.apply_conf_change(&cc) {
+                    Ok(after) => self.conf_change_applied(e.index, &before, after),
+                    Err(_) => self.conf_change_refused(e.index),
                 }
             }
         } else {
@@ -172,8 +189,9 @@ impl Server {
             unreachable!("matched above");
         };
         let before = n.conf.clone();
-        if let Ok(after) = n.apply_conf_change(&cc).await {
-            self.conf_change_applied(e.index, &before, after);
+        match n.apply_conf_change(&cc).await {
+            Ok(after) => self.conf_change_applied(e.index, &before, after),
+            Err(_) => self.conf_change_refused(e.index),
         }
         self.compact_if_due(e);
     }
@@ -212,17 +230,24 @@ impl Server {
         }
         let proposal = Proposal::from_bytes(&e.data);
         // A request can be in the log twice (resent by its client, or a forwarded
-        // MsgProp duplicated by the network): the state machine applies it once.
+        // MsgProp duplicated by the network): the state machine applies it once, and
+        // a second copy answers with the first one's result (decided at that index).
+        let first_copy = self.kv.result_of(proposal.request).is_none();
         let result = self.kv.apply_request(proposal.request, &proposal.command);
         if let Some((client, forwarded)) = self.pending.remove(&proposal.request) {
             if forwarded {
                 probe!(ForwardedRequestAnswered);
             }
             if matches!(proposal.command, KvCommand::Get { .. }) {
-                self.world
-                    .counters
-                    .reads_log
-                    .fetch_add(1, Ordering::Relaxed);
+                let w = &self.world;
+                w.counters.reads_log.fetch_add(1, Ordering::Relaxed);
+                let now = w.now_ns();
+                let mut obs = w.lock(&w.observer);
+                if first_copy {
+                    obs.read_served(now, self.id, proposal.request, e.index);
+                } else {
+                    obs.read_dropped(self.id, proposal.request);
+                }
             }
             self.respond(
                 client,

@@ -106,7 +106,7 @@ impl Server {
         leader_self_match: Option<u64>,
     ) -> Vec<Message> {
         self.report_state(rd.hard_state.map(|hs| hs.commit));
-        self.confirmed_reads.append(&mut rd.read_states);
+        self.take_read_states(std::mem::take(&mut rd.read_states));
         self.send_now(&routed.peers, leader_self_match);
         for m in routed.append {
             self.queue_append(m, leader_self_match);

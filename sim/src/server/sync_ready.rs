@@ -64,7 +64,7 @@ impl Server {
         for e in to_apply {
             self.apply(e);
         }
-        self.confirmed_reads.extend(rd.read_states.iter().cloned());
+        self.take_read_states(rd.read_states.clone());
         self.serve_confirmed_reads();
         self.node.raw().advance();
     }

@@ -1,12 +1,18 @@
 //! The observer: every role change, durable write, commit and apply of every node, in
-//! order. It checks Raft's invariants as events arrive and hashes the trace.
+//! order. It checks Raft's invariants as events arrive and hashes the trace. The core
+//! (elections, logs, durability, state machines) is here; what it checks of
+//! membership, reads, snapshots and of work that must finish lives in a file each.
 
-use crate::membership::{describe, quorums_intersect};
+mod membership;
+mod progress;
+mod reads;
+mod snapshots;
+
 use crate::timeline::{RaftChange, RaftTimeline};
 use linsim_checker::history::{fnv1a, fnv1a_continue};
 use linsim_raft::{ConfState, Entry, HardState, Message, MessageType, StateType};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tracing::debug;
 
 /// A broken invariant: when, where, and the facts that break it.
@@ -67,8 +73,12 @@ pub struct Observer {
     last_applied: BTreeMap<u64, u64>,
     /// State-machine digests at snapshot indexes: index -> (digest, first node).
     snapshots: BTreeMap<u64, (u64, u64)>,
-    /// The configuration each membership change led to: index -> (config, first node).
-    configs: BTreeMap<u64, (ConfState, u64)>,
+    /// The committed sequence of configurations and where each node stands on it.
+    configs: membership::ConfigLog,
+    /// Client reads: when each arrived, what raft confirmed, what was answered.
+    reads: reads::ReadLog,
+    /// Leadership transfers in progress.
+    transfers: progress::Transfers,
     /// Each node's last reported commit index as leader, with the term.
     leader_commits: BTreeMap<u64, (u64, u64)>,
     violations: Vec<Violation>,
@@ -79,13 +89,23 @@ pub struct Observer {
 }
 
 impl Default for Observer {
+    /// An observer of a cluster that boots with no voters (for tests of one check).
     fn default() -> Observer {
+        Observer::new(ConfState::default())
+    }
+}
+
+impl Observer {
+    /// An observer of a cluster that boots with configuration `initial`.
+    pub fn new(initial: ConfState) -> Observer {
         Observer {
             leaders: BTreeMap::new(),
             committed: BTreeMap::new(),
             durable: BTreeMap::new(),
             snapshots: BTreeMap::new(),
-            configs: BTreeMap::new(),
+            configs: membership::ConfigLog::new(initial),
+            reads: reads::ReadLog::default(),
+            transfers: progress::Transfers::default(),
             applied: BTreeMap::new(),
             hard_states: BTreeMap::new(),
             last_applied: BTreeMap::new(),
@@ -97,9 +117,7 @@ impl Default for Observer {
             timeline: RaftTimeline::default(),
         }
     }
-}
 
-impl Observer {
     /// Adds an event to the trace (hash and DEBUG log).
     pub fn trace(&mut self, at_ns: u64, line: String) {
         self.trace_hash = fnv1a_continue(self.trace_hash, &at_ns.to_le_bytes());
@@ -165,7 +183,9 @@ impl Observer {
     /// `term_at(i)` gives its log's term at index i. Entries committed in `term` or later
     /// are not owed: a leader can take office late (a delayed vote, a pause).
     /// Indexes below `first_index` are compacted into the node's snapshot: they were
-    /// applied, and the snapshot digests check them.
+    /// applied, and the snapshot digests check them. A leader's configuration `config`
+    /// must overlap the committed one (see `leader_config`).
+    #[allow(clippy::too_many_arguments)]
     pub fn role(
         &mut self,
         at_ns: u64,
@@ -174,13 +194,16 @@ impl Observer {
         state: StateType,
         first_index: u64,
         term_at: impl Fn(u64) -> Option<u64>,
+        config: &ConfState,
     ) {
         self.trace(at_ns, format!("{node} became {state} at term {term}"));
         let role = RaftChange::Role { term, role: state };
         self.timeline.record(at_ns, node, role);
+        self.transfer_role(node, state);
         if state != StateType::StateLeader {
             return;
         }
+        self.leader_config(at_ns, node, term, config);
         // Election safety: at most one leader per term.
         match self.leaders.get(&term) {
             Some(&other) if other != node => {
@@ -220,7 +243,9 @@ impl Observer {
     ///
     /// A leader advances its commit index only to an entry of its own term (Raft
     /// §5.4.2): an entry of an earlier term on a majority may still be overwritten
-    /// (Figure 8), and commits only together with one of the leader's own.
+    /// (Figure 8), and commits only together with one of the leader's own. With
+    /// `quorum` (its configuration, and which servers hold an entry durably), the
+    /// advance is checked against the disks (`commit_quorum`).
     pub fn leader_committed(
         &mut self,
         at_ns: u64,
@@ -228,8 +253,15 @@ impl Observer {
         term: u64,
         commit: u64,
         term_at: impl Fn(u64) -> Option<u64>,
+        quorum: Option<(&ConfState, &dyn Fn(u64, u64) -> BTreeSet<u64>)>,
     ) {
         if let Some(&(t, c)) = self.leader_commits.get(&node) {
+            if let (Some((config, holders)), Some(entry_term)) = (quorum, term_at(commit)) {
+                if t == term && commit > c {
+                    let holders = holders(commit, entry_term);
+                    self.commit_quorum(at_ns, node, term, commit, config, &holders);
+                }
+            }
             if t == term && commit > c && term_at(commit) != Some(term) {
                 self.violate(
                     "leader-commits-own-term",
@@ -333,49 +365,8 @@ impl Observer {
     /// applies its log again from there.
     pub fn restarted(&mut self, node: u64, snapshot_index: u64) {
         self.last_applied.insert(node, snapshot_index);
-    }
-
-    /// `node` took a snapshot of its state machine at `index` (the index it last
-    /// applied), or installed one from its leader (`installed`). Applied indexes never
-    /// go backwards, and every node's state machine at one index has the same digest
-    /// (state machine safety, for entries that arrive by snapshot).
-    pub fn snapshot(&mut self, at_ns: u64, node: u64, index: u64, digest: u64, installed: bool) {
-        let last = self.last_applied.get(&node).copied().unwrap_or(0);
-        let what = if installed { "installed" } else { "took" };
-        self.trace(
-            at_ns,
-            format!("{node} {what} snapshot at {index} (digest {digest:016x})"),
-        );
-        if installed && index <= last {
-            self.violate(
-                "apply-order",
-                at_ns,
-                node,
-                format!("installed a snapshot at {index} after applying up to {last}"),
-            );
-        } else if !installed && index != last {
-            self.violate(
-                "apply-order",
-                at_ns,
-                node,
-                format!("took a snapshot at {index} after applying up to {last}"),
-            );
-        }
-        self.last_applied.insert(node, index);
-        match self.snapshots.get(&index) {
-            Some(&(seen, other)) if seen != digest => self.violate(
-                "state-machine-safety",
-                at_ns,
-                node,
-                format!(
-                    "state machine at {index} has digest {digest:016x}, but node {other}'s had {seen:016x}"
-                ),
-            ),
-            Some(_) => {}
-            None => {
-                self.snapshots.insert(index, (digest, node));
-            }
-        }
+        self.reads_stopped(node);
+        self.transfers_stopped(node);
     }
 
     /// The last index each node applied since it last started.
@@ -389,8 +380,15 @@ impl Observer {
     }
 
     /// `node` applied the entry at `index`: no two nodes apply different entries there.
+    /// A conf-change entry's outcome must follow before the next entry (see
+    /// `conf_change_entry_applied`).
     pub fn applied(&mut self, at_ns: u64, node: u64, e: &Entry) {
         self.trace(at_ns, format!("{node} applied {}/{}", e.term, e.index));
+        if e.is_conf_change() {
+            self.conf_change_entry_applied(at_ns, node, e.index);
+        } else {
+            self.owe_nothing(at_ns, node);
+        }
         let last = self.last_applied.insert(node, e.index).unwrap_or(0);
         if e.index != last + 1 {
             self.violate(
@@ -519,54 +517,6 @@ impl Observer {
                 node,
                 format!("{}: {facts}", m.msg_type),
             );
-        }
-    }
-
-    /// `node` applied the membership change at `index`, from configuration `before` to
-    /// `after`. Joint-consensus safety: every quorum of `before` must intersect every
-    /// quorum of `after`, or servers still deciding with `before` and servers already
-    /// deciding with `after` could elect two leaders or commit apart. Every server must
-    /// reach the same configuration at the same index. Returns whether `node` is the
-    /// first to apply this index (for counting changes once).
-    pub fn config_applied(
-        &mut self,
-        at_ns: u64,
-        node: u64,
-        index: u64,
-        before: &ConfState,
-        after: &ConfState,
-    ) -> bool {
-        self.trace(
-            at_ns,
-            format!("{node} applied conf change at {index}: {}", describe(after)),
-        );
-        if !quorums_intersect(before, after) {
-            self.violate(
-                "config-overlap",
-                at_ns,
-                node,
-                format!(
-                    "conf change at {index} went from {} to {}: they have disjoint quorums",
-                    describe(before),
-                    describe(after)
-                ),
-            );
-        }
-        match self.configs.get(&index) {
-            Some((seen, other)) if seen != after => {
-                let facts = format!(
-                    "conf change at {index} led to {}, but node {other} reached {}",
-                    describe(after),
-                    describe(seen)
-                );
-                self.violate("state-machine-safety", at_ns, node, facts);
-                false
-            }
-            Some(_) => false,
-            None => {
-                self.configs.insert(index, (after.clone(), node));
-                true
-            }
         }
     }
 

@@ -1,0 +1,265 @@
+//! What the observer checks of membership: that every server walks the committed
+//! sequence of configurations, one change at a time and in order; that a leader
+//! commits only what a quorum of its configuration (both halves of a joint one) holds
+//! durably; and that no leader takes office with a configuration whose quorums miss
+//! those of the configuration committed last.
+//!
+//! The committed sequence is learned from the servers themselves: the configuration a
+//! change at index i leads to is recorded by the first server to apply it (every other
+//! server must reach the same one there: state machine safety). A server learns its
+//! configuration in three ways, each checked against that sequence (`config-prefix`):
+//! it boots with the initial one, restores one from a snapshot at index s (it must be
+//! the configuration in force at s, not a later one: a snapshot whose metadata runs
+//! ahead of its index makes the server apply the changes after s a second time), or
+//! applies a change at index i on top of the configuration in force before i.
+
+use super::Observer;
+use crate::membership::{describe, is_quorum, quorums_intersect};
+use crate::probes::probe;
+use linsim_raft::ConfState;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The committed sequence of configurations and where each server stands on it.
+#[derive(Debug, Default)]
+pub(super) struct ConfigLog {
+    /// Index -> (the configuration the change there led to, the first node to apply
+    /// it). Index 0 holds the initial configuration.
+    committed: BTreeMap<u64, (ConfState, u64)>,
+    /// Node -> (the index its configuration comes from, the configuration).
+    running: BTreeMap<u64, (u64, ConfState)>,
+    /// Node -> a conf-change entry it applied whose outcome (applied to its
+    /// configuration, or refused) it has not reported yet.
+    owed: BTreeMap<u64, u64>,
+}
+
+impl ConfigLog {
+    /// A log whose sequence starts with `initial`.
+    pub(super) fn new(initial: ConfState) -> ConfigLog {
+        ConfigLog {
+            committed: [(0, (initial, 0))].into_iter().collect(),
+            ..ConfigLog::default()
+        }
+    }
+
+    /// The configuration in force at `index`: the one the last change at or before it
+    /// led to.
+    pub(super) fn in_force(&self, index: u64) -> Option<&ConfState> {
+        self.committed.range(..=index).next_back().map(|(_, (cs, _))| cs)
+    }
+
+    /// The index of the last committed change at or before `index`.
+    fn change_at_or_before(&self, index: u64) -> u64 {
+        self.committed
+            .range(..=index)
+            .next_back()
+            .map_or(0, |(&i, _)| i)
+    }
+}
+
+impl Observer {
+    /// `node` (re)started with configuration `conf`, from its durable snapshot at
+    /// `index` (0: none, the initial configuration), or installed a snapshot at `index`
+    /// carrying `conf`: `conf` must be the configuration in force at `index`.
+    pub fn config_restored(&mut self, at_ns: u64, node: u64, index: u64, conf: &ConfState) {
+        self.configs.owed.remove(&node);
+        let expected = self.configs.in_force(index).cloned();
+        if let Some(expected) = expected.filter(|e| e != conf) {
+            let from = self.configs.change_at_or_before(index);
+            self.violate(
+                "config-prefix",
+                at_ns,
+                node,
+                format!(
+                    "runs {} from its snapshot at {index}, but the configuration in force there (since {from}) is {}",
+                    describe(conf),
+                    describe(&expected)
+                ),
+            );
+        }
+        self.configs.running.insert(node, (index, conf.clone()));
+    }
+
+    /// `node` applied the membership change at `index`, from configuration `before` to
+    /// `after`. Checks, in turn:
+    /// - `conf-change-order`: it has not reached a configuration at or after `index`
+    ///   already (a change applied twice, or out of order);
+    /// - `config-prefix`: `before` is the configuration in force before `index` in the
+    ///   committed sequence;
+    /// - `config-overlap`: every quorum of `before` intersects every quorum of `after`
+    ///   (joint-consensus safety: otherwise servers still deciding with `before` and
+    ///   servers already deciding with `after` could elect two leaders or commit apart);
+    /// - state machine safety: every server reaches the same configuration at `index`.
+    ///
+    /// Returns whether `node` is the first to apply this index (for counting changes
+    /// once).
+    pub fn config_applied(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        index: u64,
+        before: &ConfState,
+        after: &ConfState,
+    ) -> bool {
+        self.trace(
+            at_ns,
+            format!("{node} applied conf change at {index}: {}", describe(after)),
+        );
+        self.configs.owed.remove(&node);
+        if let Some(&(reached, _)) = self.configs.running.get(&node) {
+            if reached >= index {
+                self.violate(
+                    "conf-change-order",
+                    at_ns,
+                    node,
+                    format!("applied the conf change at {index} after reaching the configuration at {reached}"),
+                );
+            }
+        }
+        let expected = self
+            .configs
+            .in_force(index.saturating_sub(1))
+            .filter(|e| *e != before)
+            .cloned();
+        if let Some(expected) = expected {
+            self.violate(
+                "config-prefix",
+                at_ns,
+                node,
+                format!(
+                    "applied the change at {index} to {}, but the configuration in force before {index} is {}",
+                    describe(before),
+                    describe(&expected)
+                ),
+            );
+        }
+        if !quorums_intersect(before, after) {
+            self.violate(
+                "config-overlap",
+                at_ns,
+                node,
+                format!(
+                    "conf change at {index} went from {} to {}: they have disjoint quorums",
+                    describe(before),
+                    describe(after)
+                ),
+            );
+        }
+        self.configs.running.insert(node, (index, after.clone()));
+        match self.configs.committed.get(&index) {
+            Some((seen, other)) if seen != after => {
+                let facts = format!(
+                    "conf change at {index} led to {}, but node {other} reached {}",
+                    describe(after),
+                    describe(seen)
+                );
+                self.violate("state-machine-safety", at_ns, node, facts);
+                false
+            }
+            Some(_) => false,
+            None => {
+                self.configs.committed.insert(index, (after.clone(), node));
+                true
+            }
+        }
+    }
+
+    /// `node` applied the conf-change entry at `index` and raft refused it (invalid in
+    /// the configuration, so refused alike everywhere): its configuration stays.
+    pub fn conf_change_refused(&mut self, at_ns: u64, node: u64, index: u64) {
+        self.trace(at_ns, format!("{node} refused the conf change at {index}"));
+        self.configs.owed.remove(&node);
+    }
+
+    /// `node` is applying a conf-change entry at `index`: before it applies anything
+    /// else, it must report the outcome (`config_applied` or `conf_change_refused`).
+    pub(super) fn conf_change_entry_applied(&mut self, at_ns: u64, node: u64, index: u64) {
+        self.owe_nothing(at_ns, node);
+        self.configs.owed.insert(node, index);
+    }
+
+    /// `node` must owe no conf change outcome now (`conf-change-progress`): a server
+    /// that applies a conf-change entry but never hands it to raft keeps a stale
+    /// configuration while its log says otherwise.
+    pub(super) fn owe_nothing(&mut self, at_ns: u64, node: u64) {
+        if let Some(index) = self.configs.owed.remove(&node) {
+            self.violate(
+                "conf-change-progress",
+                at_ns,
+                node,
+                format!("applied the conf-change entry at {index} but never applied or refused the change"),
+            );
+        }
+    }
+
+    /// Every server that applied a conf-change entry reported its outcome (the end of a
+    /// run).
+    pub fn check_conf_changes_settled(&mut self, at_ns: u64) {
+        let owing: Vec<u64> = self.configs.owed.keys().copied().collect();
+        for node in owing {
+            self.owe_nothing(at_ns, node);
+        }
+    }
+
+    /// The configuration in force at the newest committed index.
+    pub fn committed_config(&self) -> Option<&ConfState> {
+        self.configs.in_force(self.commit_index())
+    }
+
+    /// A leader of `term` takes office with configuration `config`: its quorums must
+    /// meet those of the configuration in force at the newest committed index
+    /// (`config-overlap`). A leader a change behind is fine (one-at-a-time changes and
+    /// joint configurations overlap by construction); one whose configuration has
+    /// quorums disjoint from the committed one can commit apart from the servers that
+    /// decide with it.
+    pub(super) fn leader_config(&mut self, at_ns: u64, node: u64, term: u64, config: &ConfState) {
+        let Some(committed) = self.committed_config().cloned() else {
+            return;
+        };
+        if !quorums_intersect(config, &committed) {
+            self.violate(
+                "config-overlap",
+                at_ns,
+                node,
+                format!(
+                    "became leader of term {term} with {}, whose quorums miss those of the committed {}",
+                    describe(config),
+                    describe(&committed)
+                ),
+            );
+        }
+    }
+
+    /// The leader `node` of `term` advanced its commit index to `commit` (an entry of
+    /// term `entry_term`) deciding with `config`: the servers whose durable logs hold
+    /// that entry (`holders`) must be a quorum of `config`, of both halves if it is
+    /// joint (`commit-quorum`). Checked against the disks, not against what raft
+    /// believes its followers acknowledged: a quorum rule that counts the wrong
+    /// servers, or one half of a joint configuration, shows here at its first commit.
+    pub(super) fn commit_quorum(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        term: u64,
+        commit: u64,
+        config: &ConfState,
+        holders: &BTreeSet<u64>,
+    ) {
+        if config.voters.is_empty() || is_quorum(config, holders) {
+            if !config.voters_outgoing.is_empty() {
+                probe!(JointCommitCheckedBothHalves);
+            }
+            return;
+        }
+        let ids: Vec<String> = holders.iter().map(u64::to_string).collect();
+        self.violate(
+            "commit-quorum",
+            at_ns,
+            node,
+            format!(
+                "leader of term {term} committed up to {commit}, which only ({}) hold durably: not a quorum of {}",
+                ids.join(" "),
+                describe(config)
+            ),
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Work the cluster accepted that must finish: leadership transfers. (Joint
+//! configurations that must be left, conf changes that must be applied or refused and
+//! reads that must be answered are checked beside the rest of their concern, in
+//! `membership`, `reads` and the run's heal phase.)
+//!
+//! A leader asked to transfer leadership refuses proposals until the transfer ends, so
+//! a transfer that neither completes nor aborts silences the cluster while every
+//! server looks healthy. Raft aborts one after an election timeout of the leader's
+//! clock; the bound allowed here is the liveness bound (many election timeouts), so
+//! that slow clocks and pauses never trip it while a stuck transfer always does.
+
+use super::Observer;
+use crate::probes::probe;
+use linsim_raft::StateType;
+use std::collections::BTreeMap;
+
+/// A transfer a leader is carrying out.
+#[derive(Clone, Copy, Debug)]
+struct Transfer {
+    term: u64,
+    to: u64,
+    since_ns: u64,
+}
+
+/// Leadership transfers in progress, by leader.
+#[derive(Debug, Default)]
+pub(super) struct Transfers {
+    pending: BTreeMap<u64, Transfer>,
+}
+
+impl Observer {
+    /// The leader `node` of `term` reports the transfer it is carrying out (`to`, 0:
+    /// none). One pending longer than `bound_ns` breaks `transfer-progress`.
+    pub fn transfer_state(&mut self, at_ns: u64, node: u64, term: u64, to: u64, bound_ns: u64) {
+        match (self.transfers.pending.get(&node).copied(), to) {
+            (None, 0) => {}
+            (None, to) => {
+                let t = Transfer {
+                    term,
+                    to,
+                    since_ns: at_ns,
+                };
+                self.transfers.pending.insert(node, t);
+            }
+            (Some(_), 0) => {
+                probe!(TransferAborted);
+                self.transfers.pending.remove(&node);
+            }
+            (Some(t), to) if t.term != term || t.to != to => {
+                let t = Transfer {
+                    term,
+                    to,
+                    since_ns: at_ns,
+                };
+                self.transfers.pending.insert(node, t);
+            }
+            (Some(t), _) if at_ns - t.since_ns > bound_ns => {
+                self.violate(
+                    "transfer-progress",
+                    at_ns,
+                    node,
+                    format!(
+                        "leader of term {term} has been transferring leadership to {to} for {} ms",
+                        (at_ns - t.since_ns) / 1_000_000
+                    ),
+                );
+            }
+            (Some(_), _) => {}
+        }
+    }
+
+    /// `node` changed role: a transfer to it completes when it leads; a transfer of a
+    /// leader that steps down ends with it.
+    pub(super) fn transfer_role(&mut self, node: u64, state: StateType) {
+        if state == StateType::StateLeader {
+            let done: Vec<u64> = self
+                .transfers
+                .pending
+                .iter()
+                .filter(|(_, t)| t.to == node)
+                .map(|(&from, _)| from)
+                .collect();
+            for from in done {
+                probe!(TransferCompleted);
+                self.transfers.pending.remove(&from);
+            }
+        } else {
+            self.transfers.pending.remove(&node);
+        }
+    }
+
+    /// `node` restarted: a transfer it was carrying out died with it.
+    pub(super) fn transfers_stopped(&mut self, node: u64) {
+        self.transfers.pending.remove(&node);
+    }
+
+    /// No transfer has been pending longer than `bound_ns` (the end of a run).
+    pub fn check_transfers_settled(&mut self, at_ns: u64, bound_ns: u64) {
+        let stuck: Vec<(u64, Transfer)> = self
+            .transfers
+            .pending
+            .iter()
+            .filter(|(_, t)| at_ns - t.since_ns > bound_ns)
+            .map(|(&n, &t)| (n, t))
+            .collect();
+        for (node, t) in stuck {
+            self.violate(
+                "transfer-progress",
+                at_ns,
+                node,
+                format!(
+                    "leader of term {} has been transferring leadership to {} for {} ms",
+                    t.term,
+                    t.to,
+                    (at_ns - t.since_ns) / 1_000_000
+                ),
+            );
+        }
+    }
+}

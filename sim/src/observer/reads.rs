@@ -1,0 +1,140 @@
+//! What the observer checks of reads: the ReadIndex invariant, checked as each read is
+//! answered, and that every read raft confirmed is answered.
+//!
+//! A linearizable read must reflect every write that completed before it was invoked.
+//! Raft's ReadIndex (dissertation §6.4) gets there in steps: the server notes the
+//! leader's commit index when the read arrives (the read index), confirms the leader
+//! still leads (a heartbeat quorum, or its lease), and answers once its state machine
+//! has applied up to the read index. Whatever the path (the log, ReadIndex, a lease),
+//! the invariant it must keep is checkable at the moment of the answer: the state it
+//! is served from (everything the server applied) includes every entry committed
+//! anywhere in the cluster before the read arrived at the server. A server that
+//! answers from a state that misses such an entry is stale, whether or not any client
+//! ever notices; this check names the server and the entries at once, where the
+//! linearizability checker needs the stale value to contradict a later read.
+
+use super::Observer;
+use crate::probes::probe;
+use std::collections::BTreeMap;
+
+/// Reads in flight at each server, keyed by (server, request id).
+#[derive(Debug, Default)]
+pub(super) struct ReadLog {
+    /// The newest index known committed anywhere when the read arrived.
+    arrived: BTreeMap<(u64, u64), u64>,
+    /// When the server asked raft to confirm the read (ReadIndex), not yet confirmed.
+    asked: BTreeMap<(u64, u64), u64>,
+    /// The read index raft confirmed, and when, not yet answered.
+    confirmed: BTreeMap<(u64, u64), (u64, u64)>,
+}
+
+impl Observer {
+    /// A client's read `request` arrived at `node` (a resend of it changes nothing: the
+    /// read is owed everything committed before it first arrived).
+    pub fn read_arrived(&mut self, node: u64, request: u64) {
+        let commit = self.commit_index();
+        self.reads.arrived.entry((node, request)).or_insert(commit);
+    }
+
+    /// `node` asked raft to confirm read `request` (ReadIndex).
+    pub fn read_asked(&mut self, at_ns: u64, node: u64, request: u64) {
+        self.reads.asked.insert((node, request), at_ns);
+    }
+
+    /// Raft confirmed read `request` at `node` with read index `index`.
+    pub fn read_confirmed(&mut self, at_ns: u64, node: u64, request: u64, index: u64) {
+        if self.reads.asked.remove(&(node, request)).is_some() {
+            self.reads.confirmed.insert((node, request), (index, at_ns));
+        }
+    }
+
+    /// `node` gave up on read `request` and told its client so (an error it may retry).
+    pub fn read_dropped(&mut self, node: u64, request: u64) {
+        let key = (node, request);
+        self.reads.arrived.remove(&key);
+        self.reads.asked.remove(&key);
+        self.reads.confirmed.remove(&key);
+    }
+
+    /// `node` answered read `request` from its state machine having applied up to
+    /// `applied`: that state must include everything committed before the read arrived
+    /// (`read-index`).
+    pub fn read_served(&mut self, at_ns: u64, node: u64, request: u64, applied: u64) {
+        let key = (node, request);
+        self.reads.asked.remove(&key);
+        let confirmed = self.reads.confirmed.remove(&key);
+        let Some(committed) = self.reads.arrived.remove(&key) else {
+            return;
+        };
+        if applied < committed {
+            let how = match confirmed {
+                Some((index, _)) => format!(" (raft confirmed read index {index})"),
+                None => String::new(),
+            };
+            self.violate(
+                "read-index",
+                at_ns,
+                node,
+                format!(
+                    "answered read {request} from its state at {applied}{how}, but {committed} was committed before the read arrived"
+                ),
+            );
+        } else if confirmed.is_some_and(|(index, _)| index > committed) {
+            probe!(ReadIndexAboveArrivalCommit);
+        }
+    }
+
+    /// `node` stopped (a crash): its reads in flight died with it.
+    pub(super) fn reads_stopped(&mut self, node: u64) {
+        for map_keys in [
+            self.reads.arrived.keys().copied().collect::<Vec<_>>(),
+            self.reads.asked.keys().copied().collect(),
+            self.reads.confirmed.keys().copied().collect(),
+        ] {
+            for key in map_keys.into_iter().filter(|k| k.0 == node) {
+                self.read_dropped(key.0, key.1);
+            }
+        }
+    }
+
+    /// Every read raft confirmed is answered, and every read a server asked raft about
+    /// more than `bound_ns` ago was confirmed or dropped with an error
+    /// (`read-progress`). Called once the cluster has healed and every server caught up
+    /// with the commit index, so no read index is out of reach.
+    pub fn check_reads_settled(&mut self, at_ns: u64, bound_ns: u64) {
+        let stuck: Vec<((u64, u64), String)> = self
+            .reads
+            .confirmed
+            .iter()
+            .map(|(&key, &(index, since))| {
+                (
+                    key,
+                    format!(
+                        "read {} confirmed at read index {index} {} ms ago was never answered",
+                        key.1,
+                        (at_ns - since) / 1_000_000
+                    ),
+                )
+            })
+            .chain(
+                self.reads
+                    .asked
+                    .iter()
+                    .filter(|(_, &since)| at_ns.saturating_sub(since) > bound_ns)
+                    .map(|(&key, &since)| {
+                        (
+                            key,
+                            format!(
+                                "read {} asked of raft {} ms ago was neither confirmed nor dropped",
+                                key.1,
+                                (at_ns - since) / 1_000_000
+                            ),
+                        )
+                    }),
+            )
+            .collect();
+        for ((node, _), facts) in stuck {
+            self.violate("read-progress", at_ns, node, facts);
+        }
+    }
+}
