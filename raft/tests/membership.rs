@@ -474,8 +474,7 @@ fn changes_that_do_not_fit_the_config_are_refused_and_change_nothing() {
 
 #[test]
 fn raft_refuses_to_start_from_an_invalid_conf_state() {
-    let mut s = linsim_raft::MemStorage::new();
-    s.set_conf_state(ConfState {
+    let s = linsim_raft::MemStorage::new_with_conf_state(ConfState {
         voters: vec![1, 2],
         learners: vec![2],
         ..ConfState::default()

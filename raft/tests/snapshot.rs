@@ -415,8 +415,7 @@ fn restore_demotes_a_voter_listed_as_learner() {
 #[test]
 fn restore_promotes_a_learner_listed_as_voter() {
     // etcd's TestRestoreLearnerPromotion.
-    let mut s = MemStorage::new();
-    s.set_conf_state(ConfState {
+    let s = MemStorage::new_with_conf_state(ConfState {
         voters: vec![1, 2],
         learners: vec![3],
         ..ConfState::default()
