@@ -215,7 +215,9 @@ fn a_divergent_follower_is_repaired_in_one_probe_per_term() {
         msg(MessageType::MsgHeartbeat, 1, 2, last_term),
     );
     let mut probes = 0;
-    while m.to == 1 && !(m.msg_type == MessageType::MsgAppResp && !m.reject) {
+    // Until the follower accepts: a heartbeat answer or a rejection asks for a probe.
+    let accepted = |m: &Message| m.msg_type == MessageType::MsgAppResp && !m.reject;
+    while !accepted(&m) {
         let app = answer(&mut leader, m);
         probes += 1;
         m = answer(&mut follower, app);
