@@ -57,20 +57,33 @@
 //!    `RawNode::apply_conf_change`, which returns the new `ConfState` (or an error, the
 //!    same on every node, if the change does not fit: then nothing changed). Never apply
 //!    a change when it is appended (`Ready::entries`): it may still be truncated. A
-//!    joint configuration entered with auto-leave is left by the leader by itself after
-//!    `advance` reports it applied; followers apply that entry like any other.
-//! 3. **Persist the `ConfState`** so that after a restart every change is applied
-//!    exactly once, on top of the membership it was made for. A server that replays
-//!    its log from the last snapshot when it restarts (`Config::applied` 0) keeps in
-//!    storage the `ConfState` of that snapshot (`MemStorage::create_snapshot(index,
-//!    Some(cs), data)`, with `cs` as applied at `index`) and lets the replay apply the
-//!    later changes again; a server that persists its applied index (`Config::applied`)
-//!    stores the `ConfState` as of that index (`MemStorage::set_conf_state`). Snapshots
-//!    carry joint configurations whole, and a node restoring one (`Raft::restore`, or
-//!    `RawNode::new` over storage holding one) rebuilds both halves.
+//!    joint configuration entered with auto-leave is left by the leader by itself once
+//!    it is reported applied (by `advance`, or with async storage writes by the apply
+//!    thread's response); followers apply that entry like any other.
+//! 3. **Persist the `ConfState` with a snapshot**, so that after a restart every change
+//!    is applied exactly once, on top of the membership it was made for. Raft takes a
+//!    node's membership from its storage's snapshot (`Storage::initial_state`) and
+//!    hands out for applying only the entries after it (or after `Config::applied`).
+//!    So the membership is recorded only with a snapshot created at the applied index,
+//!    together with the state machine as of that same index
+//!    (`MemStorage::create_snapshot(index, Some(cs), data)`), never on its own: a
+//!    leader ships its latest snapshot, with that snapshot's index, to a follower
+//!    behind its compacted log, which then applies the entries after that index on
+//!    top of the snapshot's membership; a membership from a later index would have it
+//!    apply the changes in between a second time. A server that replays its log from
+//!    its last snapshot when it restarts (`Config::applied` 0) needs nothing more:
+//!    the replay applies the later changes again, in order. A server that restarts
+//!    with its persisted applied index (`Config::applied` = A) is not handed the
+//!    entries up to A again, so its last snapshot must already hold the membership as
+//!    of A: no conf change may lie between that snapshot and A. It creates a snapshot
+//!    at the index of every conf change it applies (or at A whenever it persists A).
+//!    Snapshots carry joint configurations whole, and a node restoring one
+//!    (`Raft::restore`, or `RawNode::new` over storage holding one) rebuilds both
+//!    halves.
 //!
-//! A new node boots with the cluster's initial membership (it replays every change from
-//! index 1) or with an empty one (the leader then sends it a snapshot). It is not a
+//! A new node boots with the cluster's initial membership
+//! (`MemStorage::new_with_conf_state`: it replays every change from index 1) or with
+//! an empty one (the leader then sends it a snapshot). It is not a
 //! voter until a change makes it one, so it never campaigns before. A removed leader
 //! steps down if `Config::step_down_on_removal` is set, otherwise it keeps leading
 //! (and dropping proposals) until a leader of a higher term deposes it; a removed node
@@ -98,7 +111,13 @@
 //!     for e in &rd.committed_entries {
 //!         if let Some(cc) = e.conf_change() {
 //!             let cs = node.apply_conf_change(&cc.unwrap()).unwrap();
-//!             node.store_mut().set_conf_state(cs);
+//!             // Step 3: the new membership is recorded with a snapshot at the
+//!             // change's own index, beside the state machine as of that index (this
+//!             // example's state machine holds nothing).
+//!             let state_machine = Vec::new();
+//!             node.store_mut()
+//!                 .create_snapshot(e.index, Some(cs), state_machine)
+//!                 .unwrap();
 //!         }
 //!     }
 //!     node.advance();

@@ -176,6 +176,8 @@ define_probes! {
         "a leader applied its own removal (or demotion) and stepped down (StepDownOnRemoval)";
     AutoLeaveProposed: "auto_leave_proposed", "raft/src/raft/membership.rs", false,
         "a leader applied a joint config entered with auto-leave and proposed leaving it";
+    AutoLeaveDeferred: "auto_leave_deferred", "raft/src/raft/membership.rs", false,
+        "a leader could not propose leaving a joint config entered with auto-leave (a leadership transfer is in progress): it tries again on its next apply";
     JointConfigEntered: "joint_config_entered", "raft/src/raft/membership.rs", false,
         "a node applied a conf change entering a joint configuration";
     JointConfigLeft: "joint_config_left", "raft/src/raft/membership.rs", false,

@@ -265,9 +265,9 @@ impl<S: Storage> RawNode<S> {
             return;
         };
         if let Some(i) = h.snapshot_index {
+            // An installed snapshot is applied up to its index, as etcd's appliedSnap.
             self.raft.on_persisted_snapshot(i);
-            let applied = self.raft.raft_log.applied.max(i);
-            self.raft.raft_log.applied = applied;
+            self.raft.applied_to(i);
         }
         if let Some((index, term)) = h.last_entry {
             self.raft.on_persisted(index, term);

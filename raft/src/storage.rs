@@ -60,8 +60,17 @@ impl MemStorage {
     /// An empty storage whose membership is the given voters: the usual way to boot a
     /// fresh cluster.
     pub fn new_with_voters(voters: impl IntoIterator<Item = u64>) -> MemStorage {
+        MemStorage::new_with_conf_state(ConfState::from_voters(voters))
+    }
+
+    /// An empty storage whose membership is `cs` (voters, learners, even a joint
+    /// configuration): a cluster's initial membership, before index 1. It is the
+    /// ConfState of the empty snapshot at index 0, so it can never disagree with that
+    /// snapshot's index or data (as etcd's `newTestMemoryStorage(withPeers(..),
+    /// withLearners(..))`).
+    pub fn new_with_conf_state(cs: ConfState) -> MemStorage {
         let mut s = MemStorage::new();
-        s.snapshot.metadata.conf_state = ConfState::from_voters(voters);
+        s.snapshot.metadata.conf_state = cs;
         s
     }
 
@@ -73,11 +82,6 @@ impl MemStorage {
     /// Records a persisted hard state.
     pub fn set_hard_state(&mut self, hs: HardState) {
         self.hard_state = hs;
-    }
-
-    /// Replaces the membership (as applying a conf change does).
-    pub fn set_conf_state(&mut self, cs: ConfState) {
-        self.snapshot.metadata.conf_state = cs;
     }
 
     fn offset(&self) -> u64 {
@@ -155,7 +159,18 @@ impl MemStorage {
         Ok(())
     }
 
-    /// Records a snapshot of the state machine at `index` (which must be applied).
+    /// Records a snapshot of the state machine at `index` (which must be applied):
+    /// `data` is the state machine as of `index`, and `conf_state` the membership as of
+    /// `index` (`None` keeps the previous snapshot's, right only if no conf change was
+    /// applied after it). Index, data and membership travel together: a leader ships
+    /// this snapshot to a follower that lacks the entries up to `index`, and that
+    /// follower then applies the entries after `index` on top of this membership, so
+    /// a membership from any other index would have it apply some changes twice, or
+    /// miss them.
+    ///
+    /// There is deliberately no way to change the stored membership alone (etcd's
+    /// `MemoryStorage` has none either): a server records each new membership with
+    /// the next snapshot it creates at its applied index.
     pub fn create_snapshot(
         &mut self,
         index: u64,

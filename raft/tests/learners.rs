@@ -143,3 +143,14 @@ fn a_voter_demoted_in_a_joint_config_votes_until_it_is_left() {
     net.tick(3, 100);
     assert_eq!(net.state(3), StateType::StateFollower);
 }
+
+/// The Network scenarios above again, with asynchronous storage writes.
+mod async_storage_writes {
+    crate::async_twins!(
+        a_learner_added_by_conf_change_catches_up_without_joining_the_quorum,
+        a_learner_cannot_be_handed_leadership,
+        a_learner_receives_and_applies_the_log,
+        a_promoted_learner_votes_and_can_lead,
+        a_voter_demoted_in_a_joint_config_votes_until_it_is_left,
+    );
+}

@@ -474,8 +474,7 @@ fn changes_that_do_not_fit_the_config_are_refused_and_change_nothing() {
 
 #[test]
 fn raft_refuses_to_start_from_an_invalid_conf_state() {
-    let mut s = linsim_raft::MemStorage::new();
-    s.set_conf_state(ConfState {
+    let s = linsim_raft::MemStorage::new_with_conf_state(ConfState {
         voters: vec![1, 2],
         learners: vec![2],
         ..ConfState::default()
@@ -618,4 +617,23 @@ fn a_snapshot_with_an_invalid_conf_state_is_refused() {
     assert!(!r.restore(s));
     assert_eq!(r.raft_log.last_index(), 0);
     assert_eq!(take_probes().of(Probe::SnapshotRefusedInvalidConfig), 1);
+}
+
+/// The Network scenarios above again, with asynchronous storage writes: conf changes
+/// are applied by the apply thread, and the leader learns they are applied from its
+/// answer instead of from `advance`.
+mod async_storage_writes {
+    crate::async_twins!(
+        a_conf_change_proposed_in_a_minority_is_never_applied,
+        a_leader_removing_itself_steps_down_with_step_down_on_removal,
+        a_partitioned_node_applies_a_committed_change_when_it_returns,
+        a_removed_follower_no_longer_counts_toward_the_quorum,
+        a_restart_in_the_middle_of_a_joint_config_keeps_both_halves,
+        a_snapshot_carries_a_joint_config_to_a_lagging_node,
+        an_added_node_receives_the_log_and_grows_the_quorum,
+        an_automatic_joint_config_is_left_by_the_leader_once_applied,
+        an_explicit_joint_config_is_left_only_when_asked,
+        conf_change_v1_and_v2_are_both_accepted,
+        without_step_down_on_removal_a_removed_leader_leads_on_but_drops_proposals,
+    );
 }

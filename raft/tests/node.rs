@@ -8,8 +8,9 @@ use futures::task::LocalSpawnExt;
 use futures::{FutureExt, StreamExt};
 use linsim_raft::tracker::ProgressState;
 use linsim_raft::{
-    Config, Entry, Error, MemStorage, Message, MessageType, Node, Ready, ReadyStream,
-    SharedStorage, StateType, Storage, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
+    ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, Config, Entry, Error,
+    MemStorage, Message, MessageType, Node, Ready, ReadyStream, SharedStorage, StateType, Storage,
+    LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
 };
 
 /// A single-voter node over a shared storage, its task spawned on `pool`.
@@ -282,8 +283,9 @@ fn async_storage_writes_through_the_node() {
     assert_eq!(applied, vec!["a"]);
 }
 
-/// Runs a single voter's append and apply threads inline on `rd`'s storage messages,
-/// stepping their responses back; returns the applied data.
+/// Runs a single voter's append and apply threads inline on `rd`'s storage messages
+/// (the apply thread applies conf changes through the node), stepping their
+/// responses back; returns the applied data.
 async fn run_storage_threads(
     node: &Node,
     storage: &SharedStorage<MemStorage>,
@@ -299,8 +301,22 @@ async fn run_storage_threads(
                 }
                 s.append(&m.entries);
             }
-            LOCAL_APPLY_THREAD => applied.extend(data_of(&m.entries)),
-            other => panic!("a single voter sends nothing to {other}"),
+            LOCAL_APPLY_THREAD => {
+                for e in &m.entries {
+                    match e.conf_change() {
+                        Some(cc) => {
+                            node.apply_conf_change(&cc.unwrap()).await.unwrap();
+                        }
+                        None => applied.extend(data_of(std::slice::from_ref(e))),
+                    }
+                }
+            }
+            // The only peers these tests have are learners that are not running:
+            // what is sent to them is lost.
+            _ => assert!(
+                m.responses.is_empty(),
+                "a peer message carries no responses"
+            ),
         }
         for resp in m.responses {
             node.step(resp).await.unwrap();
@@ -462,4 +478,68 @@ fn a_conf_change_is_proposed_committed_and_applied_through_the_node() {
     assert_eq!(cs.voters, vec![1, 2]);
     let status = pool.run_until(node.status()).unwrap();
     assert_eq!(status.config.voters, vec![1, 2]);
+}
+
+/// Takes the next Ready the node has, if any, letting its task catch up first.
+fn next_ready(pool: &mut LocalPool, readies: &mut ReadyStream) -> Option<Ready> {
+    // The first poll asks the task for a Ready; the task answers once it runs.
+    if let Some(rd) = readies.next().now_or_never() {
+        return rd;
+    }
+    pool.run_until_stalled();
+    readies.next().now_or_never().flatten()
+}
+
+/// A single async-storage voter that proposes adding two learners with the automatic
+/// transition (so through a joint configuration left automatically) and runs its
+/// storage threads until it has nothing more to do. Returns its configuration then.
+fn single_voter_adds_two_learners(bugs: linsim_raft::RaftBugs) -> linsim_raft::ConfState {
+    let mut pool = LocalPool::new();
+    let storage = one_voter();
+    let config = Config {
+        async_storage_writes: true,
+        bugs,
+        ..Config::new(1)
+    };
+    let (node, mut readies) = start(&pool, &config, &storage);
+    let settle = |pool: &mut LocalPool, readies: &mut ReadyStream| {
+        while let Some(rd) = next_ready(pool, readies) {
+            pool.run_until(run_storage_threads(&node, &storage, rd));
+        }
+    };
+    pool.run_until(node.campaign()).unwrap();
+    settle(&mut pool, &mut readies);
+    let learners = ConfChangeV2::new(
+        ConfChangeTransition::Auto,
+        vec![
+            ConfChangeSingle::new(ConfChangeType::AddLearnerNode, 2),
+            ConfChangeSingle::new(ConfChangeType::AddLearnerNode, 3),
+        ],
+    );
+    pool.run_until(node.propose_conf_change(&learners)).unwrap();
+    settle(&mut pool, &mut readies);
+    pool.run_until(node.status()).unwrap().config
+}
+
+#[test]
+fn an_auto_leave_joint_config_is_left_through_the_node_with_async_storage_writes() {
+    // The Node path of the same answer: the node's task steps the apply thread's
+    // MsgStorageApplyResp, which must reach Raft::applied_to.
+    let cs = single_voter_adds_two_learners(linsim_raft::RaftBugs::NONE);
+    assert_eq!(
+        cs,
+        linsim_raft::ConfState {
+            voters: vec![1],
+            learners: vec![2, 3],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn bug_async_auto_leave_missed_through_the_node_keeps_the_joint_config() {
+    let bug = linsim_raft::RaftBugs::NONE.with(linsim_raft::RaftBug::AsyncAutoLeaveMissed);
+    let cs = single_voter_adds_two_learners(bug);
+    assert_eq!(cs.voters_outgoing, vec![1], "still joint: {cs:?}");
+    assert!(cs.auto_leave);
 }

@@ -96,8 +96,7 @@ fn reads_from_a_learner_are_forwarded_to_the_leader() {
 
 #[test]
 fn learner_acks_do_not_count_toward_the_read_quorum() {
-    let mut s = MemStorage::new();
-    s.set_conf_state(linsim_raft::ConfState {
+    let s = MemStorage::new_with_conf_state(linsim_raft::ConfState {
         voters: vec![1, 2, 3],
         learners: vec![4],
         ..Default::default()

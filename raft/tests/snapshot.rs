@@ -415,8 +415,7 @@ fn restore_demotes_a_voter_listed_as_learner() {
 #[test]
 fn restore_promotes_a_learner_listed_as_voter() {
     // etcd's TestRestoreLearnerPromotion.
-    let mut s = MemStorage::new();
-    s.set_conf_state(ConfState {
+    let s = MemStorage::new_with_conf_state(ConfState {
         voters: vec![1, 2],
         learners: vec![3],
         ..ConfState::default()
@@ -445,10 +444,82 @@ fn a_leader_never_restores_a_snapshot() {
     assert_eq!(r.raft_log.last_index(), 1, "the log is untouched");
 }
 
+#[test]
+fn a_shipped_snapshot_carries_the_membership_as_of_its_own_index() {
+    // A leader compacts at s, then changes the membership after s; a follower behind
+    // s gets the snapshot at s. Its membership must be the one as of s, not the
+    // leader's current one: the follower applies the entries after s on top of it,
+    // and a membership from later would make it apply those changes a second time
+    // (what rewriting the stored snapshot's ConfState on each change, the removed
+    // `MemStorage::set_conf_state`, used to ship).
+    let mut net = Network::new(3);
+    net.campaign(1);
+    net.add_node(4, ConfState::from_voters([1, 2, 3]));
+    net.isolate(3);
+    net.propose_conf_change(1, &common::conf::add_learner(4));
+    net.propose(1, "a");
+    let s = net.applied_index[&1];
+    net.compact(1, s);
+    let as_of_s = ConfState {
+        voters: vec![1, 2, 3],
+        learners: vec![4],
+        ..ConfState::default()
+    };
+    // After s: learner 4 is promoted through an explicit joint configuration, left at
+    // once. (A node added after s could not use the snapshot at s, which does not
+    // name it: the leader would need a newer one.)
+    let explicit = linsim_raft::ConfChangeTransition::Explicit;
+    net.propose_conf_change(1, &common::conf::v2(explicit, "v4"));
+    net.propose_conf_change(1, &linsim_raft::ConfChangeV2::leave());
+    let now = ConfState::from_voters([1, 2, 3, 4]);
+    assert_eq!(net.conf_state(1), now);
+
+    net.heal();
+    net.hold = Some(|m| m.msg_type == MessageType::MsgSnap);
+    net.tick(1, 1);
+    net.stabilize();
+    let shipped: Vec<_> = net
+        .held
+        .iter()
+        .map(|m| {
+            m.snapshot
+                .as_ref()
+                .expect("MsgSnap carries one")
+                .metadata
+                .clone()
+        })
+        .collect();
+    assert_eq!(shipped.len(), 1, "node 3 is behind the compaction");
+    assert_eq!(shipped[0].index, s);
+    assert_eq!(shipped[0].conf_state, as_of_s);
+    assert_eq!(shipped[0].conf_state, conf_as_of(&net.confs[&1], s));
+
+    // Node 3 installs it, then applies each later change once, in order.
+    net.release_held();
+    net.stabilize();
+    assert_eq!(net.conf_state(3), now);
+    let after_s: Vec<&ConfState> = net.confs[&3]
+        .iter()
+        .filter(|(i, _)| *i > s)
+        .map(|(_, cs)| cs)
+        .collect();
+    let promoting_4 = ConfState {
+        voters: vec![1, 2, 3, 4],
+        voters_outgoing: vec![1, 2, 3],
+        ..ConfState::default()
+    };
+    assert_eq!(after_s, [&promoting_4, &now]);
+    assert_eq!(net.applied_strings(3), ["a"], "the snapshot's data");
+}
+
 /// The Network scenarios above again, with asynchronous storage writes.
 mod async_storage_writes {
     crate::async_twins!(
+        a_shipped_snapshot_carries_the_membership_as_of_its_own_index,
+        leadership_transfers_to_a_node_caught_up_by_snapshot,
         learner_catches_up_through_a_snapshot,
         node_restarts_from_a_snapshot_and_the_entries_after_it,
+        restarted_node_catches_up_through_a_snapshot,
+        slow_node_catches_up_through_a_snapshot_then_the_log,
     );
 }

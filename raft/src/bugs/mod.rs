@@ -66,6 +66,10 @@ pub enum RaftBug {
     /// own append of them is durable, so the state machine can run ahead of the log it
     /// restarts from (a leader may commit on its followers' acks alone).
     ApplyBeforeDurable,
+    /// Async storage writes: the apply response advances the log's applied index
+    /// without `Raft::applied_to`, so a leader never proposes leaving a joint
+    /// configuration entered with auto-leave.
+    AsyncAutoLeaveMissed,
 }
 
 /// A set of raft bugs (empty by default).

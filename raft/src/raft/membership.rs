@@ -167,10 +167,16 @@ impl<S: Storage> Raft<S> {
         cs
     }
 
-    /// Records that the application applied the log up to `index`; a leader in a
-    /// joint configuration to be left automatically then proposes leaving it.
+    /// Records that the application applied the log up to `index` (never moving the
+    /// applied index back: an apply answer may trail a snapshot that went further); a
+    /// leader in a joint configuration to be left automatically then proposes leaving
+    /// it. As etcd's `appliedTo`, this is the one way every path reports an apply
+    /// (`RawNode::advance`, and the apply and append threads' answers in async mode):
+    /// a path that moved the log's applied index alone would leave such a joint
+    /// configuration in force for good, since nothing else proposes leaving it.
     pub fn applied_to(&mut self, index: u64) {
-        self.raft_log.applied_to(index);
+        let applied = self.raft_log.applied.max(index);
+        self.raft_log.applied_to(applied);
         self.maybe_auto_leave();
     }
 
@@ -199,10 +205,17 @@ impl<S: Storage> Raft<S> {
                     self.id, self.trk.config
                 );
             }
-            Err(e) => debug!(
-                "{} not initiating automatic transition out of joint configuration {}: {e}",
-                self.id, self.trk.config
-            ),
+            Err(e) => {
+                // Only a leadership transfer in progress drops it. Every later apply
+                // checks again: either the transfer succeeds and the new leader leaves
+                // the joint configuration once it applied its log, or it is abandoned
+                // and this leader proposes leaving on its next applied entry.
+                crate::probe!(AutoLeaveDeferred);
+                debug!(
+                    "{} not initiating automatic transition out of joint configuration {}: {e}",
+                    self.id, self.trk.config
+                )
+            }
         }
     }
 

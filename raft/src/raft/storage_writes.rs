@@ -65,6 +65,21 @@ impl<S: Storage> Raft<S> {
         true
     }
 
+    /// Records an apply a storage thread reported (entries applied, or a snapshot
+    /// installed) through `Raft::applied_to`, as the synchronous `advance` does: it is
+    /// what makes a leader propose leaving a joint configuration entered with
+    /// auto-leave, and async mode has no `advance` to do it instead. A snapshot
+    /// applied meanwhile may have moved the applied index past these entries.
+    fn storage_applied_to(&mut self, index: u64) {
+        if self.bugs.has(RaftBug::AsyncAutoLeaveMissed) {
+            // Bug: the log's applied index alone; no auto-leave is ever proposed.
+            let applied = self.raft_log.applied.max(index);
+            self.raft_log.applied_to(applied);
+            return;
+        }
+        self.applied_to(index);
+    }
+
     /// Handles a storage thread's answer: an append is durable, or entries are applied.
     pub(super) fn step_storage_response(&mut self, m: Message) {
         match m.msg_type {
@@ -88,16 +103,13 @@ impl<S: Storage> Raft<S> {
                     // A snapshot is committed state: it stays valid across terms.
                     let index = snap.metadata.index;
                     self.raft_log.stable_snap_to(index);
-                    let applied = self.raft_log.applied.max(index);
-                    self.raft_log.applied_to(applied);
+                    self.storage_applied_to(index);
                 }
                 self.on_self_progress();
             }
             MessageType::MsgStorageApplyResp => {
                 if let Some(last) = m.entries.last() {
-                    // A snapshot applied meanwhile may have moved past these entries.
-                    let applied = self.raft_log.applied.max(last.index);
-                    self.raft_log.applied_to(applied);
+                    self.storage_applied_to(last.index);
                     self.reduce_uncommitted_size(&m.entries);
                 }
             }

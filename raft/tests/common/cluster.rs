@@ -5,9 +5,12 @@
 //! apply against its durable log, so a scenario that breaks either fails at once.
 #![allow(dead_code)]
 
+use super::conf_as_of;
 use linsim_raft::async_storage::{hard_state_of, route};
 use linsim_raft::describe::{describe_message, describe_ready};
-use linsim_raft::{Config, MemStorage, Message, MessageType, RawNode, ReadState, Storage};
+use linsim_raft::{
+    ConfChangeI, ConfState, Config, MemStorage, Message, MessageType, RawNode, ReadState, Storage,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Which storage contract the cluster's nodes use.
@@ -31,6 +34,9 @@ pub struct Member {
     pub applied: Vec<(u64, Vec<u8>)>,
     /// Read states handed out, oldest first.
     pub reads: Vec<ReadState>,
+    /// The membership after each index that changed it, from index 0 on (conf changes
+    /// applied, snapshots installed): what a snapshot at any index must carry.
+    pub confs: Vec<(u64, ConfState)>,
     config: Config,
 }
 
@@ -74,36 +80,50 @@ impl Cluster {
 
     /// As `new`, adjusting each node's config.
     pub fn with_config(n: u64, mode: Mode, tweak: impl Fn(&mut Config)) -> Cluster {
-        let mut members = BTreeMap::new();
-        for id in 1..=n {
-            let mut c = Config {
-                election_tick: 10,
-                heartbeat_tick: 1,
-                async_storage_writes: mode == Mode::Async,
-                ..Config::new(id)
-            };
-            tweak(&mut c);
-            let node = RawNode::new(&c, MemStorage::new_with_voters(1..=n)).expect("valid config");
-            members.insert(
-                id,
-                Member {
-                    node,
-                    append_queue: VecDeque::new(),
-                    apply_queue: VecDeque::new(),
-                    applied: Vec::new(),
-                    reads: Vec::new(),
-                    config: c,
-                },
-            );
-        }
-        Cluster {
+        let mut c = Cluster {
             mode,
-            members,
+            members: BTreeMap::new(),
             queue: VecDeque::new(),
             cut: BTreeSet::new(),
             transcript: String::new(),
             record: true,
+        };
+        for id in 1..=n {
+            c.boot(id, ConfState::from_voters(1..=n), &tweak);
         }
+        c
+    }
+
+    /// Boots node `id` over fresh storage whose membership is `cs` (the cluster's
+    /// initial one: replaying the log's conf changes from index 1 gives it the
+    /// current one), in the cluster's storage mode.
+    pub fn add_member(&mut self, id: u64, cs: ConfState) {
+        self.note(&format!("add-node {id}"));
+        self.boot(id, cs, |_| {});
+    }
+
+    fn boot(&mut self, id: u64, cs: ConfState, tweak: impl Fn(&mut Config)) {
+        let mut c = Config {
+            election_tick: 10,
+            heartbeat_tick: 1,
+            async_storage_writes: self.mode == Mode::Async,
+            ..Config::new(id)
+        };
+        tweak(&mut c);
+        let storage = MemStorage::new_with_conf_state(cs.clone());
+        let node = RawNode::new(&c, storage).expect("valid config");
+        self.members.insert(
+            id,
+            Member {
+                node,
+                append_queue: VecDeque::new(),
+                apply_queue: VecDeque::new(),
+                applied: Vec::new(),
+                reads: Vec::new(),
+                confs: vec![(0, cs)],
+                config: c,
+            },
+        );
     }
 
     /// Appends a line to the transcript.
@@ -158,7 +178,7 @@ impl Cluster {
                 }
                 store.append(&rd.entries);
                 if let Some(snap) = &rd.snapshot {
-                    m.applied.push((snap.metadata.index, Vec::new()));
+                    Cluster::install(m, snap);
                 }
                 Cluster::apply(m, &rd.committed_entries);
                 m.node.advance();
@@ -176,6 +196,8 @@ impl Cluster {
         true
     }
 
+    /// Applies committed entries to `m`'s state machine, conf changes through
+    /// `apply_conf_change` (a refused one changes nothing, on every node alike).
     fn apply(m: &mut Member, ents: &[linsim_raft::Entry]) {
         let durable = m.node.store().last_index().expect("memory storage");
         for e in ents {
@@ -185,8 +207,23 @@ impl Cluster {
                 m.node.raft.id,
                 e.index
             );
+            if let Some(cc) = e.conf_change() {
+                let cc = cc.expect("conf change entries decode");
+                if let Ok(cs) = m.node.apply_conf_change(&cc) {
+                    m.confs.push((e.index, cs));
+                }
+            }
             m.applied.push((e.index, e.data.to_vec()));
         }
+    }
+
+    /// Installs a snapshot in `m`'s state machine (its entries are not known one by
+    /// one: the snapshot stands for them with an empty entry at its index).
+    fn install(m: &mut Member, snap: &linsim_raft::Snapshot) {
+        let index = snap.metadata.index;
+        m.applied.push((index, Vec::new()));
+        m.confs.retain(|(i, _)| *i < index);
+        m.confs.push((index, snap.metadata.conf_state.clone()));
     }
 
     /// Sends messages from `id`, checking each promise against `id`'s durable state.
@@ -230,13 +267,14 @@ impl Cluster {
         let Some(msg) = m.append_queue.pop_front() else {
             return false;
         };
-        let store = m.node.store_mut();
         if let Some(snap) = &msg.snapshot {
-            store
+            m.node
+                .store_mut()
                 .apply_snapshot((**snap).clone())
                 .expect("newer snapshot");
-            m.applied.push((snap.metadata.index, Vec::new()));
+            Cluster::install(m, snap);
         }
+        let store = m.node.store_mut();
         if let Some(hs) = hard_state_of(&msg) {
             store.set_hard_state(hs);
         }
@@ -344,10 +382,49 @@ impl Cluster {
         self.queue.retain(|m| m.from != id && m.to != id);
         let m = self.member(id);
         let storage = m.node.store().clone();
+        let snap_index = storage.first_index().expect("memory storage") - 1;
         m.node = RawNode::new(&m.config, storage).expect("valid config");
         m.append_queue.clear();
         m.apply_queue.clear();
-        // The state machine restarts empty and applies the log again.
+        // The state machine restarts empty and applies the log again; the
+        // memberships it records from here on are those of the replay.
         m.applied.clear();
+        m.confs.retain(|(i, _)| *i <= snap_index);
+    }
+
+    /// The membership node `id` has applied.
+    pub fn conf_state(&self, id: u64) -> ConfState {
+        self.members[&id].node.raft.trk.conf_state()
+    }
+
+    /// Proposes a conf change at node `id` (without stabilizing).
+    pub fn propose_conf_change(&mut self, id: u64, cc: &impl ConfChangeI) {
+        self.note(&format!("propose-conf-change {id} {}", cc.as_v2()));
+        self.node(id)
+            .propose_conf_change(cc)
+            .expect("proposal accepted");
+    }
+
+    /// Node `id` snapshots its state machine at index `index` (which it applied), with
+    /// the membership as of `index`, and compacts its log up to there.
+    pub fn compact(&mut self, id: u64, index: u64) {
+        self.note(&format!("compact {id} {index}"));
+        let m = self.member(id);
+        assert!(
+            index <= m.applied_index(),
+            "node {id} snapshots only what it applied"
+        );
+        let data: Vec<u8> = m
+            .applied
+            .iter()
+            .filter(|(i, _)| *i <= index)
+            .flat_map(|(_, d)| d.iter().copied())
+            .collect();
+        let cs = conf_as_of(&m.confs, index);
+        let store = m.node.store_mut();
+        store
+            .create_snapshot(index, Some(cs), data)
+            .expect("index is past the stored snapshot");
+        store.compact(index).expect("index is not compacted yet");
     }
 }

@@ -64,9 +64,7 @@ pub fn raft_with_conf(id: u64, cs: ConfState, tweak: impl Fn(&mut Config)) -> Ra
         ..Config::new(id)
     };
     tweak(&mut c);
-    let mut s = MemStorage::new();
-    s.set_conf_state(cs);
-    Raft::new(&c, s).expect("valid config")
+    Raft::new(&c, MemStorage::new_with_conf_state(cs)).expect("valid config")
 }
 
 /// Probe hits taken from this thread's counters.

@@ -9,7 +9,8 @@ use linsim_raft::async_storage::hard_state_of;
 use linsim_raft::describe::{describe_message, describe_ready};
 use linsim_raft::{
     ConfChangeI, ConfState, Config, Entry, MemStorage, Message, MessageType, Raft, RawNode,
-    ReadState, Snapshot, SnapshotMetadata, StateType, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD,
+    ReadState, Snapshot, SnapshotMetadata, StateType, Storage, LOCAL_APPEND_THREAD,
+    LOCAL_APPLY_THREAD,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -153,6 +154,29 @@ fn record_applied(applied: &mut BTreeMap<u64, Vec<Vec<u8>>>, id: u64, ents: &[En
     );
 }
 
+/// The snapshot data of a state machine that applied `applied` (one entry a line).
+fn snapshot_data(applied: &[Vec<u8>]) -> Vec<u8> {
+    applied.join(&b'\n')
+}
+
+/// The applied entries a snapshot's data holds (see `snapshot_data`).
+fn applied_of_snapshot(data: &[u8]) -> Vec<Vec<u8>> {
+    if data.is_empty() {
+        return Vec::new();
+    }
+    data.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect()
+}
+
+/// The membership as of `index` in a node's history of (index, membership after it).
+pub fn conf_as_of(history: &[(u64, ConfState)], index: u64) -> ConfState {
+    history
+        .iter()
+        .rev()
+        .find(|(i, _)| *i <= index)
+        .map(|(_, cs)| cs.clone())
+        .expect("the history starts at index 0")
+}
+
 /// An in-memory cluster of RawNodes. Each Ready is persisted at once (so "durable" is
 /// "handled"), its messages queued, and its committed entries recorded as applied.
 pub struct Network {
@@ -168,6 +192,16 @@ pub struct Network {
     pub ignored: BTreeSet<MessageType>,
     /// Read states handed out per node, oldest first.
     pub read_states: BTreeMap<u64, Vec<ReadState>>,
+    /// The index each node's state machine applied up to (entries and snapshots).
+    pub applied_index: BTreeMap<u64, u64>,
+    /// Per node, the membership after each index that changed it (from index 0 on):
+    /// what a snapshot at any applied index must carry.
+    pub confs: BTreeMap<u64, Vec<(u64, ConfState)>>,
+    /// Messages that `hold` picks are kept here instead of being delivered (as etcd's
+    /// `msgHook`), until the test puts them back into `queue`.
+    pub held: Vec<Message>,
+    /// Which messages to hold (none when `None`).
+    pub hold: Option<fn(&Message) -> bool>,
     /// What happened, for golden tests.
     pub transcript: String,
     configs: BTreeMap<u64, Config>,
@@ -187,38 +221,61 @@ impl Network {
 
     /// A network of the given voters and learners (all booted with that membership).
     pub fn with_members(voters: &[u64], learners: &[u64], tweak: impl Fn(&mut Config)) -> Network {
-        let mut net = Network {
-            nodes: BTreeMap::new(),
-            queue: VecDeque::new(),
-            cut: BTreeSet::new(),
-            applied: BTreeMap::new(),
-            ignored: BTreeSet::new(),
-            read_states: BTreeMap::new(),
-            transcript: String::new(),
-            configs: BTreeMap::new(),
-        };
+        let mut net = Network::empty();
         let cs = ConfState {
             voters: voters.to_vec(),
             learners: learners.to_vec(),
             ..ConfState::default()
         };
         for &id in voters.iter().chain(learners) {
-            let mut c = Config {
-                election_tick: 10,
-                heartbeat_tick: 1,
-                ..Config::new(id)
-            };
+            let mut c = Network::config(id);
             tweak(&mut c);
-            c.async_storage_writes |= async_storage_from_env();
-            let mut storage = MemStorage::new();
-            storage.set_conf_state(cs.clone());
-            let node = RawNode::new(&c, storage).expect("valid config");
-            net.nodes.insert(id, node);
-            net.configs.insert(id, c);
-            net.applied.insert(id, Vec::new());
-            net.read_states.insert(id, Vec::new());
+            net.insert_node(c, MemStorage::new_with_conf_state(cs.clone()));
         }
         net
+    }
+
+    /// A network without nodes (add them with `insert_node`).
+    pub fn empty() -> Network {
+        Network {
+            nodes: BTreeMap::new(),
+            queue: VecDeque::new(),
+            cut: BTreeSet::new(),
+            applied: BTreeMap::new(),
+            ignored: BTreeSet::new(),
+            read_states: BTreeMap::new(),
+            applied_index: BTreeMap::new(),
+            confs: BTreeMap::new(),
+            held: Vec::new(),
+            hold: None,
+            transcript: String::new(),
+            configs: BTreeMap::new(),
+        }
+    }
+
+    /// The config of node `id`: election tick 10, heartbeat tick 1.
+    pub fn config(id: u64) -> Config {
+        Config {
+            election_tick: 10,
+            heartbeat_tick: 1,
+            ..Config::new(id)
+        }
+    }
+
+    /// Boots a node of config `c` over `storage` (in async storage mode when the
+    /// network runs in it); its state machine starts as storage's snapshot holds it.
+    pub fn insert_node(&mut self, mut c: Config, storage: MemStorage) {
+        c.async_storage_writes |= async_storage_from_env();
+        let id = c.id;
+        let snap = storage.snapshot(0).expect("memory storage");
+        let node = RawNode::new(&c, storage).expect("valid config");
+        self.nodes.insert(id, node);
+        self.configs.insert(id, c);
+        self.applied.insert(id, applied_of_snapshot(&snap.data));
+        self.applied_index.insert(id, snap.metadata.index);
+        self.confs
+            .insert(id, vec![(snap.metadata.index, snap.metadata.conf_state)]);
+        self.read_states.insert(id, Vec::new());
     }
 
     /// Records that node `id` handled a Ready described by `text`.
@@ -269,45 +326,76 @@ impl Network {
         }
         let rd = node.ready();
         if let Some(snap) = rd.snapshot.clone() {
-            node.store_mut()
-                .apply_snapshot(snap)
-                .expect("raft hands out only newer snapshots");
+            self.install_snapshot(id, snap);
         }
+        let store = self.node(id).store_mut();
         if let Some(hs) = rd.hard_state {
-            node.store_mut().set_hard_state(hs);
+            store.set_hard_state(hs);
         }
-        node.store_mut().append(&rd.entries);
+        store.append(&rd.entries);
         self.read_states
             .entry(id)
             .or_default()
             .extend(rd.read_states.iter().cloned());
         let text = describe_ready(&rd);
-        // Conf changes are applied as they commit, and the new membership persisted
-        // (as an application does), before `advance`.
-        let mut conf_notes = Vec::new();
-        for e in &rd.committed_entries {
+        // Conf changes are applied as they commit (as an application does), before
+        // `advance`.
+        let conf_notes = self.apply(id, &rd.committed_entries);
+        self.queue.extend(rd.messages);
+        self.node(id).advance();
+        self.note_ready(id, &text);
+        self.note_conf_changes(conf_notes);
+        true
+    }
+
+    /// Persists a snapshot raft handed out and installs it in node `id`'s state
+    /// machine, whose data and membership become the snapshot's.
+    fn install_snapshot(&mut self, id: u64, snap: Snapshot) {
+        let (index, cs) = (snap.metadata.index, snap.metadata.conf_state.clone());
+        self.applied.insert(id, applied_of_snapshot(&snap.data));
+        self.applied_index.insert(id, index);
+        let confs = self.confs.get_mut(&id).expect("node exists");
+        confs.retain(|(i, _)| *i < index);
+        confs.push((index, cs));
+        self.node(id)
+            .store_mut()
+            .apply_snapshot(snap)
+            .expect("raft hands out only newer snapshots");
+    }
+
+    /// Applies committed entries to node `id`'s state machine, as an application does:
+    /// conf changes through `apply_conf_change`, remembering each new membership (a
+    /// snapshot taken later at that index must carry it). Returns transcript notes.
+    fn apply(&mut self, id: u64, ents: &[Entry]) -> Vec<String> {
+        let mut notes = Vec::new();
+        for e in ents {
             let Some(cc) = e.conf_change() else {
                 continue;
             };
             let cc = cc.expect("conf change entries decode");
+            let node = self.nodes.get_mut(&id).expect("node exists");
             match node.apply_conf_change(&cc) {
                 Ok(cs) => {
-                    conf_notes.push(format!("applied {}: {}", cc, node.raft.trk.config));
-                    node.store_mut().set_conf_state(cs);
+                    notes.push(format!("applied {}: {}", cc, node.raft.trk.config));
+                    let confs = self.confs.get_mut(&id).expect("node exists");
+                    confs.push((e.index, cs));
                 }
-                Err(err) => conf_notes.push(format!("refused {cc}: {err}")),
+                Err(err) => notes.push(format!("refused {cc}: {err}")),
             }
         }
-        record_applied(&mut self.applied, id, &rd.committed_entries);
-        self.queue.extend(rd.messages);
-        node.advance();
-        self.note_ready(id, &text);
-        for line in conf_notes {
+        record_applied(&mut self.applied, id, ents);
+        if let Some(last) = ents.last() {
+            self.applied_index.insert(id, last.index);
+        }
+        notes
+    }
+
+    fn note_conf_changes(&mut self, notes: Vec<String>) {
+        for line in notes {
             self.transcript.push_str("  ");
             self.transcript.push_str(&line);
             self.transcript.push('\n');
         }
-        true
     }
 
     /// Proposes a conf change at node `id`, then stabilizes.
@@ -324,18 +412,7 @@ impl Network {
     /// index 1 gives it the current one.
     pub fn add_node(&mut self, id: u64, cs: ConfState) {
         self.note(&format!("add-node {id}"));
-        let c = Config {
-            election_tick: 10,
-            heartbeat_tick: 1,
-            ..Config::new(id)
-        };
-        let mut storage = MemStorage::new();
-        storage.set_conf_state(cs);
-        self.nodes
-            .insert(id, RawNode::new(&c, storage).expect("valid config"));
-        self.configs.insert(id, c);
-        self.applied.insert(id, Vec::new());
-        self.read_states.insert(id, Vec::new());
+        self.insert_node(Network::config(id), MemStorage::new_with_conf_state(cs));
     }
 
     /// The membership node `id` has applied.
@@ -344,40 +421,59 @@ impl Network {
     }
 
     /// Restarts node `id` from its storage as an application that persists its
-    /// applied index does: entries up to it (and their conf changes, already in the
-    /// stored membership) are not applied again.
+    /// applied index does: entries up to it are not applied again, so its storage
+    /// must hold the membership as of that index. Such an application snapshots its
+    /// state machine (and with it the membership) at the index it persists; here at
+    /// the restart (lib.rs, "Membership changes", step 3).
     pub fn restart_keeping_applied(&mut self, id: u64) {
         self.note(&format!("restart {id} (applied kept)"));
-        let node = &self.nodes[&id];
-        let storage = node.store().clone();
+        let applied = self.applied_index[&id];
+        self.snapshot_at(id, applied);
+        let storage = self.nodes[&id].store().clone();
         let c = Config {
-            applied: node.raft.raft_log.applied,
+            applied,
             ..self.configs[&id].clone()
         };
         let node = RawNode::new(&c, storage).expect("valid config");
         self.nodes.insert(id, node);
     }
 
+    /// Records a snapshot of node `id`'s state machine at its applied index `index`,
+    /// with the membership as of `index`, unless storage holds one as new already.
+    fn snapshot_at(&mut self, id: u64, index: u64) {
+        assert_eq!(
+            index, self.applied_index[&id],
+            "a state machine is snapshotted at its applied index"
+        );
+        let cs = conf_as_of(&self.confs[&id], index);
+        let data = snapshot_data(&self.applied[&id]);
+        let store = self.node(id).store_mut();
+        let stored = store.snapshot(0).expect("memory storage").metadata.index;
+        if index > stored {
+            store
+                .create_snapshot(index, Some(cs), data)
+                .expect("index is past the stored snapshot");
+        }
+    }
+
     /// Async storage writes: routes a Ready's storage messages to append and apply
     /// threads that run at once (so "durable" is still "handled"); their responses
     /// join the queue and are stepped back by the next delivery.
     fn handle_ready_async(&mut self, id: u64) {
-        let node = self.nodes.get_mut(&id).expect("node exists");
-        let rd = node.ready();
+        let rd = self.node(id).ready();
         let text = describe_ready(&rd);
         self.read_states
             .entry(id)
             .or_default()
             .extend(rd.read_states.iter().cloned());
+        let mut conf_notes = Vec::new();
         for m in rd.messages {
             match m.to {
                 LOCAL_APPEND_THREAD => {
-                    let store = node.store_mut();
                     if let Some(snap) = m.snapshot.clone() {
-                        store
-                            .apply_snapshot(*snap)
-                            .expect("raft hands out only newer snapshots");
+                        self.install_snapshot(id, *snap);
                     }
+                    let store = self.node(id).store_mut();
                     if let Some(hs) = hard_state_of(&m) {
                         store.set_hard_state(hs);
                     }
@@ -385,13 +481,14 @@ impl Network {
                     self.queue.extend(m.responses);
                 }
                 LOCAL_APPLY_THREAD => {
-                    record_applied(&mut self.applied, id, &m.entries);
+                    conf_notes.extend(self.apply(id, &m.entries));
                     self.queue.extend(m.responses);
                 }
                 _ => self.queue.push_back(m),
             }
         }
         self.note_ready(id, &text);
+        self.note_conf_changes(conf_notes);
     }
 
     /// Delivers every queued message (dropping those on cut links), recording each.
@@ -401,6 +498,11 @@ impl Network {
         for m in msgs {
             if self.cut.contains(&(m.from, m.to)) || self.ignored.contains(&m.msg_type) {
                 self.note(&format!("  dropped: {}", describe_message(&m)));
+                continue;
+            }
+            if self.hold.is_some_and(|hold| hold(&m)) {
+                self.note(&format!("  held: {}", describe_message(&m)));
+                self.held.push(m);
                 continue;
             }
             let to = m.to;
@@ -486,19 +588,29 @@ impl Network {
             .collect()
     }
 
-    /// Node `id` snapshots its applied state and compacts its log up to `index`, as
-    /// an application does (the snapshot data is the applied entries, joined).
+    /// Node `id` snapshots its state machine at its applied index `index` (the
+    /// membership as of `index` with it) and compacts its log up to there, as an
+    /// application does.
     pub fn compact(&mut self, id: u64, index: u64) {
         self.note(&format!("compact {id} {index}"));
-        let data = self.applied_strings(id).join(",");
-        let node = self.node(id);
-        let cs = node.raft.trk.conf_state();
-        node.store_mut()
-            .create_snapshot(index, Some(cs), data.into_bytes())
-            .expect("snapshot index is new");
-        node.store_mut()
+        self.snapshot_at(id, index);
+        self.node(id)
+            .store_mut()
             .compact(index)
             .expect("index is not compacted yet");
+    }
+
+    /// Queues `m` as if a peer had sent it, then stabilizes.
+    pub fn send(&mut self, m: Message) {
+        self.note(&format!("send {}", describe_message(&m)));
+        self.queue.push_back(m);
+        self.stabilize();
+    }
+
+    /// Puts the held messages back on the network and stops holding any.
+    pub fn release_held(&mut self) {
+        self.hold = None;
+        self.queue.extend(self.held.drain(..));
     }
 
     /// Proposes `n` entries at node `id`, named `{prefix}{i}`, stabilizing after each.
@@ -538,13 +650,26 @@ impl Network {
         timeout
     }
 
-    /// Restarts node `id` from its storage (everything handled is durable here).
+    /// Restarts node `id` from its storage (everything handled is durable here); its
+    /// state machine restarts from storage's snapshot and replays the log after it.
     pub fn restart(&mut self, id: u64) {
+        self.restart_with(id, |_| {});
+    }
+
+    /// As `restart`, with its config adjusted from now on (a rolling restart).
+    pub fn restart_with(&mut self, id: u64, tweak: impl Fn(&mut Config)) {
         self.note(&format!("restart {id}"));
         let storage = self.nodes[&id].store().clone();
-        let node = RawNode::new(&self.configs[&id], storage).expect("valid config");
+        let mut c = self.configs[&id].clone();
+        tweak(&mut c);
+        let snap = storage.snapshot(0).expect("memory storage");
+        let node = RawNode::new(&c, storage).expect("valid config");
         self.nodes.insert(id, node);
-        self.applied.insert(id, Vec::new());
+        self.configs.insert(id, c);
+        self.applied.insert(id, applied_of_snapshot(&snap.data));
+        self.applied_index.insert(id, snap.metadata.index);
+        let confs = self.confs.get_mut(&id).expect("node exists");
+        confs.retain(|(i, _)| *i <= snap.metadata.index);
     }
 
     /// The applied data of node `id`, as strings.
