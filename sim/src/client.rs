@@ -81,7 +81,8 @@ pub async fn run(index: u64, world: Arc<World>) {
             // Bound to its home server while that is a member.
             target = member_or_next(&world, home);
         }
-        let answered = perform(&world, &ep, &mut target, slot.process, &op).await;
+        let timeout = world.knobs.client_timeout();
+        let answered = perform(&world, &ep, &mut target, slot.process, &op, timeout).await;
         let now = world.now_ns();
         world.clients.completed(&mut slot, now, answered);
         if !answered {
@@ -111,9 +112,13 @@ pub async fn run(index: u64, world: Arc<World>) {
     };
     // Retried until served: the supervisor decides when it has waited too long (the
     // liveness bound) and stops the run. A new process for each try, since an
-    // unanswered read is info.
+    // unanswered read is info. Each try waits the liveness bound, not the client
+    // timeout: a cluster still draining a backlog the faults left (one entry per
+    // round trip, with the smallest message and window knobs) would otherwise see each
+    // timed-out read come back as a new proposal behind the backlog, forever.
+    let patience = world.knobs.client_timeout().max(world.liveness_bound());
     loop {
-        if perform(&world, &ep, &mut target, slot.process, &read).await {
+        if perform(&world, &ep, &mut target, slot.process, &read, patience).await {
             world.clients.finished(index, true);
             return;
         }
@@ -124,16 +129,18 @@ pub async fn run(index: u64, world: Arc<World>) {
     }
 }
 
-/// Performs one op and records it; returns false if its outcome is unknown.
+/// Performs one op and records it; returns false if its outcome is unknown after
+/// `timeout`.
 async fn perform(
     world: &Arc<World>,
     ep: &Arc<Endpoint>,
     target: &mut u64,
     process: u64,
     op: &ClientOp,
+    timeout: Duration,
 ) -> bool {
     let i = world.invoke(process, op);
-    match execute(world, ep, target, op).await {
+    match execute(world, ep, target, op, timeout).await {
         Completion::Ok { output, server } => {
             // A cas that did not swap happened too: it is Ok with output false.
             world.complete(i, Outcome::Ok, output, Some(server));
@@ -182,15 +189,17 @@ pub const ATTEMPTS: u32 = 3;
 /// the state machine (which remembers the result of every request id it applied)
 /// applies it at most once however often it reaches the log. A refusal (`NotLeader`:
 /// not proposed) is retried at once where it points, or at the next server. Whatever
-/// happens, the op ends within one client timeout: unanswered by then, its outcome is
-/// unknown and its process retires (as Jepsen's do), so no slot waits longer.
+/// happens, the op ends within `op_timeout` (the client timeout, in the workload
+/// phase): unanswered by then, its outcome is unknown and its process retires (as
+/// Jepsen's do), so no slot waits longer.
 async fn execute(
     world: &Arc<World>,
     ep: &Arc<Endpoint>,
     target: &mut u64,
     op: &ClientOp,
+    op_timeout: Duration,
 ) -> Completion {
-    let deadline = Instant::now() + world.knobs.client_timeout();
+    let deadline = Instant::now() + op_timeout;
     let nodes = world.scenario.nodes;
     let routing = world.knobs.client_routing;
     let req = Request {

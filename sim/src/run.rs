@@ -391,9 +391,9 @@ async fn check_liveness(world: &Arc<World>) {
     }
     // Clients finish their outstanding op, then one read each.
     // Each client may still be waiting out its current op (one client timeout at most);
-    // then it retries its final read until served, which must happen within one more
-    // client timeout once a leader serves.
-    let deadline = healed + bound + world.knobs.client_timeout() * 2;
+    // then its final read must be served once a leader serves, after the backlog the
+    // faults left ahead of it in the log (one more bound).
+    let deadline = healed + bound * 2 + world.knobs.client_timeout();
     let clients = world.client_slots;
     loop {
         let finished = world.clients.finished_count();

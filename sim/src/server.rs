@@ -81,15 +81,17 @@ struct PendingRead {
     key: String,
     /// Virtual time it was asked, ns.
     asked_ns: u64,
-    /// Whether raft confirmed it (its read state is in `confirmed_reads`).
-    confirmed: bool,
+    /// When raft confirmed it, if it did (its read state is in `confirmed_reads`).
+    confirmed_ns: Option<u64>,
 }
 
-/// How long a server waits for raft to confirm a ReadIndex read, in election timeouts,
-/// before it tells the client to retry (as etcd's read loop gives up on a read index
-/// that never comes): raft drops a read silently when its message to the leader is
-/// lost or the leader loses office.
-const READ_CONFIRM_TIMEOUT_ELECTIONS: u32 = 2;
+/// How long a server waits for raft to confirm a ReadIndex read, and then for its state
+/// machine to reach the read index, in election timeouts, before it tells the client
+/// to retry (as etcd's read loop gives up on a read index that never comes): raft
+/// drops a read silently when its message to the leader is lost or the leader loses
+/// office, and a server removed from the configuration without learning it never
+/// applies the entries a read index names.
+const READ_TIMEOUT_ELECTIONS: u32 = 2;
 
 struct Server {
     id: u64,
@@ -109,6 +111,9 @@ struct Server {
     role: (u64, StateType),
     /// Async storage writes: the queue of the append task.
     appends: Option<mpsc::UnboundedSender<Message>>,
+    /// Async storage writes over a RawNode: the configuration raft restored from each
+    /// snapshot it handed out to be written, by snapshot index, until installed.
+    restored_confs: BTreeMap<u64, linsim_raft::ConfState>,
 }
 
 /// Runs server `id` until its node is killed. On (re)start it rebuilds raft from what
@@ -220,6 +225,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         applied: snapshot.metadata.index,
         role: (0, StateType::StateFollower),
         appends,
+        restored_confs: BTreeMap::new(),
     };
     let batch = server.world.knobs.ready_batch;
     let mut readies = readies;
@@ -315,7 +321,7 @@ impl Server {
         let (term, state) = self.node.role();
         if term != self.role.0 {
             // Raft forgets the reads it was confirming when the term moves on.
-            self.drop_unconfirmed_reads(|_| true);
+            self.drop_unconfirmed_reads();
         }
         let log_term = |i: u64| self.node.log_term(i);
         let now = w.now_ns();
@@ -354,41 +360,53 @@ impl Server {
             );
         }
         if let (true, Driver::Raw(raw)) = (is_leader, &self.node) {
-            let bound = w.liveness_bound().as_nanos() as u64;
             let to = raw.raft.lead_transferee;
-            w.lock(&w.observer)
-                .transfer_state(now, id, term, to, bound);
+            w.lock(&w.observer).transfer_state(now, id, term, to);
         }
     }
 
-    /// Tells the clients of ReadIndex reads raft has not confirmed, and for which
-    /// `give_up` says so, to retry elsewhere.
-    fn drop_unconfirmed_reads(&mut self, give_up: impl Fn(&PendingRead) -> bool) {
+    /// Tells the clients of ReadIndex reads for which `give_up` says so to retry
+    /// elsewhere.
+    fn drop_reads(&mut self, give_up: impl Fn(&PendingRead) -> bool) {
         let dropped: Vec<Vec<u8>> = self
             .reads
             .iter()
-            .filter(|(_, r)| !r.confirmed && give_up(r))
+            .filter(|(_, r)| give_up(r))
             .map(|(ctx, _)| ctx.clone())
             .collect();
+        if dropped.is_empty() {
+            return;
+        }
         for ctx in dropped {
             let r = self.reads.remove(&ctx).expect("listed above");
             probe!(ReadDroppedWithError);
             let w = &self.world;
-            w.lock(&w.observer).read_dropped(self.id, r.id);
+            let now = w.now_ns();
+            w.lock(&w.observer)
+                .read_dropped(now, self.id, r.id, self.applied);
             let leader = 0;
             self.respond(r.client, Response::NotLeader { id: r.id, leader });
         }
+        let reads = &self.reads;
+        self.confirmed_reads
+            .retain(|rs| reads.contains_key(&rs.request_ctx[..]));
     }
 
-    /// Gives up on reads raft has not confirmed for `READ_CONFIRM_TIMEOUT_ELECTIONS`.
-    fn expire_unconfirmed_reads(&mut self) {
+    /// Tells the clients of ReadIndex reads raft has not confirmed to retry elsewhere.
+    fn drop_unconfirmed_reads(&mut self) {
+        self.drop_reads(|r| r.confirmed_ns.is_none());
+    }
+
+    /// Gives up on reads raft has not confirmed for `READ_TIMEOUT_ELECTIONS`, and on
+    /// confirmed ones whose read index the state machine has not reached for as long.
+    fn expire_reads(&mut self) {
         if self.reads.is_empty() {
             return;
         }
         let w = &self.world;
-        let timeout = (w.election_timeout() * READ_CONFIRM_TIMEOUT_ELECTIONS).as_nanos() as u64;
+        let timeout = (w.election_timeout() * READ_TIMEOUT_ELECTIONS).as_nanos() as u64;
         let now = w.now_ns();
-        self.drop_unconfirmed_reads(|r| now - r.asked_ns > timeout);
+        self.drop_reads(|r| now - r.confirmed_ns.unwrap_or(r.asked_ns) > timeout);
     }
 
     /// Raft confirmed these reads: each is answered once the state machine reaches its
@@ -401,7 +419,7 @@ impl Server {
         let mut obs = self.world.lock(&self.world.observer);
         for rs in &states {
             if let Some(r) = self.reads.get_mut(&rs.request_ctx[..]) {
-                r.confirmed = true;
+                r.confirmed_ns = Some(now);
                 obs.read_confirmed(now, self.id, r.id, rs.index);
                 if rs.index > self.applied {
                     probe!(ConfirmedReadWaitedForApply);
@@ -446,7 +464,7 @@ impl Server {
         match (input, &mut self.node) {
             (Input::Tick, node) => {
                 node.tick();
-                self.expire_unconfirmed_reads();
+                self.expire_reads();
             }
             (Input::Raft(m), node) => node.step(m),
             (Input::Appended(appends), node)
@@ -464,7 +482,7 @@ impl Server {
         match input {
             Input::Tick => {
                 self.node.tick();
-                self.expire_unconfirmed_reads();
+                self.expire_reads();
             }
             Input::Raft(m) => self.node.step(m),
             Input::Client(req, from) => self.handle_request(req, from).await,
@@ -516,7 +534,8 @@ impl Server {
             // first result is the answer.
             probe!(ResentRequestAnsweredFromSession);
             // Applied through the log already, where its result was decided.
-            w.lock(&w.observer).read_dropped(self.id, req.id);
+            w.lock(&w.observer)
+                .read_dropped(w.now_ns(), self.id, req.id, self.applied);
             let result = result.clone();
             self.respond(from, Response::Ok { id: req.id, result });
             return;
@@ -534,7 +553,7 @@ impl Server {
                     id: req.id,
                     key: key.clone(),
                     asked_ns,
-                    confirmed: false,
+                    confirmed_ns: None,
                 };
                 self.reads.insert(ctx.clone(), read);
                 self.node.read_index(ctx).await;
@@ -552,7 +571,8 @@ impl Server {
             && self.world.knobs.client_routing == ClientRouting::Node;
         if raft.raft_state != StateType::StateLeader && !forward {
             if is_read {
-                w.lock(&w.observer).read_dropped(self.id, req.id);
+                w.lock(&w.observer)
+                .read_dropped(w.now_ns(), self.id, req.id, self.applied);
             }
             self.respond(from, not_leader);
             return;
@@ -584,7 +604,8 @@ impl Server {
                 // Not appended anywhere: the client may safely retry.
                 probe!(ProposalRefused);
                 if is_read {
-                    w.lock(&w.observer).read_dropped(self.id, req.id);
+                    w.lock(&w.observer)
+                .read_dropped(w.now_ns(), self.id, req.id, self.applied);
                 }
                 self.respond(from, not_leader)
             }

@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 pub(super) struct ReadLog {
     /// The newest index known committed anywhere when the read arrived.
     arrived: BTreeMap<(u64, u64), u64>,
+    /// Request -> the newest index known committed when it first arrived anywhere.
+    first_arrived: BTreeMap<u64, u64>,
     /// When the server asked raft to confirm the read (ReadIndex), not yet confirmed.
     asked: BTreeMap<(u64, u64), u64>,
     /// The read index raft confirmed, and when, not yet answered.
@@ -34,6 +36,30 @@ impl Observer {
     pub fn read_arrived(&mut self, node: u64, request: u64) {
         let commit = self.commit_index();
         self.reads.arrived.entry((node, request)).or_insert(commit);
+        self.reads.first_arrived.entry(request).or_insert(commit);
+    }
+
+    /// `node` answered read `request` when it applied the read's entry at `index` (the
+    /// log path). A client that resends a request may find it in the log twice, each
+    /// copy proposed where it arrived; the first copy applied answers, wherever it
+    /// came from, so the read is owed what was committed before it first arrived
+    /// anywhere (`read-index`).
+    pub fn read_served_from_log(&mut self, at_ns: u64, node: u64, request: u64, index: u64) {
+        let key = (node, request);
+        self.reads.arrived.remove(&key);
+        let Some(&committed) = self.reads.first_arrived.get(&request) else {
+            return;
+        };
+        if index <= committed {
+            self.violate(
+                "read-index",
+                at_ns,
+                node,
+                format!(
+                    "answered read {request} at its log entry {index}, but {committed} was committed before the read first arrived"
+                ),
+            );
+        }
     }
 
     /// `node` asked raft to confirm read `request` (ReadIndex).
@@ -48,12 +74,24 @@ impl Observer {
         }
     }
 
-    /// `node` gave up on read `request` and told its client so (an error it may retry).
-    pub fn read_dropped(&mut self, node: u64, request: u64) {
+    /// `node` gave up on read `request` and told its client so (an error it may
+    /// retry), or answered it from a result decided before, having applied up to
+    /// `applied`. A read raft confirmed at an index the server has applied must be
+    /// answered, not dropped (`read-progress`). When the read first arrived stays
+    /// known: a copy of it already in the log may still be answered.
+    pub fn read_dropped(&mut self, at_ns: u64, node: u64, request: u64, applied: u64) {
         let key = (node, request);
-        self.reads.arrived.remove(&key);
         self.reads.asked.remove(&key);
-        self.reads.confirmed.remove(&key);
+        if let Some((index, _)) = self.reads.confirmed.remove(&key) {
+            if index <= applied {
+                self.violate(
+                    "read-progress",
+                    at_ns,
+                    node,
+                    format!("dropped read {request} confirmed at read index {index} having applied up to {applied}"),
+                );
+            }
+        }
     }
 
     /// `node` answered read `request` from its state machine having applied up to
@@ -86,26 +124,25 @@ impl Observer {
 
     /// `node` stopped (a crash): its reads in flight died with it.
     pub(super) fn reads_stopped(&mut self, node: u64) {
-        for map_keys in [
-            self.reads.arrived.keys().copied().collect::<Vec<_>>(),
-            self.reads.asked.keys().copied().collect(),
-            self.reads.confirmed.keys().copied().collect(),
-        ] {
-            for key in map_keys.into_iter().filter(|k| k.0 == node) {
-                self.read_dropped(key.0, key.1);
-            }
-        }
+        self.reads.arrived.retain(|k, _| k.0 != node);
+        self.reads.asked.retain(|k, _| k.0 != node);
+        self.reads.confirmed.retain(|k, _| k.0 != node);
     }
 
-    /// Every read raft confirmed is answered, and every read a server asked raft about
-    /// more than `bound_ns` ago was confirmed or dropped with an error
-    /// (`read-progress`). Called once the cluster has healed and every server caught up
-    /// with the commit index, so no read index is out of reach.
+    /// Every read raft confirmed at an index its server applied is answered, and every
+    /// read a server asked raft about or got confirmed more than `bound_ns` ago was
+    /// answered or dropped with an error (`read-progress`). Called once the cluster has
+    /// healed and every server caught up with the commit index.
     pub fn check_reads_settled(&mut self, at_ns: u64, bound_ns: u64) {
+        let last_applied = &self.last_applied;
         let stuck: Vec<((u64, u64), String)> = self
             .reads
             .confirmed
             .iter()
+            .filter(|(&(node, _), &(index, since))| {
+                last_applied.get(&node).is_some_and(|&a| a >= index)
+                    || at_ns.saturating_sub(since) > bound_ns
+            })
             .map(|(&key, &(index, since))| {
                 (
                     key,

@@ -31,11 +31,18 @@ impl Server {
         self.kv = KvStore::restore(&snap.data, self.kv.sessions());
         self.applied = index;
         probe!(SnapshotInstalled);
-        // Raft restored its configuration from the snapshot when it took it in.
+        // Raft restored its configuration from the snapshot when it took it in. With
+        // async storage writes that was when it handed the snapshot out, and raft may
+        // have taken a newer snapshot in since: the configuration it restored from
+        // this one was noted then (`restored_confs`).
         if let Driver::Node(n) = &mut self.node {
             n.conf = snap.metadata.conf_state.clone();
         }
-        let conf = self.node.conf_state();
+        let conf = self
+            .restored_confs
+            .remove(&index)
+            .unwrap_or_else(|| self.node.conf_state());
+        self.restored_confs.retain(|&i, _| i > index);
         let digest = state_digest(&snap.data, &conf);
         let w = &self.world;
         w.lock(&w.membership).set(self.id, index, conf.clone());
@@ -244,9 +251,9 @@ impl Server {
                 let now = w.now_ns();
                 let mut obs = w.lock(&w.observer);
                 if first_copy {
-                    obs.read_served(now, self.id, proposal.request, e.index);
+                    obs.read_served_from_log(now, self.id, proposal.request, e.index);
                 } else {
-                    obs.read_dropped(self.id, proposal.request);
+                    obs.read_dropped(now, self.id, proposal.request, e.index);
                 }
             }
             self.respond(

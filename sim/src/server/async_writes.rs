@@ -144,6 +144,12 @@ impl Server {
 
     /// Hands a MsgStorageAppend to the append task.
     fn queue_append(&mut self, mut m: Message, leader_self_match: Option<u64>) {
+        if let (Some(snap), Driver::Raw(_)) = (&m.snapshot, &self.node) {
+            // Raft restored its configuration from this snapshot as it took it in;
+            // note it for when the snapshot is installed, after its sync.
+            let conf = self.node.conf_state();
+            self.restored_confs.insert(snap.metadata.index, conf);
+        }
         if self.world.scenario.bugs.has(SimBug::AckBeforeFsync) {
             // Bug: the votes and acks leave now, before the append task has even
             // written what they promise.
