@@ -2,6 +2,7 @@
 //! generator runs them: each group of a few processes works on keys of its own, and
 //! moves on to fresh keys every few seconds. Checked per key with the kv model.
 
+use super::independent::independent_key;
 use crate::registry::WorkloadEntry;
 use linsim_checker::{Function, Value};
 use linsim_sim::{ClientOp, OpMix, Workload};
@@ -9,35 +10,14 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use std::sync::Arc;
 
-/// Client slots that share a group's keys: what bounds each key's concurrency, and
-/// with it the cost of checking each key's history (the linearizability search is
-/// exponential in the operations that overlap on one key).
-pub const PROCESSES_PER_KEY: u64 = 4;
 /// Keys a group works on at once.
 pub const KEYS_PER_GROUP: u64 = 2;
-/// Virtual time a group stays on its keys before it moves on to fresh ones: what
-/// bounds each key's history (and its values, which appends lengthen).
-pub const KEY_LIFETIME_NS: u64 = 2_500_000_000;
 
 /// Gets, puts and appends: gets as the mix says, the rest one put to five appends.
 /// Written strings are random and rarely repeat, so reads pin down the order of
 /// appends, and a write of unknown outcome that no read saw can be left out of the
 /// search (see the kv model).
 pub struct KvWorkload;
-
-/// The key slot `mix.slot` uses next: `k<group>.<generation>.<i>`, where the group is
-/// the slot's (`PROCESSES_PER_KEY` consecutive slots) and the generation counts
-/// `KEY_LIFETIME_NS` periods.
-pub fn independent_key(rng: &mut StdRng, mix: &OpMix) -> String {
-    let groups = mix.slots.div_ceil(PROCESSES_PER_KEY).max(1);
-    // Slots are dealt to groups in turn, so every group gets its share of processes.
-    let group = mix.slot % groups;
-    let generation = mix.now_ns / KEY_LIFETIME_NS;
-    format!(
-        "k{group}.{generation}.{}",
-        rng.random_range(0..KEYS_PER_GROUP)
-    )
-}
 
 impl Workload for KvWorkload {
     fn name(&self) -> &str {
@@ -47,7 +27,7 @@ impl Workload for KvWorkload {
         "kv"
     }
     fn next_op(&self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
-        let key = independent_key(rng, &mix);
+        let key = independent_key(rng, &mix, "k", KEYS_PER_GROUP);
         if mix.read(rng) {
             return ClientOp {
                 f: Function::Read,

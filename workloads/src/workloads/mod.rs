@@ -1,5 +1,6 @@
 //! The shipped workloads.
 
+pub mod independent;
 mod kv;
 mod register;
 

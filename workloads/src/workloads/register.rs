@@ -1,5 +1,8 @@
-//! `register`: one key; read, write, cas over small integers. Checked as a cas-register.
+//! `register`: read, write and cas over small integers, on independent keys (one per
+//! group of processes at a time, see `independent`). Checked as a cas-register, key by
+//! key.
 
+use super::independent::independent_key;
 use crate::registry::WorkloadEntry;
 use linsim_checker::{Function, Value};
 use linsim_sim::{ClientOp, OpMix, Workload};
@@ -19,7 +22,7 @@ impl Workload for RegisterWorkload {
         "cas-register"
     }
     fn next_op(&self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
-        let key = "r".to_string();
+        let key = independent_key(rng, &mix, "r", 1);
         let v = |rng: &mut StdRng| Value::Int(rng.random_range(0..5));
         if mix.read(rng) {
             return ClientOp {
@@ -49,7 +52,7 @@ impl Workload for RegisterWorkload {
 inventory::submit! {
     WorkloadEntry {
         name: "register",
-        description: "one key; read, write, cas of small integers (cas-register model)",
+        description: "read, write, cas of small integers; one key per group of 4 processes, fresh keys every 2.5 s (cas-register model, checked per key)",
         make: || Arc::new(RegisterWorkload),
     }
 }
