@@ -154,6 +154,8 @@ define_probes! {
         "a follower dropped a read because it knows no leader to forward it to";
     ForgetLeaderRefusedLeaseRead: "forget_leader_refused_lease_read", "raft/src/raft.rs", true,
         "a follower refused to forget its leader: lease-based reads rely on it refusing votes while it knows one";
+    SnapshotRefusedStale: "snapshot_refused_stale", "raft/src/raft.rs", true,
+        "a node refused to restore a snapshot at or below its commit index (a duplicate or delayed MsgSnap)";
     SnapshotRefusedNotInConfig: "snapshot_refused_not_in_config", "raft/src/raft.rs", true,
         "a node refused to restore a snapshot whose membership does not contain it";
     CampaignRefusedPendingSnapshot: "campaign_refused_pending_snapshot", "raft/src/raft.rs", true,

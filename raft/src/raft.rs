@@ -444,6 +444,8 @@ impl<S: Storage> Raft<S> {
     fn maybe_commit(&mut self) -> bool {
         let mci = if self.bugs.has(RaftBug::LearnerCountsInQuorum) {
             crate::bugs::committed_counting_learners(&self.trk)
+        } else if self.bugs.has(RaftBug::JointCommitIncomingOnly) {
+            crate::bugs::committed_incoming_only(&self.trk)
         } else {
             self.trk.committed()
         };
@@ -771,7 +773,10 @@ impl<S: Storage> Raft<S> {
                 let _ = self.step(m);
             }
             // A transfer that did not finish within an election timeout is abandoned.
-            if self.state == StateType::StateLeader && self.lead_transferee != NONE {
+            if self.state == StateType::StateLeader
+                && self.lead_transferee != NONE
+                && !self.bugs.has(RaftBug::TransferNeverAborts)
+            {
                 crate::probe!(TransferTimedOut);
                 self.abort_leader_transfer();
             }
@@ -1483,6 +1488,15 @@ impl<S: Storage> Raft<S> {
                     );
                     return Ok(());
                 }
+                if self.bugs.has(RaftBug::FollowerReadOwnCommit) {
+                    // Bug: answered from this follower's commit index, which may lag
+                    // what the leader has committed.
+                    self.read_states.push(ReadState {
+                        index: self.raft_log.committed,
+                        request_ctx: request_ctx(&m),
+                    });
+                    return Ok(());
+                }
                 m.to = self.lead;
                 self.send(m);
             }
@@ -1626,6 +1640,7 @@ impl<S: Storage> Raft<S> {
     /// Installs a snapshot if it is newer than our commit index. Returns whether it did.
     pub fn restore(&mut self, snap: Snapshot) -> bool {
         if snap.metadata.index <= self.raft_log.committed {
+            crate::probe!(SnapshotRefusedStale);
             return false;
         }
         if self.state != StateType::StateFollower {
@@ -1660,9 +1675,12 @@ impl<S: Storage> Raft<S> {
         }
         // Build the snapshot's configuration before touching the log, so that an
         // invalid one leaves this node as it was.
-        let Some(trk) = self.tracker_for_snapshot(&snap, sindex + 1) else {
+        let Some(mut trk) = self.tracker_for_snapshot(&snap, sindex + 1) else {
             return false;
         };
+        if self.bugs.has(RaftBug::SnapshotKeepsOldLearners) {
+            crate::bugs::keep_old_learners(&self.trk, &mut trk);
+        }
         self.raft_log.restore(snap);
         self.trk.config = trk.config;
         self.trk.progress = trk.progress;

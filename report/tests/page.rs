@@ -27,10 +27,11 @@ fn a_failing_seed_marks_the_op_that_cannot_be_placed_after_its_longest_prefix() 
     let illegal: Vec<_> = p
         .partitions
         .iter()
-        .filter(|v| v.blocked.is_some())
+        .enumerate()
+        .filter(|(_, v)| v.blocked.is_some())
         .collect();
     assert_eq!(illegal.len(), 1);
-    let v = illegal[0];
+    let (partition, v) = illegal[0];
     assert_eq!(v.blocked, Some(cx.blocked));
     assert_eq!(v.order, cx.prefix, "the prefix is the checker's");
     assert_eq!(v.states.len(), v.order.len());
@@ -42,7 +43,7 @@ fn a_failing_seed_marks_the_op_that_cannot_be_placed_after_its_longest_prefix() 
     let blocked = &p.ops[cx.blocked];
     assert_eq!(
         (blocked.5, blocked.6),
-        (0, -1),
+        (partition, -1),
         "in the partition, not placed"
     );
     assert!(p.faults.iter().any(|b| b.row == "partition"));

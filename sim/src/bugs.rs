@@ -32,6 +32,15 @@ pub enum SimBug {
     /// A state-machine snapshot holds the data but not the client sessions, so a server
     /// restored from it applies a resent request a second time.
     SnapshotDropsSessions,
+    /// A confirmed ReadIndex read is answered at once, without waiting for the state
+    /// machine to apply up to the read index.
+    ReadBeforeApply,
+    /// A compaction drops the log up to the commit index (less the retention window)
+    /// instead of the applied index: entries not yet applied, nor in the snapshot.
+    CompactPastApplied,
+    /// The read states of a Ready replace those still waiting for the state machine
+    /// instead of joining them: a read confirmed earlier is never answered.
+    ConfirmedReadsOverwritten,
 }
 
 /// The bugs injected into a run: raft's and the simulator's.

@@ -64,9 +64,9 @@ linsim_raft::define_probes! {
         "a server gave up on a ReadIndex read raft never confirmed (a new term, or a timeout) and told its client to retry";
     ConfChangeRefusedAtApply: "conf_change_refused_at_apply", "sim/src/server/apply.rs", true,
         "raft refused a committed conf change when it was applied (invalid in the configuration), leaving the configuration as it was";
-    ConfirmedReadWaitedForApply: "confirmed_read_waited_for_apply", "sim/src/server/apply.rs", false,
+    ConfirmedReadWaitedForApply: "confirmed_read_waited_for_apply", "sim/src/server.rs", false,
         "a confirmed read waited for the state machine to apply up to its read index";
-    JointConfigLeftAtHeal: "joint_config_left_at_heal", "sim/src/run.rs", false,
+    JointConfigLeftAtHeal: "joint_config_left_at_heal", "sim/src/settle.rs", false,
         "after the final heal the cluster was in an explicit joint configuration, and the operator's leave was proposed";
     ClientProcessRetired: "client_process_retired", "sim/src/clients.rs", false,
         "a client's operation timed out: its process retired and a fresh process took the slot";

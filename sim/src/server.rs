@@ -111,6 +111,8 @@ struct Server {
     role: (u64, StateType),
     /// Async storage writes: the queue of the append task.
     appends: Option<mpsc::UnboundedSender<Message>>,
+    /// Ticks of its clock taken since it started.
+    ticks: u64,
     /// Async storage writes over a RawNode: the configuration raft restored from each
     /// snapshot it handed out to be written, by snapshot index, until installed.
     restored_confs: BTreeMap<u64, linsim_raft::ConfState>,
@@ -225,6 +227,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         applied: snapshot.metadata.index,
         role: (0, StateType::StateFollower),
         appends,
+        ticks: 0,
         restored_confs: BTreeMap::new(),
     };
     let batch = server.world.knobs.ready_batch;
@@ -361,7 +364,9 @@ impl Server {
         }
         if let (true, Driver::Raw(raw)) = (is_leader, &self.node) {
             let to = raw.raft.lead_transferee;
-            w.lock(&w.observer).transfer_state(now, id, term, to);
+            let election_tick = w.knobs.election_tick as u64;
+            w.lock(&w.observer)
+                .transfer_state(now, id, term, to, self.ticks, election_tick);
         }
     }
 
@@ -427,7 +432,12 @@ impl Server {
             }
         }
         drop(obs);
-        self.confirmed_reads.extend(states);
+        if self.world.scenario.bugs.has(SimBug::ConfirmedReadsOverwritten) {
+            // Bug: the reads still waiting for the state machine are forgotten.
+            self.confirmed_reads = states;
+        } else {
+            self.confirmed_reads.extend(states);
+        }
     }
 
     /// Checks durable-before-send for messages leaving this server now.
@@ -464,6 +474,7 @@ impl Server {
         match (input, &mut self.node) {
             (Input::Tick, node) => {
                 node.tick();
+                self.ticks += 1;
                 self.expire_reads();
             }
             (Input::Raft(m), node) => node.step(m),
@@ -482,6 +493,7 @@ impl Server {
         match input {
             Input::Tick => {
                 self.node.tick();
+                self.ticks += 1;
                 self.expire_reads();
             }
             Input::Raft(m) => self.node.step(m),

@@ -8,14 +8,18 @@
 //! when no bug is on.
 
 mod conf_change_without_joint;
+mod joint_commit_incoming_only;
 mod learner_counts_in_quorum;
 mod no_truncate_conflict;
 mod snapshot_drops_joint_config;
+mod snapshot_keeps_old_learners;
 
 pub(crate) use conf_change_without_joint::apply_without_joint;
+pub(crate) use joint_commit_incoming_only::committed_incoming_only;
 pub(crate) use learner_counts_in_quorum::committed_counting_learners;
 pub(crate) use no_truncate_conflict::append_without_truncating;
 pub(crate) use snapshot_drops_joint_config::drop_joint_config;
+pub(crate) use snapshot_keeps_old_learners::keep_old_learners;
 
 /// One injectable raft bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,6 +74,20 @@ pub enum RaftBug {
     /// without `Raft::applied_to`, so a leader never proposes leaving a joint
     /// configuration entered with auto-leave.
     AsyncAutoLeaveMissed,
+    /// In a joint configuration, the leader takes its commit index from the incoming
+    /// voters alone: an entry commits on a majority of the new voters that a majority
+    /// of the old ones may never have seen, though either half can still elect the
+    /// next leader.
+    JointCommitIncomingOnly,
+    /// Restoring a snapshot takes its voters but keeps the learners the node had: the
+    /// node runs a configuration that is not the one in force at the snapshot's index.
+    SnapshotKeepsOldLearners,
+    /// A follower answers a ReadIndex request from its own commit index instead of
+    /// asking the leader, which may have committed more since.
+    FollowerReadOwnCommit,
+    /// A leader never abandons a leadership transfer whose target does not catch up:
+    /// it refuses proposals for as long.
+    TransferNeverAborts,
 }
 
 /// A set of raft bugs (empty by default).

@@ -542,9 +542,9 @@ mod tests {
     #[test]
     fn two_leaders_in_one_term_break_election_safety() {
         let mut o = Observer::default();
-        o.role(1, 1, 3, StateType::StateLeader, 1, |_| None);
+        o.role(1, 1, 3, StateType::StateLeader, 1, |_| None, &ConfState::default());
         assert!(o.violation().is_none());
-        o.role(2, 2, 3, StateType::StateLeader, 1, |_| None);
+        o.role(2, 2, 3, StateType::StateLeader, 1, |_| None, &ConfState::default());
         assert_eq!(o.violation().unwrap().invariant, "election-safety");
     }
 
@@ -565,8 +565,8 @@ mod tests {
     #[test]
     fn new_leader_missing_an_earlier_term_commit_breaks_leader_completeness() {
         let mut o = Observer::default();
-        o.leader_committed(1, 1, 1, 1, |_| Some(1));
-        o.role(2, 2, 2, StateType::StateLeader, 1, |_| Some(2));
+        o.leader_committed(1, 1, 1, 1, |_| Some(1), None);
+        o.role(2, 2, 2, StateType::StateLeader, 1, |_| Some(2), &ConfState::default());
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 
@@ -574,10 +574,10 @@ mod tests {
     fn a_late_leader_of_an_older_term_owes_nothing_committed_after_its_term() {
         let mut o = Observer::default();
         // Term 8's leader committed index 1; a term-7 leader that lacks it takes office late.
-        o.leader_committed(1, 1, 8, 1, |_| Some(8));
-        o.role(2, 2, 7, StateType::StateLeader, 1, |_| Some(7));
+        o.leader_committed(1, 1, 8, 1, |_| Some(8), None);
+        o.role(2, 2, 7, StateType::StateLeader, 1, |_| Some(7), &ConfState::default());
         assert!(o.violation().is_none(), "{:?}", o.violation());
-        o.role(3, 3, 9, StateType::StateLeader, 1, |_| Some(7));
+        o.role(3, 3, 9, StateType::StateLeader, 1, |_| Some(7), &ConfState::default());
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 
@@ -639,7 +639,7 @@ mod tests {
         let mut o = Observer::default();
         o.restarted(1, 8);
         o.snapshot(1, 1, 6, 0xaa, true);
-        assert_eq!(o.violation().unwrap().invariant, "apply-order");
+        assert_eq!(o.violation().unwrap().invariant, "snapshot-restore");
     }
 
     #[test]
@@ -658,11 +658,11 @@ mod tests {
     #[test]
     fn a_leader_whose_log_starts_after_a_snapshot_owes_only_what_it_holds() {
         let mut o = Observer::default();
-        o.leader_committed(1, 1, 1, 3, |_| Some(1));
+        o.leader_committed(1, 1, 1, 3, |_| Some(1), None);
         // Node 2 compacted 1..=2 (its log starts at 3) and holds index 3.
         o.role(2, 2, 2, StateType::StateLeader, 3, |i| {
             (i >= 2).then_some(1)
-        });
+        }, &ConfState::default());
         assert!(o.violation().is_none(), "{:?}", o.violation());
     }
 }

@@ -6,9 +6,9 @@
 //! A leader asked to transfer leadership refuses proposals until the transfer ends, so
 //! a transfer that neither completes nor aborts silences the cluster while every
 //! server looks healthy. Raft aborts one after an election timeout of the leader's
-//! clock. A paused leader or a slow clock stretches that without any bug, so transfers
-//! are only recorded while faults go on; once the faults heal, every one in progress
-//! must end within the liveness bound (`settle`).
+//! clock, so it is measured in the leader's own ticks (a paused leader or a slow
+//! clock stretches virtual time, not ticks); once the faults heal, every one in
+//! progress must also end within the liveness bound (`settle`).
 
 use super::Observer;
 use crate::probes::probe;
@@ -21,6 +21,8 @@ struct Transfer {
     term: u64,
     to: u64,
     since_ns: u64,
+    /// The leader's tick count when it started.
+    since_tick: u64,
 }
 
 /// Leadership transfers in progress, by leader.
@@ -31,29 +33,47 @@ pub(super) struct Transfers {
 
 impl Observer {
     /// The leader `node` of `term` reports the transfer it is carrying out (`to`, 0:
-    /// none).
-    pub fn transfer_state(&mut self, at_ns: u64, node: u64, term: u64, to: u64) {
+    /// none), having taken `tick` ticks of its clock so far. Raft abandons a transfer
+    /// that has not completed within an election timeout (`election_tick` ticks) of
+    /// the leader's own clock; one pending for twice that breaks `transfer-progress`,
+    /// whatever pauses or slow clocks did to virtual time meanwhile.
+    pub fn transfer_state(
+        &mut self,
+        at_ns: u64,
+        node: u64,
+        term: u64,
+        to: u64,
+        tick: u64,
+        election_tick: u64,
+    ) {
+        let started = Transfer {
+            term,
+            to,
+            since_ns: at_ns,
+            since_tick: tick,
+        };
         match (self.transfers.pending.get(&node).copied(), to) {
             (None, 0) => {}
-            (None, to) => {
-                let t = Transfer {
-                    term,
-                    to,
-                    since_ns: at_ns,
-                };
-                self.transfers.pending.insert(node, t);
+            (None, _) => {
+                self.transfers.pending.insert(node, started);
             }
             (Some(_), 0) => {
                 probe!(TransferAborted);
                 self.transfers.pending.remove(&node);
             }
             (Some(t), to) if t.term != term || t.to != to => {
-                let t = Transfer {
-                    term,
-                    to,
-                    since_ns: at_ns,
-                };
-                self.transfers.pending.insert(node, t);
+                self.transfers.pending.insert(node, started);
+            }
+            (Some(t), _) if tick - t.since_tick > 2 * election_tick => {
+                self.violate(
+                    "transfer-progress",
+                    at_ns,
+                    node,
+                    format!(
+                        "leader of term {term} has been transferring leadership to {to} for {} ticks of its clock (election timeout {election_tick})",
+                        tick - t.since_tick
+                    ),
+                );
             }
             (Some(_), _) => {}
         }

@@ -51,8 +51,8 @@ impl Server {
             .fetch_add(1, Ordering::Relaxed);
         let now = w.now_ns();
         let mut obs = w.lock(&w.observer);
-        obs.snapshot(now, self.id, index, digest, true);
         obs.config_restored(now, self.id, index, &conf);
+        obs.snapshot(now, self.id, index, digest, true);
     }
 
     /// Snapshots the state machine after applying `index` and compacts the log, keeping
@@ -72,22 +72,29 @@ impl Server {
         // snapshot must decide with the quorums in effect at `index`.
         let conf = self.node.conf_state();
         let digest = state_digest(&data, &conf);
-        let compact_to = index.saturating_sub(every / 2);
+        let compact_to = if self.world.scenario.bugs.has(SimBug::CompactPastApplied) {
+            // Bug: the retention window measured from the commit index.
+            self.node.committed().saturating_sub(every / 2)
+        } else {
+            index.saturating_sub(every / 2)
+        };
         let snap = self.node.with_store(|store| {
-            if index > linsim_raft::Storage::last_index(store).expect("memory storage") {
+            let last = linsim_raft::Storage::last_index(store).expect("memory storage");
+            if index > last {
                 // The state machine ran ahead of raft's storage: only a bug applies an
                 // entry before it is stored (durable-before-apply has reported it).
                 return None;
             }
             let snap = store.create_snapshot(index, Some(conf), data).ok()?;
+            let compact_to = compact_to.min(last);
             if compact_to >= linsim_raft::Storage::first_index(store).expect("memory storage") {
                 store
                     .compact(compact_to)
                     .expect("the compaction index is in the log");
             }
-            Some(snap)
+            Some((snap, compact_to))
         });
-        let Some(snap) = snap else {
+        let Some((snap, compact_to)) = snap else {
             return;
         };
         let w = &self.world;
@@ -140,9 +147,11 @@ impl Server {
     /// Answers the confirmed reads whose index this server has applied.
     pub(super) fn serve_confirmed_reads(&mut self) {
         let applied = self.applied;
+        // Bug (read-before-apply): answered whatever the state machine has applied.
+        let at_once = self.world.scenario.bugs.has(SimBug::ReadBeforeApply);
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.confirmed_reads)
             .into_iter()
-            .partition(|rs| rs.index <= applied);
+            .partition(|rs| rs.index <= applied || at_once);
         self.confirmed_reads = waiting;
         for rs in ready {
             let Some(read) = self.reads.remove(&rs.request_ctx[..]) else {
