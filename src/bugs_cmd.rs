@@ -1,12 +1,17 @@
-//! `linsim bugs`: proves a plain sweep finds every bug of the zoo. For each bug, sweeps
-//! its workload and nemesis from the first seed until the first failure and reports
-//! where it was found, by which check, and the line that reproduces it.
+//! `linsim bugs`: proves sweeps find every bug of the zoo. For each bug, sweeps from
+//! the first seed until the first failure and reports where it was found, by which
+//! check, and the line that reproduces it. By default each bug runs with the workload,
+//! nemesis and knobs that find it fastest (the tailored table); `--defaults` runs it
+//! under the sweep a user runs instead: `--nemesis all`, every knob drawn, on each
+//! workload (a bug that needs a capability the defaults leave off keeps only the knobs
+//! that turn it on, and says so).
 
 use crate::progress::Progress;
 use crate::scenario_args::ScenarioArgs;
 use crate::sweep_cmd::parse_range;
 use clap::Args;
 use linsim_sim::sweep::first_failure;
+use linsim_sim::zoo::DEFAULT_WORKLOADS;
 use linsim_sim::{SweepOptions, ZooBug, ZOO};
 use std::ops::Range;
 use std::process::ExitCode;
@@ -21,6 +26,10 @@ pub struct BugsArgs {
     /// Only these bugs (repeatable; default: every bug of the zoo).
     #[arg(long = "bug", value_name = "NAME")]
     pub bug: Vec<String>,
+    /// Run each bug under the sweep a user runs (`--nemesis all`, knobs drawn) on each
+    /// workload, instead of its tailored workload, nemesis and knobs.
+    #[arg(long)]
+    pub defaults: bool,
     /// Seeds run at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -29,14 +38,34 @@ pub struct BugsArgs {
     pub json: bool,
 }
 
-/// What the hunt for one bug found.
-struct Found {
-    bug: &'static ZooBug,
+/// What the hunt for one bug in one scenario found.
+struct Hunt {
+    workload: String,
     found_at: Option<u64>,
     tried: u64,
     check: Option<String>,
     repro: String,
+}
+
+/// What the hunts for one bug found: one per workload it runs on.
+struct Found {
+    bug: &'static ZooBug,
+    hunts: Vec<Hunt>,
+    /// Off-by-default knobs kept under `--defaults`.
+    kept: Vec<&'static str>,
     wall_s: f64,
+}
+
+impl Found {
+    /// Seeds to the first failure: the most any of its workloads took (found only if
+    /// every one found it).
+    fn seeds(&self) -> Option<u64> {
+        self.hunts
+            .iter()
+            .map(|h| h.found_at.map(|_| h.tried))
+            .collect::<Option<Vec<u64>>>()
+            .map(|v| v.into_iter().max().unwrap_or(0))
+    }
 }
 
 /// The scenario flags that reach `bug`: its workload, nemesis, knobs and the bug.
@@ -51,10 +80,23 @@ pub fn bug_scenario(bug: &ZooBug) -> ScenarioArgs {
     }
 }
 
-fn hunt(bug: &'static ZooBug, seeds: &Range<u64>, jobs: usize) -> Result<Found, String> {
-    let args = bug_scenario(bug);
+/// The scenario flags of the sweep a user runs, on `workload`, with `bug` on (and the
+/// knobs of a capability it needs that the defaults leave off).
+pub fn default_scenario(bug: &ZooBug, workload: &str) -> ScenarioArgs {
+    ScenarioArgs {
+        workload: workload.to_string(),
+        knob: bug
+            .needs_off_by_default()
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+        bug: vec![bug.name.to_string()],
+        ..ScenarioArgs::defaults()
+    }
+}
+
+fn hunt(args: ScenarioArgs, seeds: &Range<u64>, jobs: usize) -> Result<Hunt, String> {
     let sc = args.build()?;
-    let started = Instant::now();
     let first = first_failure(&sc, seeds.clone().collect(), jobs, |_, _| {}).map(|r| {
         let check = r
             .failures
@@ -66,8 +108,8 @@ fn hunt(bug: &'static ZooBug, seeds: &Range<u64>, jobs: usize) -> Result<Found, 
         Some((seed, _)) => seed - seeds.start + 1,
         None => seeds.end - seeds.start,
     };
-    Ok(Found {
-        bug,
+    Ok(Hunt {
+        workload: args.workload.clone(),
         found_at: first.as_ref().map(|f| f.0),
         tried,
         check: first.map(|f| f.1),
@@ -76,6 +118,36 @@ fn hunt(bug: &'static ZooBug, seeds: &Range<u64>, jobs: usize) -> Result<Found, 
             seeds.start + tried - 1,
             args.flags()
         ),
+    })
+}
+
+fn hunt_bug(
+    bug: &'static ZooBug,
+    defaults: bool,
+    seeds: &Range<u64>,
+    jobs: usize,
+) -> Result<Found, String> {
+    let started = Instant::now();
+    let scenarios: Vec<ScenarioArgs> = if defaults {
+        DEFAULT_WORKLOADS
+            .iter()
+            .map(|w| default_scenario(bug, w))
+            .collect()
+    } else {
+        vec![bug_scenario(bug)]
+    };
+    let hunts = scenarios
+        .into_iter()
+        .map(|args| hunt(args, seeds, jobs))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Found {
+        bug,
+        hunts,
+        kept: if defaults {
+            bug.needs_off_by_default()
+        } else {
+            Vec::new()
+        },
         wall_s: started.elapsed().as_secs_f64(),
     })
 }
@@ -110,72 +182,106 @@ pub fn run(args: BugsArgs) -> ExitCode {
     let progress = Progress::new(bugs.len() as u64);
     let mut found = Vec::new();
     for (i, bug) in bugs.iter().enumerate() {
-        match hunt(bug, &args.seeds, jobs) {
+        match hunt_bug(bug, args.defaults, &args.seeds, jobs) {
             Ok(f) => found.push(f),
             Err(e) => {
                 eprintln!("error: bug {}: {e}", bug.name);
                 return ExitCode::from(2);
             }
         }
-        let missed = found.iter().filter(|f| f.found_at.is_none()).count();
+        let missed = found.iter().filter(|f| f.seeds().is_none()).count();
         progress.update(i as u64 + 1, missed as u64);
     }
     progress.finish();
-    let seeds_to_find: Vec<u64> = found
-        .iter()
-        .filter(|f| f.found_at.is_some())
-        .map(|f| f.tried)
-        .collect();
+    let seeds_to_find: Vec<u64> = found.iter().filter_map(Found::seeds).collect();
     let (med, max) = (
         median(seeds_to_find.clone()),
         seeds_to_find.iter().copied().max().unwrap_or(0),
     );
     let all_found = seeds_to_find.len() == found.len();
     if args.json {
-        for f in &found {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "bug": f.bug.name, "layer": f.bug.layer, "found_at_seed": f.found_at,
-                    "seeds_tried": f.tried, "check": f.check, "expected_check": f.bug.check,
-                    "repro": f.found_at.map(|_| f.repro.clone()), "wall_s": f.wall_s,
-                })
-            );
-        }
-        println!(
-            "{}",
-            serde_json::json!({
-                "bugs": found.len(), "found": seeds_to_find.len(),
-                "median_seeds": med, "max_seeds": max,
-            })
-        );
+        print_json(&found, med, max, args.defaults);
     } else {
-        println!(
-            "{:<28} {:>6} {:>6} {:<22} repro",
-            "bug", "found", "tried", "check that fired"
-        );
-        for f in &found {
-            let at = f.found_at.map_or("-".to_string(), |s| s.to_string());
-            let check = f.check.clone().unwrap_or_else(|| "NOT FOUND".to_string());
-            let repro = if f.found_at.is_some() {
-                f.repro.as_str()
-            } else {
-                ""
-            };
-            println!(
-                "{:<28} {:>6} {:>6} {:<22} {repro}",
-                f.bug.name, at, f.tried, check
-            );
-        }
-        println!(
-            "found {} of {} bugs; seeds to first failure: median {med}, max {max}",
-            seeds_to_find.len(),
-            found.len()
-        );
+        print_table(&found, med, max, args.defaults);
     }
     if all_found {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+fn print_json(found: &[Found], med: u64, max: u64, defaults: bool) {
+    for f in found {
+        let first = &f.hunts[0];
+        let hunts: Vec<serde_json::Value> = f
+            .hunts
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "workload": h.workload, "found_at_seed": h.found_at,
+                    "seeds_tried": h.tried, "check": h.check,
+                    "repro": h.found_at.map(|_| h.repro.clone()),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "bug": f.bug.name, "layer": f.bug.layer,
+                "found": f.seeds().is_some(), "seeds_to_first_failure": f.seeds(),
+                "found_at_seed": first.found_at, "seeds_tried": first.tried,
+                "check": first.check, "expected_check": f.bug.check,
+                "repro": first.found_at.map(|_| first.repro.clone()),
+                "defaults": defaults, "kept_knobs": f.kept,
+                "workloads": hunts, "wall_s": f.wall_s,
+            })
+        );
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "bugs": found.len(), "found": found.iter().filter(|f| f.seeds().is_some()).count(),
+            "median_seeds": med, "max_seeds": max, "defaults": defaults,
+        })
+    );
+}
+
+fn print_table(found: &[Found], med: u64, max: u64, defaults: bool) {
+    println!(
+        "{:<30} {:<9} {:>6} {:>6} {:<22} repro",
+        "bug", "workload", "found", "tried", "check that fired"
+    );
+    for f in found {
+        for h in &f.hunts {
+            let at = h.found_at.map_or("-".to_string(), |s| s.to_string());
+            let check = h.check.clone().unwrap_or_else(|| "NOT FOUND".to_string());
+            let repro = if h.found_at.is_some() {
+                h.repro.as_str()
+            } else {
+                ""
+            };
+            println!(
+                "{:<30} {:<9} {:>6} {:>6} {:<22} {repro}",
+                f.bug.name, h.workload, at, h.tried, check
+            );
+        }
+        if !f.kept.is_empty() {
+            println!(
+                "{:<30} (needs {}, which the default sweep never draws: kept)",
+                "",
+                f.kept.join(" ")
+            );
+        }
+    }
+    let how = if defaults {
+        "under the defaults (--nemesis all, knobs drawn, each workload)"
+    } else {
+        "with each bug's tailored workload, nemesis and knobs"
+    };
+    println!(
+        "found {} of {} bugs {how}; seeds to first failure: median {med}, max {max}",
+        found.iter().filter(|f| f.seeds().is_some()).count(),
+        found.len()
+    );
 }

@@ -41,6 +41,23 @@ pub struct ZooBug {
     pub injection: Injection,
 }
 
+/// The workloads a bug is measured on under the defaults (`linsim bugs --defaults`):
+/// every shipped workload exercises every path these bugs live in.
+pub const DEFAULT_WORKLOADS: &[&str] = &["register", "kv"];
+
+impl ZooBug {
+    /// A capability the bug needs that the default sweep leaves off (a knob never
+    /// drawn, such as lease reads or the Node API), with the knobs that turn it on:
+    /// such a bug keeps those tailored knobs under `linsim bugs --defaults`.
+    pub fn needs_off_by_default(&self) -> Vec<&'static str> {
+        self.knobs
+            .iter()
+            .copied()
+            .filter(|k| matches!(*k, "reads=lease" | "storage=node"))
+            .collect()
+    }
+}
+
 use Injection::{Raft, Sim};
 
 /// Every bug, grouped by layer.
