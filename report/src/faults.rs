@@ -23,7 +23,7 @@ pub struct FaultBand {
 }
 
 /// The rows, top to bottom.
-pub const ROWS: [&str; 10] = [
+pub const ROWS: [&str; 11] = [
     "partition",
     "clog",
     "clients",
@@ -34,6 +34,7 @@ pub const ROWS: [&str; 10] = [
     "skew",
     "transfer",
     "membership",
+    "load",
 ];
 
 fn list(ids: &[u64]) -> String {
@@ -178,6 +179,16 @@ impl BandBuilder {
             }
             Fault::TransferLeadership { from, to } => {
                 self.instant(at, "transfer", format!("leadership transfer {from}→{to}"))
+            }
+            Fault::ReadBurst { ms } => {
+                let label = format!("read burst: clients read {}% for {ms} ms", linsim_sim::clients::BURST_READ_SHARE);
+                self.bands.push(FaultBand {
+                    row: "load",
+                    label,
+                    start: at,
+                    end: at + ms * 1_000_000,
+                    nodes: vec![],
+                });
             }
             Fault::ConfChange { via, change } => {
                 let what = if change.changes.is_empty() {

@@ -135,6 +135,13 @@ pub enum Fault {
         /// Ticks.
         ticks: i64,
     },
+    /// Clients read far more than usual (`clients::BURST_READ_SHARE`) for a while: a
+    /// fault of the load, aimed at a moment when stale reads bite (a leader cut off,
+    /// a leader change, a partition's heal).
+    ReadBurst {
+        /// How long, milliseconds.
+        ms: u64,
+    },
 }
 
 impl fmt::Display for Fault {
@@ -464,6 +471,10 @@ impl Faults {
                 if let Some(c) = w.lock(&w.clocks).get_mut(node) {
                     c.jump += ticks;
                 }
+            }
+            Fault::ReadBurst { ms } => {
+                probe!(ReadBurst);
+                w.load.burst_until(at_ns + ms * 1_000_000);
             }
         }
         w.lock(&w.faults).push(FaultEvent { at_ns, fault });

@@ -125,6 +125,9 @@ pub struct Knobs {
     pub concurrency: u64,
     /// The share of reads among the operations a workload draws, in percent.
     pub read_share: u64,
+    /// Async storage writes: virtual time the apply thread takes to report entries
+    /// applied back to raft, microseconds.
+    pub apply_latency_us: u64,
 }
 
 impl Knobs {
@@ -396,6 +399,24 @@ pub const KNOBS: &[KnobSpec] = &[
         },
         get: |k| k.read_share.to_string(),
     },
+    KnobSpec {
+        name: "apply_latency_us",
+        description: "async storage writes: virtual time the apply thread takes to report applied entries back to raft, microseconds (raft's applied index trails the state machine: campaigns and the auto-leave wait for it); at most half the election timeout",
+        range: "0 (50%) | 100..=50000 log-uniform",
+        default: "0",
+        draw: |r| {
+            if r.random_bool(0.5) {
+                "0".to_string()
+            } else {
+                log_uniform(r, 100.0, 50_000.0).to_string()
+            }
+        },
+        set: |k, v| {
+            k.apply_latency_us = in_range(parse(v, "microseconds")?, 0, 1_000_000)?;
+            Ok(())
+        },
+        get: |k| k.apply_latency_us.to_string(),
+    },
 ];
 
 /// A knob name that does not exist, or a value it refuses.
@@ -479,6 +500,14 @@ impl KnobChoice {
             let max_us = k.election_tick as u64 * 10_000 / 10;
             k.fsync_latency_us = k.fsync_latency_us.min(max_us);
         }
+        // An apply thread that reports later than an election timeout would keep a
+        // follower from campaigning (a committed conf change looks unapplied) for
+        // longer than the cluster can be without a leader: a drawn one stays under
+        // half of it.
+        if !self.fixed.contains_key("apply_latency_us") {
+            let max_us = k.election_tick as u64 * 10_000 / 2;
+            k.apply_latency_us = k.apply_latency_us.min(max_us);
+        }
         // Lease-based reads are only valid with check-quorum (raft refuses otherwise).
         if k.reads == ReadPath::Lease {
             k.check_quorum = true;
@@ -532,6 +561,7 @@ pub fn defaults() -> Knobs {
         storage: StorageMode::Sync,
         concurrency: 0,
         read_share: 0,
+        apply_latency_us: 0,
     };
     for spec in KNOBS {
         (spec.set)(&mut k, spec.default).expect("defaults are valid");
@@ -592,8 +622,8 @@ mod tests {
     fn storage_is_drawn_after_the_older_knobs_and_both_modes_occur_but_never_node() {
         let names: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
         assert_eq!(
-            names[names.len() - 3..],
-            ["storage", "concurrency", "read_share"]
+            names[names.len() - 4..],
+            ["storage", "concurrency", "read_share", "apply_latency_us"]
         );
         let c = KnobChoice::default();
         let modes: Vec<StorageMode> = (0..100).map(|s| c.resolve(s).storage).collect();

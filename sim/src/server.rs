@@ -47,6 +47,9 @@ pub enum Input {
     /// (one fsync), in order, holding only their responses addressed to this server
     /// (those to peers are sent already).
     Appended(Vec<Message>),
+    /// Async storage writes: the apply thread's responses, reported after the apply
+    /// latency (knob `apply_latency_us`).
+    AppliedReported(Vec<Message>),
 }
 
 /// Commands an operator (the nemesis) gives a server directly.
@@ -111,6 +114,8 @@ struct Server {
     role: (u64, StateType),
     /// Async storage writes: the queue of the append task.
     appends: Option<mpsc::UnboundedSender<Message>>,
+    /// Async storage writes with an apply latency: the queue of the apply reporter.
+    apply_reports: Option<mpsc::UnboundedSender<(u64, Vec<Message>)>>,
     /// Ticks of its clock taken since it started.
     ticks: u64,
     /// Async storage writes over a RawNode: the configuration raft restored from each
@@ -204,6 +209,8 @@ pub async fn run(id: u64, world: Arc<World>) {
     spawn_client_receiver(ep.clone(), tx.clone());
     // The append task is a task of this node: a crash kills it with its queue, so no
     // write or response of this incarnation reaches the next one.
+    let apply_reports = (k.storage != StorageMode::Sync && k.apply_latency_us > 0)
+        .then(|| async_writes::spawn_apply_reporter(world.clone(), tx.clone()));
     let appends = (k.storage != StorageMode::Sync)
         .then(|| async_writes::spawn_append_task(id, world.clone(), tx));
     let sessions = !world.scenario.bugs.has(SimBug::SessionReapply);
@@ -227,6 +234,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         applied: snapshot.metadata.index,
         role: (0, StateType::StateFollower),
         appends,
+        apply_reports,
         ticks: 0,
         restored_confs: BTreeMap::new(),
     };
@@ -484,6 +492,7 @@ impl Server {
             {
                 self.appended(appends)
             }
+            (Input::AppliedReported(responses), _) => self.step_responses(responses),
             (input, _) => return Some(input),
         }
         None
@@ -513,6 +522,7 @@ impl Server {
                 self.node.report_snapshot(to, delivered)
             }
             Input::Appended(appends) => self.appended_waiting(appends).await,
+            Input::AppliedReported(responses) => self.step_responses(responses),
         }
     }
 

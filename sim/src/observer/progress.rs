@@ -15,7 +15,8 @@ use crate::probes::probe;
 use linsim_raft::StateType;
 use std::collections::BTreeMap;
 
-/// A transfer a leader is carrying out.
+/// A transfer a leader is carrying out (or handed off: its leader stepped down, as it
+/// does when the target campaigns, and the target has not taken office yet).
 #[derive(Clone, Copy, Debug)]
 struct Transfer {
     term: u64,
@@ -29,6 +30,8 @@ struct Transfer {
 #[derive(Debug, Default)]
 pub(super) struct Transfers {
     pending: BTreeMap<u64, Transfer>,
+    /// Transfers whose leader stepped down before its target took office, by leader.
+    handed_off: BTreeMap<u64, Transfer>,
 }
 
 impl Observer {
@@ -79,23 +82,20 @@ impl Observer {
         }
     }
 
-    /// `node` changed role: a transfer to it completes when it leads; a transfer of a
-    /// leader that steps down ends with it.
+    /// `node` changed role: a transfer to it completes when it leads (its old leader
+    /// has usually stepped down by then, at the target's vote request); a transfer of a
+    /// leader that steps down is handed off, and forgotten once anyone else leads.
     pub(super) fn transfer_role(&mut self, node: u64, state: StateType) {
         if state == StateType::StateLeader {
-            let done: Vec<u64> = self
-                .transfers
-                .pending
-                .iter()
-                .filter(|(_, t)| t.to == node)
-                .map(|(&from, _)| from)
-                .collect();
-            for from in done {
+            let t = &mut self.transfers;
+            let completed = t.pending.values().chain(t.handed_off.values()).any(|t| t.to == node);
+            if completed {
                 probe!(TransferCompleted);
-                self.transfers.pending.remove(&from);
             }
-        } else {
-            self.transfers.pending.remove(&node);
+            t.pending.retain(|_, t| t.to != node);
+            t.handed_off.clear();
+        } else if let Some(t) = self.transfers.pending.remove(&node) {
+            self.transfers.handed_off.insert(node, t);
         }
     }
 

@@ -55,7 +55,7 @@ impl Server {
                         self.apply(e);
                     }
                 }
-                self.step_responses(m.responses);
+                self.report_applied(m.responses);
             }
             self.serve_confirmed_reads();
         }
@@ -91,7 +91,7 @@ impl Server {
                     self.apply_waiting(e).await;
                 }
             }
-            self.step_responses(m.responses);
+            self.report_applied(m.responses);
         }
         self.serve_confirmed_reads();
     }
@@ -114,8 +114,22 @@ impl Server {
         routed.apply
     }
 
+    /// The apply thread's answers (MsgStorageApplyResp): stepped back at once, or after
+    /// the apply latency, as an apply thread that reports late (raft's applied index,
+    /// which gates campaigns and the auto-leave, then trails the state machine's).
+    fn report_applied(&mut self, responses: Vec<Message>) {
+        match &self.apply_reports {
+            Some(tx) if !responses.is_empty() => {
+                let due = self.world.now_ns() + self.world.knobs.apply_latency_us * 1_000;
+                // The task dies only with this node, and the loop with it.
+                let _ = tx.unbounded_send((due, responses));
+            }
+            _ => self.step_responses(responses),
+        }
+    }
+
     /// Steps storage responses back into raft.
-    fn step_responses(&mut self, responses: Vec<Message>) {
+    pub(super) fn step_responses(&mut self, responses: Vec<Message>) {
         for r in responses {
             self.node.step(r);
         }
@@ -215,6 +229,31 @@ impl Server {
             n.unstable.stored(snap, &m.entries);
         }
     }
+}
+
+/// Starts server `id`'s apply reporter: it hands each batch of apply responses back to
+/// the raft loop (`Input::AppliedReported`) at its due time, in order; returns its
+/// queue.
+pub(super) fn spawn_apply_reporter(
+    world: Arc<World>,
+    inputs: mpsc::UnboundedSender<Input>,
+) -> mpsc::UnboundedSender<(u64, Vec<Message>)> {
+    let (tx, mut rx) = mpsc::unbounded::<(u64, Vec<Message>)>();
+    madsim::task::spawn(async move {
+        while let Some((due, responses)) = rx.next().await {
+            let now = world.now_ns();
+            if due > now {
+                madsim::time::sleep(std::time::Duration::from_nanos(due - now)).await;
+            }
+            if inputs
+                .unbounded_send(Input::AppliedReported(responses))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    tx
 }
 
 /// Starts server `id`'s append task; returns its queue. Synced writes go back to the

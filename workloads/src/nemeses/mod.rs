@@ -28,6 +28,8 @@ use std::time::Duration;
 pub const QUIET_MS: Range<u64> = 300..1500;
 /// How long a fault lasts, milliseconds.
 pub const FAULT_MS: Range<u64> = 300..2000;
+/// How long a read burst aimed at a leader change lasts, milliseconds.
+pub const READ_BURST_MS: Range<u64> = 500..2500;
 
 /// The core loop of a nemesis: wait a random quiet time (times `Faults::quiet_scale`,
 /// so combined nemeses do not keep the cluster down all the time), `inject` a fault (it applies

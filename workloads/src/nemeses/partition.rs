@@ -1,6 +1,7 @@
 //! `partition` (random halves) and `partition-leader` (isolate the current leader).
 
-use super::{alternate, shuffled};
+use super::{alternate, shuffled, READ_BURST_MS};
+use rand::Rng;
 use crate::registry::NemesisEntry;
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
@@ -26,7 +27,9 @@ impl Nemesis for RandomHalves {
     }
 }
 
-/// Cuts the current leader off from every other server.
+/// Cuts the current leader off from every other server, while clients read hard (a
+/// read burst through the cut and after it): a deposed leader still reachable by its
+/// clients is where stale reads come from.
 pub struct IsolateLeader;
 
 impl Nemesis for IsolateLeader {
@@ -34,10 +37,12 @@ impl Nemesis for IsolateLeader {
         "partition-leader"
     }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
-        Box::pin(alternate(faults, rng, |faults, _rng| {
+        Box::pin(alternate(faults, rng, |faults, rng| {
             let Some(leader) = faults.leader() else {
                 return vec![];
             };
+            let ms = rng.random_range(READ_BURST_MS);
+            faults.apply(Fault::ReadBurst { ms });
             let rest = faults
                 .nodes()
                 .into_iter()
@@ -57,5 +62,5 @@ inventory::submit! {
 }
 
 inventory::submit! {
-    NemesisEntry { name: "partition-leader", description: "isolate the current leader", make: || Arc::new(IsolateLeader), in_all: true }
+    NemesisEntry { name: "partition-leader", description: "isolate the current leader while clients read hard", make: || Arc::new(IsolateLeader), in_all: true }
 }
