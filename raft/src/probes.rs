@@ -179,7 +179,9 @@ define_probes! {
     AutoLeaveProposed: "auto_leave_proposed", "raft/src/raft/membership.rs", false,
         "a leader applied a joint config entered with auto-leave and proposed leaving it";
     AutoLeaveDeferred: "auto_leave_deferred", "raft/src/raft/membership.rs", false,
-        "a leader could not propose leaving a joint config entered with auto-leave (a leadership transfer is in progress): it tries again on its next apply";
+        "a leader could not propose leaving a joint config entered with auto-leave (a leadership transfer is in progress): it tries again when the transfer ends";
+    AutoLeaveRetriedAfterTransfer: "auto_leave_retried_after_transfer", "raft/src/raft.rs", false,
+        "a leadership transfer timed out while the leader owed the leave of an auto-leave joint config: it proposed the leave then";
     JointConfigEntered: "joint_config_entered", "raft/src/raft/membership.rs", false,
         "a node applied a conf change entering a joint configuration";
     JointConfigLeft: "joint_config_left", "raft/src/raft/membership.rs", false,

@@ -779,6 +779,16 @@ impl<S: Storage> Raft<S> {
             {
                 crate::probe!(TransferTimedOut);
                 self.abort_leader_transfer();
+                // A leave of an auto-leave joint configuration that the transfer
+                // dropped is proposed now. etcd tries again only on the next applied
+                // entry, which an idle cluster never has: the joint configuration (and
+                // the refusal of every later membership change) would last until some
+                // client writes. (Only here, where this node stays leader: an abort
+                // on the way to becoming a follower must not propose.)
+                if self.trk.config.auto_leave && self.raft_log.applied >= self.pending_conf_index {
+                    crate::probe!(AutoLeaveRetriedAfterTransfer);
+                    self.maybe_auto_leave();
+                }
             }
         }
         if self.state != StateType::StateLeader {

@@ -216,9 +216,9 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "pre_vote",
         description: "raft pre-vote round before elections",
-        range: "true (70%) | false",
+        range: "true | false (half each: etcd's raft defaults to off, its server to on)",
         default: "true",
-        draw: |r| r.random_bool(0.7).to_string(),
+        draw: |r| r.random_bool(0.5).to_string(),
         set: |k, v| {
             k.pre_vote = parse(v, "true or false")?;
             Ok(())
@@ -228,9 +228,9 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "check_quorum",
         description: "raft check-quorum: leader leases, leaders without a quorum step down",
-        range: "true (70%) | false",
+        range: "true | false (half each: etcd's raft defaults to off, its server to on)",
         default: "true",
-        draw: |r| r.random_bool(0.7).to_string(),
+        draw: |r| r.random_bool(0.5).to_string(),
         set: |k, v| {
             k.check_quorum = parse(v, "true or false")?;
             Ok(())
@@ -328,9 +328,9 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "reads",
         description: "how reads are served: through the log, ReadIndex (quorum-confirmed), or lease (asked for only; forces check_quorum)",
-        range: "log | read-index",
+        range: "read-index (2/3, etcd's default) | log",
         default: "read-index",
-        draw: |r| pick(r, &["log", "read-index"]),
+        draw: |r| pick(r, &["log", "read-index", "read-index"]),
         set: |k, v| {
             k.reads = match v {
                 "log" => ReadPath::Log,

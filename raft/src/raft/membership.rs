@@ -209,7 +209,7 @@ impl<S: Storage> Raft<S> {
                 // Only a leadership transfer in progress drops it. Every later apply
                 // checks again: either the transfer succeeds and the new leader leaves
                 // the joint configuration once it applied its log, or it is abandoned
-                // and this leader proposes leaving on its next applied entry.
+                // and this leader proposes leaving then (`abort_leader_transfer`).
                 crate::probe!(AutoLeaveDeferred);
                 debug!(
                     "{} not initiating automatic transition out of joint configuration {}: {e}",
