@@ -81,8 +81,8 @@ pub async fn run(index: u64, world: Arc<World>) {
             // Bound to its home server while that is a member.
             target = member_or_next(&world, home);
         }
-        let timeout = world.knobs.client_timeout();
-        let answered = perform(&world, &ep, &mut target, slot.process, &op, timeout).await;
+        let timing = Timing::of(&world);
+        let answered = perform(&world, &ep, &mut target, slot.process, &op, timing).await;
         let now = world.now_ns();
         world.clients.completed(&mut slot, now, answered);
         if !answered {
@@ -110,13 +110,17 @@ pub async fn run(index: u64, world: Arc<World>) {
         key,
         input: vec![],
     };
-    // Retried until served: the supervisor decides when it has waited too long (the
-    // liveness bound) and stops the run. A new process for each try, since an
-    // unanswered read is info. Each try waits the liveness bound, not the client
-    // timeout: a cluster still draining a backlog the faults left (one entry per
-    // round trip, with the smallest message and window knobs) would otherwise see each
-    // timed-out read come back as a new proposal behind the backlog, forever.
-    let patience = world.knobs.client_timeout().max(world.liveness_bound());
+    // One read, waited for until served: the supervisor decides when it has waited too
+    // long (the liveness bounds) and ends the run. It is resent (the same request) a
+    // third of the liveness bound apart, not of the client timeout: a cluster still
+    // draining a backlog the faults left (one entry per round trip, with the smallest
+    // message and window knobs) would otherwise see each resend queue behind the
+    // backlog faster than it drains, forever. Should the run outlast it, a new process
+    // reads again.
+    let patience = Timing {
+        op: world.liveness_bound() * 20,
+        attempt: world.knobs.client_timeout().max(world.liveness_bound() / ATTEMPTS),
+    };
     loop {
         if perform(&world, &ep, &mut target, slot.process, &read, patience).await {
             world.clients.finished(index, true);
@@ -129,18 +133,38 @@ pub async fn run(index: u64, world: Arc<World>) {
     }
 }
 
+/// How long an op waits for an answer, in all and before each resend.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    /// The op's outcome is unknown after this long.
+    op: Duration,
+    /// An attempt met with silence this long is resent to the next server.
+    attempt: Duration,
+}
+
+impl Timing {
+    /// A workload op's: the client timeout, resent `ATTEMPTS` times within it.
+    fn of(world: &World) -> Timing {
+        let op = world.knobs.client_timeout();
+        Timing {
+            op,
+            attempt: op / ATTEMPTS,
+        }
+    }
+}
+
 /// Performs one op and records it; returns false if its outcome is unknown after
-/// `timeout`.
+/// `timing.op`.
 async fn perform(
     world: &Arc<World>,
     ep: &Arc<Endpoint>,
     target: &mut u64,
     process: u64,
     op: &ClientOp,
-    timeout: Duration,
+    timing: Timing,
 ) -> bool {
     let i = world.invoke(process, op);
-    match execute(world, ep, target, op, timeout).await {
+    match execute(world, ep, target, op, timing).await {
         Completion::Ok { output, server } => {
             // A cas that did not swap happened too: it is Ok with output false.
             world.complete(i, Outcome::Ok, output, Some(server));
@@ -189,7 +213,7 @@ pub const ATTEMPTS: u32 = 3;
 /// the state machine (which remembers the result of every request id it applied)
 /// applies it at most once however often it reaches the log. A refusal (`NotLeader`:
 /// not proposed) is retried at once where it points, or at the next server. Whatever
-/// happens, the op ends within `op_timeout` (the client timeout, in the workload
+/// happens, the op ends within `timing.op` (the client timeout, in the workload
 /// phase): unanswered by then, its outcome is unknown and its process retires (as
 /// Jepsen's do), so no slot waits longer.
 async fn execute(
@@ -197,9 +221,9 @@ async fn execute(
     ep: &Arc<Endpoint>,
     target: &mut u64,
     op: &ClientOp,
-    op_timeout: Duration,
+    timing: Timing,
 ) -> Completion {
-    let deadline = Instant::now() + op_timeout;
+    let deadline = Instant::now() + timing.op;
     let nodes = world.scenario.nodes;
     let routing = world.knobs.client_routing;
     let req = Request {
@@ -210,7 +234,7 @@ async fn execute(
         ClientRouting::Leader => member_or_next(world, target % nodes + 1),
         ClientRouting::Node => member_or_next(world, target),
     };
-    let attempt = world.knobs.client_timeout() / ATTEMPTS;
+    let attempt = timing.attempt;
     loop {
         let now = Instant::now();
         if now >= deadline {

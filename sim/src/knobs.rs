@@ -476,10 +476,16 @@ impl KnobChoice {
         self.fix(name.trim(), value.trim())
     }
 
-    /// The knobs of a run with `seed`. Every knob is drawn from the seed's "knobs"
-    /// stream in table order, even when fixed or defaulted, so fixing one knob does
-    /// not change the others' values.
+    /// The knobs of a run with `seed` whose faults never change membership.
     pub fn resolve(&self, seed: u64) -> Knobs {
+        self.resolve_for(seed, false)
+    }
+
+    /// The knobs of a run with `seed`; `changes_membership` tells whether its faults
+    /// remove servers. Every knob is drawn from the seed's "knobs" stream in table
+    /// order, even when fixed or defaulted, so fixing one knob does not change the
+    /// others' values.
+    pub fn resolve_for(&self, seed: u64, changes_membership: bool) -> Knobs {
         let mut rng = stream(seed, "knobs");
         let mut k = defaults();
         for spec in KNOBS {
@@ -511,6 +517,24 @@ impl KnobChoice {
         // Lease-based reads are only valid with check-quorum (raft refuses otherwise).
         if k.reads == ReadPath::Lease {
             k.check_quorum = true;
+        }
+        // A cluster that removes servers needs pre-vote or check-quorum (Raft thesis
+        // §4.2.3): without either, a removed server that never learned of its removal
+        // (it was down when it committed) campaigns at ever higher terms, and a
+        // lagging server whose term it raises ignores the leader's lower-term messages
+        // for good (a learner, which cannot campaign, never rejoins). Drawn both off,
+        // pre-vote goes on; fixed both off by the user, they stay off.
+        let fixed = |name| self.fixed.contains_key(name);
+        if changes_membership
+            && !k.pre_vote
+            && !k.check_quorum
+            && !(fixed("pre_vote") && fixed("check_quorum"))
+        {
+            if fixed("pre_vote") {
+                k.check_quorum = true;
+            } else {
+                k.pre_vote = true;
+            }
         }
         // Raft requires heartbeat_tick < election_tick.
         if k.heartbeat_tick >= k.election_tick {
@@ -599,6 +623,22 @@ mod tests {
             assert!((20..=20_000).contains(&k.fsync_latency_us), "{k:?}");
             assert!(k.fsync_latency_us <= k.election_tick as u64 * 1000, "{k:?}");
         }
+    }
+
+    #[test]
+    fn membership_changes_keep_pre_vote_or_check_quorum_on() {
+        let c = KnobChoice::default();
+        let both_off = |k: &Knobs| !k.pre_vote && !k.check_quorum;
+        let seeds: Vec<u64> = (0..200).filter(|&s| both_off(&c.resolve(s))).collect();
+        assert!(seeds.len() > 20, "both off in {} of 200 seeds", seeds.len());
+        for &s in &seeds {
+            let k = c.resolve_for(s, true);
+            assert!(k.pre_vote && !k.check_quorum, "{k:?}");
+        }
+        let mut fixed = KnobChoice::default();
+        fixed.fix("pre_vote", "false").unwrap();
+        fixed.fix("check_quorum", "false").unwrap();
+        assert!(both_off(&fixed.resolve_for(seeds[0], true)), "what the user fixes stays");
     }
 
     #[test]

@@ -392,8 +392,17 @@ async fn check_liveness(world: &Arc<World>) {
     // Clients finish their outstanding op, then one read each.
     // Each client may still be waiting out its current op (one client timeout at most);
     // then its final read must be served once a leader serves, after the backlog the
-    // faults left ahead of it in the log (one more bound).
-    let deadline = healed + bound * 2 + world.knobs.client_timeout();
+    // faults left ahead of it in the log: one more bound, and a slow round trip per
+    // entry written but not committed yet (with one entry per message and slow fsyncs
+    // an overloaded leader can hold hundreds, each committed in turn).
+    let backlog = {
+        let obs = world.lock(&world.observer);
+        obs.last_durable_index().saturating_sub(obs.commit_index())
+    };
+    let deadline = healed
+        + bound * 2
+        + world.knobs.client_timeout()
+        + CATCH_UP_PER_ENTRY * backlog as u32;
     let clients = world.client_slots;
     loop {
         let finished = world.clients.finished_count();

@@ -91,6 +91,17 @@ impl Scenario {
         self
     }
 
+    /// Whether the run's faults change membership: its nemesis says so, or its
+    /// schedule holds a conf change.
+    pub fn changes_membership(&self) -> bool {
+        match &self.faults {
+            FaultSource::Nemesis(n) => n.changes_membership(),
+            FaultSource::Schedule(events) => events
+                .iter()
+                .any(|e| matches!(e.fault, crate::faults::Fault::ConfChange { .. })),
+        }
+    }
+
     /// A short description, e.g. `kv-partition`.
     pub fn name(&self) -> String {
         let faults = match &self.faults {

@@ -63,6 +63,10 @@ pub enum AdminCommand {
     /// Propose a membership change (the nemesis asks the leader; a follower forwards
     /// it to its leader).
     ProposeConfChange(linsim_raft::ConfChangeV2),
+    /// A peer refused this server's vote request: it is not a member of the peer's
+    /// configuration (as etcd's transport answers a removed member). The server stops
+    /// campaigning until a leader replicates to it again.
+    Removed,
     /// The transport's word on a snapshot sent to `to`: delivered, or lost on the way
     /// (etcd's `ReportSnapshot`; without it the follower's progress waits in
     /// StateSnapshot forever after a lost MsgSnap).
@@ -118,6 +122,11 @@ struct Server {
     apply_reports: Option<mpsc::UnboundedSender<(u64, Vec<Message>)>>,
     /// Ticks of its clock taken since it started.
     ticks: u64,
+    /// Told by a peer that it is not a member (`AdminCommand::Removed`): its clock does
+    /// not drive raft (no campaigns) until a leader's message arrives.
+    removed: bool,
+    /// How many times the server restarted before this run of it.
+    incarnation: u64,
     /// Async storage writes over a RawNode: the configuration raft restored from each
     /// snapshot it handed out to be written, by snapshot index, until installed.
     restored_confs: BTreeMap<u64, linsim_raft::ConfState>,
@@ -236,6 +245,8 @@ pub async fn run(id: u64, world: Arc<World>) {
         appends,
         apply_reports,
         ticks: 0,
+        removed: false,
+        incarnation: restarts,
         restored_confs: BTreeMap::new(),
     };
     let batch = server.world.knobs.ready_batch;
@@ -432,6 +443,7 @@ impl Server {
         let mut obs = self.world.lock(&self.world.observer);
         for rs in &states {
             if let Some(r) = self.reads.get_mut(&rs.request_ctx[..]) {
+                debug!("{} read {} confirmed at read index {}", self.id, r.id, rs.index);
                 r.confirmed_ns = Some(now);
                 obs.read_confirmed(now, self.id, r.id, rs.index);
                 if rs.index > self.applied {
@@ -480,12 +492,8 @@ impl Server {
     /// most of a server's inputs. Returns any other input.
     fn handle_at_once(&mut self, input: Input) -> Option<Input> {
         match (input, &mut self.node) {
-            (Input::Tick, node) => {
-                node.tick();
-                self.ticks += 1;
-                self.expire_reads();
-            }
-            (Input::Raft(m), node) => node.step(m),
+            (Input::Tick, _) => self.on_tick(),
+            (Input::Raft(m), _) => self.on_raft(m),
             (Input::Appended(appends), node)
                 if !(matches!(node, Driver::Node(_))
                     && self.world.scenario.bugs.has(SimBug::ApplyBeforeCommit)) =>
@@ -498,17 +506,54 @@ impl Server {
         None
     }
 
+    /// One tick of the server's clock.
+    fn on_tick(&mut self) {
+        if !self.removed {
+            self.node.tick();
+        }
+        self.ticks += 1;
+        self.expire_reads();
+    }
+
+    /// A raft message from a peer. A vote request from a server that is not a member of
+    /// this server's configuration is dropped, and its sender told it was removed, as
+    /// etcd's servers reject a removed member: without pre-vote and check-quorum, a
+    /// removed server that never learned it (it was down when its removal committed)
+    /// would otherwise campaign at ever higher terms and depose every leader the
+    /// cluster elects (Raft thesis §4.2.3).
+    fn on_raft(&mut self, m: Message) {
+        use linsim_raft::MessageType::{MsgApp, MsgHeartbeat, MsgPreVote, MsgSnap, MsgVote};
+        match m.msg_type {
+            MsgVote | MsgPreVote => {
+                let w = &self.world;
+                let member = crate::membership::members(w.lock(&w.membership).of(self.id))
+                    .contains(&m.from);
+                if !member {
+                    probe!(VoteFromNonMemberDropped);
+                    if let Some(tx) = w.lock(&w.inputs).get(&m.from) {
+                        let _ = tx.unbounded_send(Input::Admin(AdminCommand::Removed));
+                    }
+                    return;
+                }
+            }
+            MsgApp | MsgHeartbeat | MsgSnap => self.removed = false,
+            _ => {}
+        }
+        self.node.step(m);
+    }
+
     async fn handle(&mut self, input: Input) {
         match input {
-            Input::Tick => {
-                self.node.tick();
-                self.ticks += 1;
-                self.expire_reads();
-            }
-            Input::Raft(m) => self.node.step(m),
+            Input::Tick => self.on_tick(),
+            Input::Raft(m) => self.on_raft(m),
             Input::Client(req, from) => self.handle_request(req, from).await,
             Input::Admin(AdminCommand::TransferLeader(to)) => self.node.transfer_leader(to).await,
             Input::Admin(AdminCommand::TraceStatus) => self.trace_status().await,
+            Input::Admin(AdminCommand::Removed) => {
+                if self.role.1 != StateType::StateLeader {
+                    self.removed = true;
+                }
+            }
             Input::Admin(AdminCommand::ProposeConfChange(cc)) => {
                 if self.node.propose_conf_change(&cc).await.is_ok() {
                     let c = &self.world.counters;
@@ -567,7 +612,12 @@ impl Server {
                 // ReadIndex: raft confirms the read (the leader's commit index, checked
                 // by a heartbeat quorum or its lease; a follower forwards it), and the
                 // read is served once this server has applied up to that index.
-                let ctx = req.id.to_le_bytes().to_vec();
+                // The context names this incarnation of the server too: a ReadIndex
+                // answer to a request this server asked before it restarted must not
+                // confirm the same request asked again since (as etcd's servers make
+                // read contexts unique per start).
+                let mut ctx = req.id.to_le_bytes().to_vec();
+                ctx.extend(self.incarnation.to_le_bytes());
                 let asked_ns = w.now_ns();
                 w.lock(&w.observer).read_asked(asked_ns, self.id, req.id);
                 let read = PendingRead {
@@ -578,6 +628,7 @@ impl Server {
                     confirmed_ns: None,
                 };
                 self.reads.insert(ctx.clone(), read);
+                debug!("{} read {} asked of raft (lead {})", self.id, req.id, raft.lead);
                 self.node.read_index(ctx).await;
                 return;
             }

@@ -66,4 +66,9 @@ pub trait Nemesis: Send + Sync {
     fn name(&self) -> &str;
     /// Runs the fault schedule.
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a>;
+    /// Whether it changes the cluster's membership (removes servers): the knobs then
+    /// keep pre-vote or check-quorum on (see `KnobChoice::resolve_for`).
+    fn changes_membership(&self) -> bool {
+        false
+    }
 }

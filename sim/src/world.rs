@@ -200,7 +200,9 @@ impl World {
             .collect();
         let membership = crate::membership::Membership::new(1..=scenario.voters);
         let initial = linsim_raft::ConfState::from_voters(1..=scenario.voters);
-        let knobs = scenario.knobs.resolve(seed);
+        let knobs = scenario
+            .knobs
+            .resolve_for(seed, scenario.changes_membership());
         let clients = scenario
             .clients
             .unwrap_or(scenario.nodes * knobs.concurrency);

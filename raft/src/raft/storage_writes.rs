@@ -84,6 +84,16 @@ impl<S: Storage> Raft<S> {
     pub(super) fn step_storage_response(&mut self, m: Message) {
         match m.msg_type {
             MessageType::MsgStorageAppendResp => {
+                // The snapshot first: while it is pending, the log ends at its index,
+                // so entries written after it in the same append could not be matched
+                // against the log (and would never count as durable) until it is
+                // marked stable.
+                if let Some(snap) = &m.snapshot {
+                    // A snapshot is committed state: it stays valid across terms.
+                    let index = snap.metadata.index;
+                    self.raft_log.stable_snap_to(index);
+                    self.storage_applied_to(index);
+                }
                 if m.index != 0 {
                     if m.term < self.term {
                         // The entries it names may have been replaced in the unstable
@@ -98,12 +108,6 @@ impl<S: Storage> Raft<S> {
                     } else {
                         self.raft_log.stable_to(m.index, m.log_term);
                     }
-                }
-                if let Some(snap) = &m.snapshot {
-                    // A snapshot is committed state: it stays valid across terms.
-                    let index = snap.metadata.index;
-                    self.raft_log.stable_snap_to(index);
-                    self.storage_applied_to(index);
                 }
                 self.on_self_progress();
             }

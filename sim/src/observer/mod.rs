@@ -374,6 +374,11 @@ impl Observer {
         &self.last_applied
     }
 
+    /// The highest index any node has made durable (committed or not).
+    pub fn last_durable_index(&self) -> u64 {
+        self.durable.keys().next_back().map_or(0, |&(i, _)| i)
+    }
+
     /// The highest index known committed.
     pub fn commit_index(&self) -> u64 {
         self.committed.keys().next_back().copied().unwrap_or(0)

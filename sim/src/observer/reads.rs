@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 /// Reads in flight at each server, keyed by (server, request id).
 #[derive(Debug, Default)]
 pub(super) struct ReadLog {
-    /// The newest index known committed anywhere when the read arrived.
+    /// The newest index known committed anywhere when the read first arrived (since
+    /// the server last started).
     arrived: BTreeMap<(u64, u64), u64>,
     /// Request -> the newest index known committed when it first arrived anywhere.
     first_arrived: BTreeMap<u64, u64>,
@@ -45,8 +46,6 @@ impl Observer {
     /// came from, so the read is owed what was committed before it first arrived
     /// anywhere (`read-index`).
     pub fn read_served_from_log(&mut self, at_ns: u64, node: u64, request: u64, index: u64) {
-        let key = (node, request);
-        self.reads.arrived.remove(&key);
         let Some(&committed) = self.reads.first_arrived.get(&request) else {
             return;
         };
@@ -101,7 +100,9 @@ impl Observer {
         let key = (node, request);
         self.reads.asked.remove(&key);
         let confirmed = self.reads.confirmed.remove(&key);
-        let Some(committed) = self.reads.arrived.remove(&key) else {
+        // The first arrival stays: a client that lost the answer asks again, and the
+        // server may answer the same request again from a read index it got before.
+        let Some(&committed) = self.reads.arrived.get(&key) else {
             return;
         };
         if applied < committed {

@@ -195,6 +195,10 @@ impl Server {
             }
             self.step_responses(m.responses);
         }
+        // A snapshot installed here moved the state machine forward: reads waiting for
+        // it may be answered now (found by read-progress: register seed 1277 dropped
+        // a read it could answer).
+        self.serve_confirmed_reads();
     }
 
     /// As `appended`, where the apply-before-commit bug must wait for a Node's task to
@@ -209,6 +213,7 @@ impl Server {
             }
             self.step_responses(m.responses);
         }
+        self.serve_confirmed_reads();
     }
 
     /// Raft's storage takes a synced append's writes.

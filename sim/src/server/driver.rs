@@ -290,12 +290,15 @@ impl Driver {
             Driver::Raw(raw) => {
                 let r = &raw.raft;
                 let mut line = format!(
-                    "{id} status: {} term {} lead {} commit {} applied {} last {} uncommitted bytes {} promotable {} election timeout {}",
+                    "{id} status: {} term {} lead {} commit {} applied {} (applying {}, persisted {}{}) last {} uncommitted bytes {} promotable {} election timeout {}",
                     r.state,
                     r.term,
                     r.lead,
                     r.raft_log.committed,
                     r.raft_log.applied,
+                    r.raft_log.applying,
+                    r.raft_log.persisted,
+                    if r.raft_log.unstable.snapshot.is_some() { ", snapshot pending" } else { "" },
                     r.raft_log.last_index(),
                     r.uncommitted_size,
                     r.promotable(),

@@ -86,6 +86,9 @@ impl Nemesis for MembershipChanges {
     fn name(&self) -> &str {
         "membership"
     }
+    fn changes_membership(&self) -> bool {
+        true
+    }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         Box::pin(async move {
             loop {

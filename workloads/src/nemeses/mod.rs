@@ -87,6 +87,10 @@ impl Nemesis for Combined {
         &self.name
     }
 
+    fn changes_membership(&self) -> bool {
+        self.parts.iter().any(|p| p.changes_membership())
+    }
+
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         let mut rngs: Vec<StdRng> = self
             .parts

@@ -11,7 +11,7 @@ use rand::Rng;
 use std::sync::Arc;
 
 /// Keys a group works on at once.
-pub const KEYS_PER_GROUP: u64 = 2;
+pub const KEYS_PER_GROUP: u64 = 4;
 
 /// Gets, puts and appends: gets as the mix says, the rest one put to five appends.
 /// Written strings are random and rarely repeat, so reads pin down the order of
@@ -53,7 +53,7 @@ impl Workload for KvWorkload {
 inventory::submit! {
     WorkloadEntry {
         name: "kv",
-        description: "gets, puts and appends of random strings over independent keys: groups of 4 processes, 2 keys each, fresh keys every 2.5 s (kv model, checked per key)",
+        description: "gets, puts and appends of random strings over independent keys: groups of 4 processes, 4 keys each, fresh keys every 2.5 s (kv model, checked per key)",
         make: || Arc::new(KvWorkload),
     }
 }
