@@ -229,6 +229,11 @@ fn print_json(found: &[Found], med: u64, max: u64, defaults: bool) {
             "{}",
             serde_json::json!({
                 "bug": f.bug.name, "layer": f.bug.layer,
+                "description": f.bug.description, "provenance": f.bug.provenance,
+                "tailored": {
+                    "workload": f.bug.workload, "nemesis": f.bug.nemesis,
+                    "knobs": f.bug.knobs, "voters": f.bug.voters,
+                },
                 "found": f.seeds().is_some(), "seeds_to_first_failure": f.seeds(),
                 "found_at_seed": first.found_at, "seeds_tried": first.tried,
                 "check": first.check, "expected_check": f.bug.check,

@@ -4,9 +4,11 @@
 mod common;
 use common::run_json;
 
-/// A seed of `linsim sweep --seeds 0..500 --workload register --nemesis
-/// skew,partition-leader --reads lease` that fails (measured; the sweep fails 3 of 500).
-const LEASE_FAILING_SEED: &str = "122";
+/// A seed of `linsim sweep --seeds 0..300 --workload register --nemesis
+/// skew,partition-leader --reads lease` that fails (measured: 112 of 300 fail, each
+/// at the first read a deposed leader answers from its lease; the linearizability
+/// checker alone saw 3 of 500, when a later read happened to contradict the stale one).
+const LEASE_FAILING_SEED: &str = "7";
 
 fn skewed_partitioned_register(reads: &str) -> (i32, serde_json::Value) {
     run_json(&[
@@ -25,7 +27,7 @@ fn skewed_partitioned_register(reads: &str) -> (i32, serde_json::Value) {
 fn lease_reads_go_stale_when_a_deposed_leaders_clock_stands_still() {
     let (code, v) = skewed_partitioned_register("lease");
     assert_eq!(code, 1, "{v}");
-    assert_eq!(v["failures"][0]["check"], "linearizable", "{v}");
+    assert_eq!(v["failures"][0]["check"], "read-index", "{v}");
     assert!(v["reads_lease"].as_u64().unwrap() > 0, "{v}");
     let repro = v["repro"].as_str().unwrap();
     assert!(repro.contains("--knob reads=lease"), "{repro}");

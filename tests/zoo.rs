@@ -1,38 +1,114 @@
-//! Every bug of the zoo is caught: a known failing seed of each, replayed through the
-//! CLI exactly as `linsim bugs` prints its repro line, fails with the named check. A
-//! change that blinds linsim to any zoo bug fails here. (The seeds are the first ones
-//! of `linsim bugs --seeds 0..500` where the zoo's check fires first: for
-//! no-truncate-conflict and heartbeat-commit-unbounded, state-machine-safety fires
-//! first at seed 0.)
+//! Every bug of the zoo is caught, through the CLI exactly as `linsim bugs` prints its
+//! repro lines: a known failing seed of each, in its tailored scenario and under the
+//! defaults a user runs (`--nemesis all`, knobs drawn, each workload), fails with the
+//! named check. A change that blinds linsim to any zoo bug fails here. The seeds are
+//! the first failing ones of `linsim bugs --seeds 0..500 --json` and
+//! `linsim bugs --defaults --seeds 0..300 --json`; docs/bug-zoo.md is generated from
+//! the same output (ci/zoo-doc.py) and must list exactly these.
 
 mod common;
 use common::linsim;
 
-/// (bug, its first failing seed, the check that fires first).
+/// (bug, its first failing seed in its tailored scenario, the check that fires first).
 const KNOWN: &[(&str, u64, &str)] = &[
-    ("commit-earlier-term", 3, "leader-commits-own-term"),
-    ("vote-stale-log", 5, "leader-completeness"),
+    ("commit-earlier-term", 2, "leader-commits-own-term"),
+    ("vote-stale-log", 0, "leader-completeness"),
     ("vote-twice", 0, "vote-once"),
-    ("no-truncate-conflict", 11, "log-matching"),
-    ("heartbeat-commit-unbounded", 1, "no-panic"),
-    ("accept-stale-append", 167, "state-machine-safety"),
+    ("no-truncate-conflict", 0, "state-machine-safety"),
+    ("heartbeat-commit-unbounded", 0, "no-panic"),
+    ("accept-stale-append", 28, "commit-quorum"),
     ("probe-stuck", 1, "liveness"),
     ("ack-before-fsync", 0, "durable-before-send"),
     ("unsynced-vote", 0, "durable-before-send"),
     ("lying-fsync", 0, "durable-before-send"),
     ("restart-forgets-vote", 0, "vote-once"),
     ("apply-before-commit", 0, "state-machine-safety"),
-    ("session-reapply", 4, "linearizable"),
+    ("session-reapply", 2, "linearizable"),
     ("respond-on-propose", 2, "linearizable"),
-    ("stale-local-reads", 40, "linearizable"),
-    ("read-index-before-term-commit", 130, "linearizable"),
-    ("read-index-without-quorum", 22, "linearizable"),
-    ("snapshot-drops-sessions", 11, "state-machine-safety"),
+    ("stale-local-reads", 0, "read-index"),
+    ("read-index-before-term-commit", 0, "read-index"),
+    ("read-index-without-quorum", 0, "read-index"),
+    ("snapshot-drops-sessions", 1, "state-machine-safety"),
     ("conf-change-without-joint", 1, "config-overlap"),
-    ("snapshot-drops-joint-config", 1, "state-machine-safety"),
-    ("learner-counts-in-quorum", 23, "leader-completeness"),
+    ("snapshot-drops-joint-config", 0, "config-prefix"),
+    ("learner-counts-in-quorum", 1, "commit-quorum"),
     ("ack-before-append", 0, "durable-before-send"),
     ("apply-before-durable", 0, "durable-before-apply"),
+    ("async-auto-leave-missed", 1, "joint-config-progress"),
+    ("joint-commit-incoming-only", 0, "commit-quorum"),
+    ("snapshot-keeps-old-learners", 3, "config-prefix"),
+    ("follower-read-own-commit", 0, "read-index"),
+    ("read-before-apply", 2, "read-index"),
+    ("confirmed-reads-overwritten", 6, "read-progress"),
+    ("compact-past-applied", 0, "compaction"),
+    ("transfer-never-aborts", 1, "transfer-progress"),
+];
+
+/// (bug, workload, its first failing seed under the defaults, the check that fires
+/// first).
+const KNOWN_DEFAULTS: &[(&str, &str, u64, &str)] = &[
+    ("commit-earlier-term", "register", 2, "leader-commits-own-term"),
+    ("commit-earlier-term", "kv", 3, "leader-commits-own-term"),
+    ("vote-stale-log", "register", 0, "leader-completeness"),
+    ("vote-stale-log", "kv", 1, "leader-completeness"),
+    ("vote-twice", "register", 1, "vote-once"),
+    ("vote-twice", "kv", 1, "vote-once"),
+    ("no-truncate-conflict", "register", 1, "log-matching"),
+    ("no-truncate-conflict", "kv", 1, "log-matching"),
+    ("heartbeat-commit-unbounded", "register", 0, "no-panic"),
+    ("heartbeat-commit-unbounded", "kv", 0, "no-panic"),
+    ("accept-stale-append", "register", 5, "leader-commits-own-term"),
+    ("accept-stale-append", "kv", 5, "state-machine-safety"),
+    ("probe-stuck", "register", 0, "liveness"),
+    ("probe-stuck", "kv", 0, "liveness"),
+    ("ack-before-fsync", "register", 0, "durable-before-send"),
+    ("ack-before-fsync", "kv", 0, "durable-before-send"),
+    ("unsynced-vote", "register", 0, "durable-before-send"),
+    ("unsynced-vote", "kv", 0, "durable-before-send"),
+    ("lying-fsync", "register", 0, "durable-before-send"),
+    ("lying-fsync", "kv", 0, "durable-before-send"),
+    ("restart-forgets-vote", "register", 0, "vote-once"),
+    ("restart-forgets-vote", "kv", 0, "vote-once"),
+    ("apply-before-commit", "register", 0, "snapshot-restore"),
+    ("apply-before-commit", "kv", 0, "apply-order"),
+    ("session-reapply", "register", 7, "linearizable"),
+    ("session-reapply", "kv", 0, "linearizable"),
+    ("respond-on-propose", "register", 2, "linearizable"),
+    ("respond-on-propose", "kv", 1, "linearizable"),
+    ("stale-local-reads", "register", 4, "read-index"),
+    ("stale-local-reads", "kv", 1, "read-index"),
+    ("read-index-before-term-commit", "register", 14, "read-index"),
+    ("read-index-before-term-commit", "kv", 11, "read-index"),
+    ("read-index-without-quorum", "register", 10, "read-index"),
+    ("read-index-without-quorum", "kv", 10, "read-index"),
+    ("snapshot-drops-sessions", "register", 59, "state-machine-safety"),
+    ("snapshot-drops-sessions", "kv", 16, "state-machine-safety"),
+    ("conf-change-without-joint", "register", 2, "config-overlap"),
+    ("conf-change-without-joint", "kv", 5, "config-overlap"),
+    ("snapshot-drops-joint-config", "register", 0, "config-prefix"),
+    ("snapshot-drops-joint-config", "kv", 0, "config-prefix"),
+    ("learner-counts-in-quorum", "register", 0, "commit-quorum"),
+    ("learner-counts-in-quorum", "kv", 0, "commit-quorum"),
+    ("ack-before-append", "register", 2, "durable-before-send"),
+    ("ack-before-append", "kv", 2, "durable-before-send"),
+    ("apply-before-durable", "register", 2, "durable-before-apply"),
+    ("apply-before-durable", "kv", 2, "durable-before-apply"),
+    ("async-auto-leave-missed", "register", 2, "joint-config-progress"),
+    ("async-auto-leave-missed", "kv", 2, "joint-config-progress"),
+    ("joint-commit-incoming-only", "register", 0, "commit-quorum"),
+    ("joint-commit-incoming-only", "kv", 0, "commit-quorum"),
+    ("snapshot-keeps-old-learners", "register", 1, "config-prefix"),
+    ("snapshot-keeps-old-learners", "kv", 1, "config-prefix"),
+    ("follower-read-own-commit", "register", 6, "read-index"),
+    ("follower-read-own-commit", "kv", 6, "read-index"),
+    ("read-before-apply", "register", 12, "read-index"),
+    ("read-before-apply", "kv", 15, "read-index"),
+    ("confirmed-reads-overwritten", "register", 54, "read-progress"),
+    ("confirmed-reads-overwritten", "kv", 23, "read-progress"),
+    ("compact-past-applied", "register", 1, "compaction"),
+    ("compact-past-applied", "kv", 1, "compaction"),
+    ("transfer-never-aborts", "register", 3, "transfer-progress"),
+    ("transfer-never-aborts", "kv", 21, "transfer-progress"),
 ];
 
 /// The `linsim run` arguments of `bug`'s repro line for `seed`.
@@ -88,6 +164,90 @@ fn every_zoo_bug_fails_its_known_seed_with_its_check() {
         let repro = v["repro"].as_str().unwrap();
         assert!(repro.contains(&format!("--bug {name}")), "{repro}");
     }
+}
+
+#[test]
+fn every_zoo_bug_fails_its_known_seed_under_the_defaults() {
+    for &(name, workload, seed, check) in KNOWN_DEFAULTS {
+        let args: Vec<String> = [
+            "run",
+            "--json",
+            "--seed",
+            &seed.to_string(),
+            "--workload",
+            workload,
+            "--bug",
+            name,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (code, v) = run(&args);
+        assert_eq!(code, 1, "{name} {workload} seed {seed}: {v}");
+        assert_eq!(
+            v["failures"][0]["check"], check,
+            "{name} {workload} seed {seed}: {v}"
+        );
+    }
+    let zoo: Vec<&str> = linsim_sim::ZOO.iter().map(|b| b.name).collect();
+    for name in zoo {
+        for workload in linsim_sim::zoo::DEFAULT_WORKLOADS {
+            assert!(
+                KNOWN_DEFAULTS
+                    .iter()
+                    .any(|k| k.0 == name && k.1 == *workload),
+                "{name} has no known failing seed on {workload} under the defaults"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_zoo_document_lists_the_seeds_and_checks_replayed_here() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/bug-zoo.md")).unwrap();
+    for &(name, seed, check) in KNOWN {
+        let row = format!("| `{name}` |");
+        let line = doc
+            .lines()
+            .filter(|l| l.starts_with(&row))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} has no row in the tailored table"));
+        assert!(
+            line.contains(&format!("| {seed} | `{check}` |")),
+            "docs/bug-zoo.md is stale for {name} (regenerate it with ci/zoo-doc.py): {line}"
+        );
+    }
+    for &(name, workload, seed, check) in KNOWN_DEFAULTS {
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("{name} has no row under the defaults"));
+        assert!(
+            line.contains(&format!("{seed}, `{check}`")),
+            "docs/bug-zoo.md is stale for {name} on {workload} (regenerate it with ci/zoo-doc.py): {line}"
+        );
+    }
+    // The summary: found, median and maximum seeds to the first failure.
+    let per_bug: Vec<u64> = linsim_sim::ZOO
+        .iter()
+        .map(|b| {
+            KNOWN_DEFAULTS
+                .iter()
+                .filter(|k| k.0 == b.name)
+                .map(|k| k.2 + 1)
+                .max()
+                .unwrap()
+        })
+        .collect();
+    let mut sorted = per_bug.clone();
+    sorted.sort_unstable();
+    let (median, max) = (sorted[sorted.len() / 2], sorted[sorted.len() - 1]);
+    let n = per_bug.len();
+    let summary = format!(
+        "`linsim bugs --defaults --seeds 0..300 --json`: {n} of {n} bugs found\non every workload; seeds to the first failure (the most any workload took): median\n{median}, maximum {max}."
+    );
+    assert!(doc.contains(&summary), "docs/bug-zoo.md summary is stale: {summary}");
 }
 
 #[test]

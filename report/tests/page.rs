@@ -43,7 +43,7 @@ fn a_failing_seed_marks_the_op_that_cannot_be_placed_after_its_longest_prefix() 
     let blocked = &p.ops[cx.blocked];
     assert_eq!(
         (blocked.5, blocked.6),
-        (partition, -1),
+        (partition as i64, -1),
         "in the partition, not placed"
     );
     assert!(p.faults.iter().any(|b| b.row == "partition"));

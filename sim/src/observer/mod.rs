@@ -623,6 +623,7 @@ mod tests {
     #[test]
     fn snapshots_of_different_state_at_one_index_break_state_machine_safety() {
         let mut o = Observer::default();
+        o.leader_committed(1, 1, 1, 4, |_| Some(1), None);
         for i in 1..=4 {
             o.applied(i, 1, &e(i, 1, "a"));
         }

@@ -98,16 +98,23 @@ impl Server {
             return;
         };
         let w = &self.world;
+        let now = w.now_ns();
+        {
+            // Checked before the disk takes it (which asserts the same in debug
+            // builds): the report names the compaction, in every build.
+            let mut obs = w.lock(&w.observer);
+            obs.snapshot(now, self.id, index, digest, false);
+            obs.compacted(now, self.id, compact_to, index, self.applied);
+            if obs.violation().is_some() {
+                return;
+            }
+        }
         w.lock(&w.disks)
             .get_mut(&self.id)
             .expect("every server has a disk")
             .write_compaction(&snap, compact_to);
         probe!(LogCompacted);
         w.counters.compactions.fetch_add(1, Ordering::Relaxed);
-        let now = w.now_ns();
-        let mut obs = w.lock(&w.observer);
-        obs.snapshot(now, self.id, index, digest, false);
-        obs.compacted(now, self.id, compact_to, index, self.applied);
     }
 
     /// Raft applied a committed membership change at `index`, which every server does
