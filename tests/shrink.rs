@@ -64,7 +64,11 @@ fn a_stale_read_shrinks_to_one_fault_and_a_few_ops() {
     let s = shrink(&sc, 0, &OPTS, |_| {}).unwrap();
     assert_eq!(s.check, "read-index");
     assert!(s.after.events.len() <= 2, "{:?}", s.after.events);
-    assert!(s.report.history.ops.len() <= 10, "{}", s.report.history.ops.len());
+    assert!(
+        s.report.history.ops.len() <= 10,
+        "{}",
+        s.report.history.ops.len()
+    );
     assert!(s.after.nodes <= 3 && s.after.clients <= 2, "{:?}", s.after);
 }
 

@@ -47,7 +47,12 @@ const KNOWN: &[(&str, u64, &str)] = &[
 /// (bug, workload, its first failing seed under the defaults, the check that fires
 /// first).
 const KNOWN_DEFAULTS: &[(&str, &str, u64, &str)] = &[
-    ("commit-earlier-term", "register", 2, "leader-commits-own-term"),
+    (
+        "commit-earlier-term",
+        "register",
+        2,
+        "leader-commits-own-term",
+    ),
     ("commit-earlier-term", "kv", 3, "leader-commits-own-term"),
     ("vote-stale-log", "register", 0, "leader-completeness"),
     ("vote-stale-log", "kv", 1, "leader-completeness"),
@@ -57,7 +62,12 @@ const KNOWN_DEFAULTS: &[(&str, &str, u64, &str)] = &[
     ("no-truncate-conflict", "kv", 1, "log-matching"),
     ("heartbeat-commit-unbounded", "register", 0, "no-panic"),
     ("heartbeat-commit-unbounded", "kv", 0, "no-panic"),
-    ("accept-stale-append", "register", 5, "leader-commits-own-term"),
+    (
+        "accept-stale-append",
+        "register",
+        5,
+        "leader-commits-own-term",
+    ),
     ("accept-stale-append", "kv", 5, "state-machine-safety"),
     ("probe-stuck", "register", 0, "liveness"),
     ("probe-stuck", "kv", 0, "liveness"),
@@ -77,33 +87,68 @@ const KNOWN_DEFAULTS: &[(&str, &str, u64, &str)] = &[
     ("respond-on-propose", "kv", 1, "linearizable"),
     ("stale-local-reads", "register", 4, "read-index"),
     ("stale-local-reads", "kv", 1, "read-index"),
-    ("read-index-before-term-commit", "register", 14, "read-index"),
+    (
+        "read-index-before-term-commit",
+        "register",
+        14,
+        "read-index",
+    ),
     ("read-index-before-term-commit", "kv", 11, "read-index"),
     ("read-index-without-quorum", "register", 10, "read-index"),
     ("read-index-without-quorum", "kv", 10, "read-index"),
-    ("snapshot-drops-sessions", "register", 59, "state-machine-safety"),
+    (
+        "snapshot-drops-sessions",
+        "register",
+        59,
+        "state-machine-safety",
+    ),
     ("snapshot-drops-sessions", "kv", 16, "state-machine-safety"),
     ("conf-change-without-joint", "register", 2, "config-overlap"),
     ("conf-change-without-joint", "kv", 5, "config-overlap"),
-    ("snapshot-drops-joint-config", "register", 0, "config-prefix"),
+    (
+        "snapshot-drops-joint-config",
+        "register",
+        0,
+        "config-prefix",
+    ),
     ("snapshot-drops-joint-config", "kv", 0, "config-prefix"),
     ("learner-counts-in-quorum", "register", 0, "commit-quorum"),
     ("learner-counts-in-quorum", "kv", 0, "commit-quorum"),
     ("ack-before-append", "register", 2, "durable-before-send"),
     ("ack-before-append", "kv", 2, "durable-before-send"),
-    ("apply-before-durable", "register", 2, "durable-before-apply"),
+    (
+        "apply-before-durable",
+        "register",
+        2,
+        "durable-before-apply",
+    ),
     ("apply-before-durable", "kv", 2, "durable-before-apply"),
-    ("async-auto-leave-missed", "register", 2, "joint-config-progress"),
+    (
+        "async-auto-leave-missed",
+        "register",
+        2,
+        "joint-config-progress",
+    ),
     ("async-auto-leave-missed", "kv", 2, "joint-config-progress"),
     ("joint-commit-incoming-only", "register", 0, "commit-quorum"),
     ("joint-commit-incoming-only", "kv", 0, "commit-quorum"),
-    ("snapshot-keeps-old-learners", "register", 1, "config-prefix"),
+    (
+        "snapshot-keeps-old-learners",
+        "register",
+        1,
+        "config-prefix",
+    ),
     ("snapshot-keeps-old-learners", "kv", 1, "config-prefix"),
     ("follower-read-own-commit", "register", 6, "read-index"),
     ("follower-read-own-commit", "kv", 6, "read-index"),
     ("read-before-apply", "register", 12, "read-index"),
     ("read-before-apply", "kv", 15, "read-index"),
-    ("confirmed-reads-overwritten", "register", 54, "read-progress"),
+    (
+        "confirmed-reads-overwritten",
+        "register",
+        54,
+        "read-progress",
+    ),
     ("confirmed-reads-overwritten", "kv", 23, "read-progress"),
     ("compact-past-applied", "register", 1, "compaction"),
     ("compact-past-applied", "kv", 1, "compaction"),
@@ -247,7 +292,10 @@ fn the_zoo_document_lists_the_seeds_and_checks_replayed_here() {
     let summary = format!(
         "`linsim bugs --defaults --seeds 0..300 --json`: {n} of {n} bugs found\non every workload; seeds to the first failure (the most any workload took): median\n{median}, maximum {max}."
     );
-    assert!(doc.contains(&summary), "docs/bug-zoo.md summary is stale: {summary}");
+    assert!(
+        doc.contains(&summary),
+        "docs/bug-zoo.md summary is stale: {summary}"
+    );
 }
 
 #[test]

@@ -696,7 +696,8 @@ fn a_snapshot_and_the_entries_after_it_in_one_append_are_all_applied() {
             ..Entry::default()
         })
         .collect();
-    node.step(from_leader(MessageType::MsgApp, 10, entries)).unwrap();
+    node.step(from_leader(MessageType::MsgApp, 10, entries))
+        .unwrap();
     let rd = node.ready();
     let append = rd
         .messages
@@ -707,7 +708,9 @@ fn a_snapshot_and_the_entries_after_it_in_one_append_are_all_applied() {
     assert!(append.snapshot.is_some() && append.entries.len() == 2);
     // The append thread writes the snapshot, then the entries, then answers.
     let store = node.store_mut();
-    store.apply_snapshot((**append.snapshot.as_ref().unwrap()).clone()).unwrap();
+    store
+        .apply_snapshot((**append.snapshot.as_ref().unwrap()).clone())
+        .unwrap();
     store.append(&append.entries);
     for r in append.responses.into_iter().filter(|r| r.to == 2) {
         node.step(r).unwrap();

@@ -181,7 +181,10 @@ impl BandBuilder {
                 self.instant(at, "transfer", format!("leadership transfer {from}→{to}"))
             }
             Fault::ReadBurst { ms } => {
-                let label = format!("read burst: clients read {}% for {ms} ms", linsim_sim::clients::BURST_READ_SHARE);
+                let label = format!(
+                    "read burst: clients read {}% for {ms} ms",
+                    linsim_sim::clients::BURST_READ_SHARE
+                );
                 self.bands.push(FaultBand {
                     row: "load",
                     label,

@@ -10,8 +10,9 @@ use linsim_checker::{CheckResult, History, Outcome, ReplayNamedError};
 use linsim_sim::{RunReport, Violation};
 use serde::Serialize;
 
-/// One op: (call, bar end, outcome 0 ok / 1 fail / 2 info, description, process,
-/// partition or -1, step in that partition's order or -1). The bar of an op of
+/// One op: (call, bar end, outcome 0 ok / 1 fail / 2 info, description (with the
+/// server that answered, where the history says: a stale answer points at its
+/// server), process, partition or -1, step in that partition's order or -1). The bar of an op of
 /// unknown outcome ends where its client went on (`lanes::by_client`); it runs on
 /// thinly to the end. An array, to keep 10,000 ops small.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -106,11 +107,15 @@ pub fn for_history(
         .zip(&place)
         .zip(&ends)
         .map(|((op, &(part, step)), &end)| {
+            let description = match op.node {
+                Some(node) => format!("{} (server {node})", op.describe()),
+                None => op.describe(),
+            };
             OpRow(
                 op.call,
                 end,
                 outcome_code(op.outcome),
-                op.describe(),
+                description,
                 op.process,
                 part,
                 step,

@@ -23,6 +23,18 @@ fn a_failing_seed_marks_the_op_that_cannot_be_placed_after_its_longest_prefix() 
     let cx = cx.counterexample.as_ref().unwrap();
     let p = page::for_run(&report, 5, "repro").unwrap();
     assert_eq!(p.ops.len(), report.history.ops.len(), "one row per op");
+    let answered = report
+        .history
+        .ops
+        .iter()
+        .filter(|o| o.node.is_some())
+        .count();
+    assert!(answered > 0);
+    assert_eq!(
+        p.ops.iter().filter(|o| o.3.contains(" (server ")).count(),
+        answered,
+        "every answered op names the server that answered it"
+    );
     assert_eq!(p.verdict, "illegal");
     let illegal: Vec<_> = p
         .partitions

@@ -73,10 +73,10 @@ pub async fn run(index: u64, world: Arc<World>) {
             continue;
         }
         issued += 1;
-        let op = world
-            .scenario
-            .workload
-            .next_op(&mut rng, world.load.mix(index, world.client_slots, world.now_ns()));
+        let op = world.scenario.workload.next_op(
+            &mut rng,
+            world.load.mix(index, world.client_slots, world.now_ns()),
+        );
         if world.knobs.client_routing == ClientRouting::Node {
             // Bound to its home server while that is a member.
             target = member_or_next(&world, home);
@@ -103,7 +103,10 @@ pub async fn run(index: u64, world: Arc<World>) {
     let key = world
         .scenario
         .workload
-        .next_op(&mut rng, world.load.mix(index, world.client_slots, world.now_ns()))
+        .next_op(
+            &mut rng,
+            world.load.mix(index, world.client_slots, world.now_ns()),
+        )
         .key;
     let read = ClientOp {
         f: Function::Read,
@@ -119,7 +122,10 @@ pub async fn run(index: u64, world: Arc<World>) {
     // reads again.
     let patience = Timing {
         op: world.liveness_bound() * 20,
-        attempt: world.knobs.client_timeout().max(world.liveness_bound() / ATTEMPTS),
+        attempt: world
+            .knobs
+            .client_timeout()
+            .max(world.liveness_bound() / ATTEMPTS),
     };
     loop {
         if perform(&world, &ep, &mut target, slot.process, &read, patience).await {

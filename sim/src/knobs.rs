@@ -525,11 +525,8 @@ impl KnobChoice {
         // for good (a learner, which cannot campaign, never rejoins). Drawn both off,
         // pre-vote goes on; fixed both off by the user, they stay off.
         let fixed = |name| self.fixed.contains_key(name);
-        if changes_membership
-            && !k.pre_vote
-            && !k.check_quorum
-            && !(fixed("pre_vote") && fixed("check_quorum"))
-        {
+        let both_fixed = fixed("pre_vote") && fixed("check_quorum");
+        if changes_membership && !k.pre_vote && !k.check_quorum && !both_fixed {
             if fixed("pre_vote") {
                 k.check_quorum = true;
             } else {
@@ -638,7 +635,10 @@ mod tests {
         let mut fixed = KnobChoice::default();
         fixed.fix("pre_vote", "false").unwrap();
         fixed.fix("check_quorum", "false").unwrap();
-        assert!(both_off(&fixed.resolve_for(seeds[0], true)), "what the user fixes stays");
+        assert!(
+            both_off(&fixed.resolve_for(seeds[0], true)),
+            "what the user fixes stays"
+        );
     }
 
     #[test]

@@ -399,10 +399,8 @@ async fn check_liveness(world: &Arc<World>) {
         let obs = world.lock(&world.observer);
         obs.last_durable_index().saturating_sub(obs.commit_index())
     };
-    let deadline = healed
-        + bound * 2
-        + world.knobs.client_timeout()
-        + CATCH_UP_PER_ENTRY * backlog as u32;
+    let deadline =
+        healed + bound * 2 + world.knobs.client_timeout() + CATCH_UP_PER_ENTRY * backlog as u32;
     let clients = world.client_slots;
     loop {
         let finished = world.clients.finished_count();

@@ -443,7 +443,10 @@ impl Server {
         let mut obs = self.world.lock(&self.world.observer);
         for rs in &states {
             if let Some(r) = self.reads.get_mut(&rs.request_ctx[..]) {
-                debug!("{} read {} confirmed at read index {}", self.id, r.id, rs.index);
+                debug!(
+                    "{} read {} confirmed at read index {}",
+                    self.id, r.id, rs.index
+                );
                 r.confirmed_ns = Some(now);
                 obs.read_confirmed(now, self.id, r.id, rs.index);
                 if rs.index > self.applied {
@@ -452,7 +455,12 @@ impl Server {
             }
         }
         drop(obs);
-        if self.world.scenario.bugs.has(SimBug::ConfirmedReadsOverwritten) {
+        if self
+            .world
+            .scenario
+            .bugs
+            .has(SimBug::ConfirmedReadsOverwritten)
+        {
             // Bug: the reads still waiting for the state machine are forgotten.
             self.confirmed_reads = states;
         } else {
@@ -526,8 +534,8 @@ impl Server {
         match m.msg_type {
             MsgVote | MsgPreVote => {
                 let w = &self.world;
-                let member = crate::membership::members(w.lock(&w.membership).of(self.id))
-                    .contains(&m.from);
+                let member =
+                    crate::membership::members(w.lock(&w.membership).of(self.id)).contains(&m.from);
                 if !member {
                     probe!(VoteFromNonMemberDropped);
                     if let Some(tx) = w.lock(&w.inputs).get(&m.from) {
@@ -628,7 +636,10 @@ impl Server {
                     confirmed_ns: None,
                 };
                 self.reads.insert(ctx.clone(), read);
-                debug!("{} read {} asked of raft (lead {})", self.id, req.id, raft.lead);
+                debug!(
+                    "{} read {} asked of raft (lead {})",
+                    self.id, req.id, raft.lead
+                );
                 self.node.read_index(ctx).await;
                 return;
             }
@@ -645,7 +656,7 @@ impl Server {
         if raft.raft_state != StateType::StateLeader && !forward {
             if is_read {
                 w.lock(&w.observer)
-                .read_dropped(w.now_ns(), self.id, req.id, self.applied);
+                    .read_dropped(w.now_ns(), self.id, req.id, self.applied);
             }
             self.respond(from, not_leader);
             return;
@@ -678,7 +689,7 @@ impl Server {
                 probe!(ProposalRefused);
                 if is_read {
                     w.lock(&w.observer)
-                .read_dropped(w.now_ns(), self.id, req.id, self.applied);
+                        .read_dropped(w.now_ns(), self.id, req.id, self.applied);
                 }
                 self.respond(from, not_leader)
             }

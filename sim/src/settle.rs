@@ -43,9 +43,8 @@ pub async fn settle(world: &Arc<World>) -> u64 {
         c.joint_left.load(Ordering::Relaxed),
     );
     if entered != left + open {
-        let facts = format!(
-            "{entered} joint configurations entered, {left} left and {open} still open"
-        );
+        let facts =
+            format!("{entered} joint configurations entered, {left} left and {open} still open");
         obs.report("joint-config-progress", now, 0, facts);
     }
     obs.check_reads_settled(now, bound);

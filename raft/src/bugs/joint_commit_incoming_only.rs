@@ -13,7 +13,7 @@ use crate::tracker::ProgressTracker;
 
 /// The commit index of the incoming half only.
 pub(crate) fn committed_incoming_only(trk: &ProgressTracker) -> u64 {
-    majority::committed_index(&trk.config.voters.incoming, &|id| {
+    majority::committed_index(&trk.config.voters.incoming, |id| {
         trk.progress.get(&id).map(|p| p.matched)
     })
 }

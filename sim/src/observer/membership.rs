@@ -44,7 +44,10 @@ impl ConfigLog {
     /// The configuration in force at `index`: the one the last change at or before it
     /// led to.
     pub(super) fn in_force(&self, index: u64) -> Option<&ConfState> {
-        self.committed.range(..=index).next_back().map(|(_, (cs, _))| cs)
+        self.committed
+            .range(..=index)
+            .next_back()
+            .map(|(_, (cs, _))| cs)
     }
 
     /// The index of the last committed change at or before `index`.
@@ -265,5 +268,112 @@ impl Observer {
                 describe(config)
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linsim_raft::{ConfChangeI, Entry};
+
+    fn cs(voters: &[u64], outgoing: &[u64]) -> ConfState {
+        ConfState {
+            voters: voters.to_vec(),
+            voters_outgoing: outgoing.to_vec(),
+            ..ConfState::default()
+        }
+    }
+
+    fn conf_entry(index: u64) -> Entry {
+        let cc = linsim_raft::ConfChangeV2::leave();
+        Entry {
+            index,
+            term: 1,
+            ..cc.to_entry()
+        }
+    }
+
+    /// 1 2 3 boot; the change at 5 adds 4, the one at 9 removes 3.
+    fn two_changes() -> Observer {
+        let mut o = Observer::new(cs(&[1, 2, 3], &[]));
+        o.config_applied(1, 1, 5, &cs(&[1, 2, 3], &[]), &cs(&[1, 2, 3, 4], &[]));
+        o.config_applied(2, 1, 9, &cs(&[1, 2, 3, 4], &[]), &cs(&[1, 2, 4], &[]));
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o
+    }
+
+    #[test]
+    fn a_server_walks_the_committed_sequence_of_configurations() {
+        let mut o = two_changes();
+        // Server 2 restores a snapshot at 7 (after the first change) and applies 9.
+        o.config_restored(3, 2, 7, &cs(&[1, 2, 3, 4], &[]));
+        o.config_applied(4, 2, 9, &cs(&[1, 2, 3, 4], &[]), &cs(&[1, 2, 4], &[]));
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+    }
+
+    #[test]
+    fn a_snapshot_whose_configuration_runs_ahead_of_its_index_breaks_config_prefix() {
+        // The hazard of a storage that rewrites a stored snapshot's ConfState: the
+        // snapshot at 7 carries the configuration of 9.
+        let mut o = two_changes();
+        o.config_restored(3, 2, 7, &cs(&[1, 2, 4], &[]));
+        let v = o.violation().unwrap();
+        assert_eq!(v.invariant, "config-prefix");
+        assert!(v.facts.contains("snapshot at 7"), "{}", v.facts);
+    }
+
+    #[test]
+    fn a_change_applied_twice_breaks_conf_change_order() {
+        let mut o = two_changes();
+        o.config_applied(3, 1, 9, &cs(&[1, 2, 4], &[]), &cs(&[1, 2, 4], &[]));
+        assert_eq!(o.violations()[0].invariant, "conf-change-order");
+    }
+
+    #[test]
+    fn a_change_applied_on_top_of_the_wrong_configuration_breaks_config_prefix() {
+        let mut o = two_changes();
+        // Server 3 never applied 5 but applies 9 on top of the boot configuration.
+        o.config_applied(3, 3, 9, &cs(&[1, 2, 3], &[]), &cs(&[1, 2, 4], &[]));
+        assert_eq!(o.violation().unwrap().invariant, "config-prefix");
+    }
+
+    #[test]
+    fn a_conf_change_entry_needs_an_outcome_before_the_next_entry() {
+        let mut o = Observer::new(cs(&[1, 2, 3], &[]));
+        o.applied(1, 1, &conf_entry(1));
+        o.conf_change_refused(2, 1, 1);
+        o.applied(3, 1, &conf_entry(2));
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        let next = Entry {
+            index: 3,
+            term: 1,
+            ..Entry::default()
+        };
+        o.applied(4, 1, &next);
+        assert_eq!(o.violation().unwrap().invariant, "conf-change-progress");
+    }
+
+    #[test]
+    fn a_joint_commit_needs_a_quorum_of_both_halves_on_disk() {
+        let joint = cs(&[1, 2, 4], &[2, 3, 4]);
+        let mut o = Observer::new(cs(&[1, 2, 3], &[]));
+        o.commit_quorum(1, 1, 2, 7, &joint, &[2, 3, 4].into_iter().collect());
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        // 1 and 2 are a majority of the incoming half only.
+        o.commit_quorum(2, 1, 2, 8, &joint, &[1, 2].into_iter().collect());
+        let v = o.violation().unwrap();
+        assert_eq!(v.invariant, "commit-quorum");
+        assert!(v.facts.contains("only (1 2)"), "{}", v.facts);
+    }
+
+    #[test]
+    fn a_leader_whose_quorums_miss_the_committed_configurations_breaks_config_overlap() {
+        let mut o = two_changes();
+        o.leader_committed(3, 1, 1, 9, |_| Some(1), None);
+        o.leader_config(4, 2, 2, &cs(&[1, 2, 4], &[]));
+        o.leader_config(5, 3, 3, &cs(&[1, 2, 3, 4], &[]));
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.leader_config(6, 5, 4, &cs(&[3, 5, 6], &[]));
+        assert_eq!(o.violation().unwrap().invariant, "config-overlap");
     }
 }

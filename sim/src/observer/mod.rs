@@ -45,6 +45,9 @@ pub struct DurableView<'a> {
     pub leader_self_match: Option<u64>,
 }
 
+/// Which servers hold the entry at (index, term) durably: for the commit-quorum check.
+pub type Holders<'a> = dyn Fn(u64, u64) -> BTreeSet<u64> + 'a;
+
 /// One event of a run's trace: when, and what (the text the trace hash covers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceLine {
@@ -253,7 +256,7 @@ impl Observer {
         term: u64,
         commit: u64,
         term_at: impl Fn(u64) -> Option<u64>,
-        quorum: Option<(&ConfState, &dyn Fn(u64, u64) -> BTreeSet<u64>)>,
+        quorum: Option<(&ConfState, &Holders<'_>)>,
     ) {
         if let Some(&(t, c)) = self.leader_commits.get(&node) {
             if let (Some((config, holders)), Some(entry_term)) = (quorum, term_at(commit)) {
@@ -547,9 +550,25 @@ mod tests {
     #[test]
     fn two_leaders_in_one_term_break_election_safety() {
         let mut o = Observer::default();
-        o.role(1, 1, 3, StateType::StateLeader, 1, |_| None, &ConfState::default());
+        o.role(
+            1,
+            1,
+            3,
+            StateType::StateLeader,
+            1,
+            |_| None,
+            &ConfState::default(),
+        );
         assert!(o.violation().is_none());
-        o.role(2, 2, 3, StateType::StateLeader, 1, |_| None, &ConfState::default());
+        o.role(
+            2,
+            2,
+            3,
+            StateType::StateLeader,
+            1,
+            |_| None,
+            &ConfState::default(),
+        );
         assert_eq!(o.violation().unwrap().invariant, "election-safety");
     }
 
@@ -571,7 +590,15 @@ mod tests {
     fn new_leader_missing_an_earlier_term_commit_breaks_leader_completeness() {
         let mut o = Observer::default();
         o.leader_committed(1, 1, 1, 1, |_| Some(1), None);
-        o.role(2, 2, 2, StateType::StateLeader, 1, |_| Some(2), &ConfState::default());
+        o.role(
+            2,
+            2,
+            2,
+            StateType::StateLeader,
+            1,
+            |_| Some(2),
+            &ConfState::default(),
+        );
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 
@@ -580,9 +607,25 @@ mod tests {
         let mut o = Observer::default();
         // Term 8's leader committed index 1; a term-7 leader that lacks it takes office late.
         o.leader_committed(1, 1, 8, 1, |_| Some(8), None);
-        o.role(2, 2, 7, StateType::StateLeader, 1, |_| Some(7), &ConfState::default());
+        o.role(
+            2,
+            2,
+            7,
+            StateType::StateLeader,
+            1,
+            |_| Some(7),
+            &ConfState::default(),
+        );
         assert!(o.violation().is_none(), "{:?}", o.violation());
-        o.role(3, 3, 9, StateType::StateLeader, 1, |_| Some(7), &ConfState::default());
+        o.role(
+            3,
+            3,
+            9,
+            StateType::StateLeader,
+            1,
+            |_| Some(7),
+            &ConfState::default(),
+        );
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 
@@ -666,9 +709,15 @@ mod tests {
         let mut o = Observer::default();
         o.leader_committed(1, 1, 1, 3, |_| Some(1), None);
         // Node 2 compacted 1..=2 (its log starts at 3) and holds index 3.
-        o.role(2, 2, 2, StateType::StateLeader, 3, |i| {
-            (i >= 2).then_some(1)
-        }, &ConfState::default());
+        o.role(
+            2,
+            2,
+            2,
+            StateType::StateLeader,
+            3,
+            |i| (i >= 2).then_some(1),
+            &ConfState::default(),
+        );
         assert!(o.violation().is_none(), "{:?}", o.violation());
     }
 }

@@ -88,7 +88,11 @@ impl Observer {
     pub(super) fn transfer_role(&mut self, node: u64, state: StateType) {
         if state == StateType::StateLeader {
             let t = &mut self.transfers;
-            let completed = t.pending.values().chain(t.handed_off.values()).any(|t| t.to == node);
+            let completed = t
+                .pending
+                .values()
+                .chain(t.handed_off.values())
+                .any(|t| t.to == node);
             if completed {
                 probe!(TransferCompleted);
             }
@@ -131,5 +135,39 @@ impl Observer {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transfer_longer_than_two_election_timeouts_of_ticks_breaks_transfer_progress() {
+        let mut o = Observer::default();
+        o.transfer_state(1, 1, 2, 3, 100, 10);
+        // Virtual time means nothing here (a paused leader): only its ticks count.
+        o.transfer_state(1_000_000_000, 1, 2, 3, 115, 10);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.transfer_state(1_000_000_001, 1, 2, 3, 121, 10);
+        assert_eq!(o.violation().unwrap().invariant, "transfer-progress");
+    }
+
+    #[test]
+    fn a_transfer_ends_when_its_target_leads_or_its_leader_gives_up() {
+        let mut o = Observer::default();
+        o.transfer_state(1, 1, 2, 3, 100, 10);
+        // The leader steps down at the target's vote request, then the target leads.
+        o.transfer_role(1, StateType::StateFollower);
+        o.transfer_role(3, StateType::StateLeader);
+        assert_eq!(o.transfers_pending(), 0);
+        o.transfer_state(2, 3, 3, 2, 0, 10);
+        o.transfer_state(3, 3, 3, 0, 5, 10);
+        assert_eq!(o.transfers_pending(), 0);
+        o.check_transfers_settled(4);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.transfer_state(5, 3, 3, 1, 6, 10);
+        o.check_transfers_settled(6);
+        assert_eq!(o.violation().unwrap().invariant, "transfer-progress");
     }
 }

@@ -176,3 +176,88 @@ impl Observer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An observer that knows index `commit` committed.
+    fn committed_to(commit: u64) -> Observer {
+        let mut o = Observer::default();
+        o.leader_committed(1, 1, 1, commit, |_| Some(1), None);
+        o
+    }
+
+    #[test]
+    fn a_read_served_from_a_state_missing_an_earlier_commit_breaks_read_index() {
+        let mut o = committed_to(10);
+        o.read_arrived(2, 7);
+        o.read_asked(2, 2, 7);
+        o.read_confirmed(3, 2, 7, 10);
+        o.read_served(4, 2, 7, 10);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.read_arrived(3, 8);
+        o.read_served(5, 3, 8, 9);
+        let v = o.violation().unwrap();
+        assert_eq!((v.invariant, v.node), ("read-index", 3));
+        assert!(v.facts.contains("state at 9"), "{}", v.facts);
+    }
+
+    #[test]
+    fn a_read_resent_is_owed_what_was_committed_when_it_first_arrived() {
+        let mut o = committed_to(10);
+        o.read_arrived(2, 7);
+        o.leader_committed(2, 1, 1, 12, |_| Some(1), None);
+        // Resent: the second arrival does not raise what the read is owed.
+        o.read_arrived(2, 7);
+        o.read_served(3, 2, 7, 10);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        // Through the log, a copy proposed where the read first arrived answers it.
+        o.read_arrived(3, 9);
+        o.read_arrived(4, 9);
+        o.read_served_from_log(4, 4, 9, 13);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.read_served_from_log(5, 4, 9, 12);
+        assert_eq!(o.violation().unwrap().invariant, "read-index");
+    }
+
+    #[test]
+    fn a_confirmed_read_must_be_answered_not_dropped_once_applied() {
+        let mut o = committed_to(10);
+        o.read_arrived(2, 7);
+        o.read_asked(2, 2, 7);
+        o.read_confirmed(3, 2, 7, 10);
+        o.read_dropped(4, 2, 7, 9);
+        assert!(
+            o.violation().is_none(),
+            "below the read index it may be dropped"
+        );
+        o.read_arrived(2, 8);
+        o.read_asked(5, 2, 8);
+        o.read_confirmed(6, 2, 8, 10);
+        o.read_dropped(7, 2, 8, 10);
+        assert_eq!(o.violation().unwrap().invariant, "read-progress");
+    }
+
+    #[test]
+    fn reads_left_unanswered_after_the_heal_break_read_progress() {
+        let mut o = committed_to(10);
+        o.read_asked(1_000_000, 2, 7);
+        o.check_reads_settled(2_000_000, 5_000_000);
+        assert!(
+            o.violation().is_none(),
+            "asked 1 ms ago: still within the bound"
+        );
+        o.check_reads_settled(9_000_000, 5_000_000);
+        assert_eq!(o.violation().unwrap().invariant, "read-progress");
+        let mut o = committed_to(10);
+        o.read_asked(1, 2, 7);
+        o.read_confirmed(2, 2, 7, 10);
+        o.restarted(2, 0);
+        o.check_reads_settled(9_000_000, 5_000_000);
+        assert!(
+            o.violation().is_none(),
+            "a restart ends the reads of the server"
+        );
+    }
+}

@@ -31,7 +31,9 @@ impl Observer {
                 "snapshot-restore",
                 at_ns,
                 node,
-                format!("installed a snapshot at {index}, past the newest committed index {committed}"),
+                format!(
+                    "installed a snapshot at {index}, past the newest committed index {committed}"
+                ),
             );
         } else if !installed && index != last {
             self.violate(
@@ -84,5 +86,44 @@ impl Observer {
         if let Some(facts) = broken {
             self.violate("compaction", at_ns, node, facts);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_installed_snapshot_holds_only_committed_state_and_moves_forward() {
+        let mut o = Observer::default();
+        o.leader_committed(1, 1, 1, 8, |_| Some(1), None);
+        o.snapshot(2, 2, 8, 0xaa, true);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.snapshot(3, 3, 9, 0xbb, true);
+        let v = o.violation().unwrap();
+        assert_eq!(v.invariant, "snapshot-restore");
+        assert!(
+            v.facts.contains("past the newest committed index 8"),
+            "{}",
+            v.facts
+        );
+    }
+
+    #[test]
+    fn a_compaction_drops_only_what_the_snapshot_holds() {
+        let mut o = Observer::default();
+        o.compacted(1, 1, 4, 8, 8);
+        assert!(o.violation().is_none(), "{:?}", o.violation());
+        o.compacted(2, 1, 9, 8, 12);
+        let v = o.violation().unwrap();
+        assert_eq!(v.invariant, "compaction");
+        assert!(
+            v.facts.contains("up to 9 past its snapshot at 8"),
+            "{}",
+            v.facts
+        );
+        let mut o = Observer::default();
+        o.compacted(1, 1, 4, 8, 6);
+        assert_eq!(o.violation().unwrap().invariant, "compaction");
     }
 }

@@ -147,8 +147,7 @@ impl Server {
         probe!(ConfChangeRefusedAtApply);
         let w = &self.world;
         let now = w.now_ns();
-        w.lock(&w.observer)
-            .conf_change_refused(now, self.id, index);
+        w.lock(&w.observer).conf_change_refused(now, self.id, index);
     }
 
     /// Answers the confirmed reads whose index this server has applied.
@@ -176,7 +175,13 @@ impl Server {
                 counters.reads_read_index.fetch_add(1, Ordering::Relaxed);
             }
             let result = KvResult::Value(self.kv.get(&read.key));
-            self.respond(read.client, Response::Ok { id: read.id, result });
+            self.respond(
+                read.client,
+                Response::Ok {
+                    id: read.id,
+                    result,
+                },
+            );
         }
     }
 

@@ -147,7 +147,11 @@ async fn strike_at_joint(faults: &Faults, rng: &mut StdRng) -> bool {
             true
         }
         1 => {
-            let rest = faults.nodes().into_iter().filter(|&n| n != leader).collect();
+            let rest = faults
+                .nodes()
+                .into_iter()
+                .filter(|&n| n != leader)
+                .collect();
             let groups = vec![vec![leader], rest];
             faults.apply(Fault::Partition {
                 groups: groups.clone(),
@@ -160,10 +164,7 @@ async fn strike_at_joint(faults: &Faults, rng: &mut StdRng) -> bool {
         }
         _ => {
             let cs = faults.config();
-            let voters: Vec<u64> = members(&cs)
-                .into_iter()
-                .filter(|&n| n != leader)
-                .collect();
+            let voters: Vec<u64> = members(&cs).into_iter().filter(|&n| n != leader).collect();
             if let Some(to) = pick(rng, &voters) {
                 faults.apply(Fault::TransferLeadership { from: leader, to });
             }

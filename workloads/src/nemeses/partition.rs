@@ -1,10 +1,10 @@
 //! `partition` (random halves) and `partition-leader` (isolate the current leader).
 
 use super::{alternate, shuffled, READ_BURST_MS};
-use rand::Rng;
 use crate::registry::NemesisEntry;
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
+use rand::Rng;
 use std::sync::Arc;
 
 /// Splits the servers into a random majority and minority.

@@ -50,7 +50,10 @@ mod tests {
                 let key = independent_key(&mut rng, &mix(slot, slots, 0), "k", 1);
                 *per_group.entry(key).or_default() += 1;
             }
-            assert!(per_group.values().all(|&n| n <= PROCESSES_PER_KEY), "{slots}: {per_group:?}");
+            assert!(
+                per_group.values().all(|&n| n <= PROCESSES_PER_KEY),
+                "{slots}: {per_group:?}"
+            );
         }
         let now = independent_key(&mut rng, &mix(0, 5, 0), "r", 1);
         let later = independent_key(&mut rng, &mix(0, 5, KEY_LIFETIME_NS), "r", 1);
