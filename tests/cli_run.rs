@@ -214,3 +214,83 @@ fn sweep_prints_json_lines_and_a_summary_for_its_shard() {
     );
     assert!(summary["seeds_per_sec"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn sweep_reports_retired_processes_idle_slots_and_joint_configurations() {
+    let (code, out, _) = linsim(&[
+        "sweep",
+        "--seeds",
+        "0..4",
+        "--workload",
+        "register",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<_> = out.lines().map(json).collect();
+    let summary = lines.last().unwrap();
+    let seeds = &lines[..lines.len() - 1];
+    let sum = |field: &str| -> u64 { seeds.iter().map(|l| l[field].as_u64().unwrap()).sum() };
+    assert_eq!(
+        summary["processes_retired"].as_u64(),
+        Some(sum("processes_retired"))
+    );
+    // Every joint configuration entered was left or is still open at the end.
+    assert_eq!(
+        summary["joint_entered"].as_u64().unwrap(),
+        summary["joint_left"].as_u64().unwrap() + summary["joints_open_at_end"].as_u64().unwrap()
+    );
+    // No slot goes longer than one client timeout (plus a 20 ms think) without an op
+    // completing.
+    for l in seeds {
+        let timeout = l["knobs"]["client_timeout_ms"].as_u64().unwrap();
+        assert!(
+            l["max_slot_idle_ms"].as_u64().unwrap() <= timeout + 25,
+            "{l}"
+        );
+        let clients = l["clients"].as_u64().unwrap();
+        assert_eq!(
+            clients,
+            5 * l["knobs"]["concurrency"].as_u64().unwrap(),
+            "{l}"
+        );
+    }
+    assert!(summary["max_slot_idle_ms"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bugs_defaults_hunts_each_bug_under_the_default_sweep_on_each_workload() {
+    let (code, out, err) = linsim(&[
+        "bugs",
+        "--defaults",
+        "--seeds",
+        "0..5",
+        "--bug",
+        "compact-past-applied",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines: Vec<_> = out.lines().map(json).collect();
+    let bug = &lines[0];
+    assert_eq!(bug["defaults"], true);
+    let workloads: Vec<&str> = bug["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(workloads, ["register", "kv"]);
+    for w in bug["workloads"].as_array().unwrap() {
+        let repro = w["repro"].as_str().unwrap();
+        assert!(
+            repro.contains("--nemesis all") && !repro.contains("--knob"),
+            "{repro}"
+        );
+        assert_eq!(w["check"], "compaction");
+    }
+    let summary = &lines[1];
+    assert_eq!(
+        (summary["bugs"].as_u64(), summary["found"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(summary["median_seeds"].as_u64().is_some() && summary["max_seeds"].as_u64().is_some());
+}
