@@ -112,8 +112,11 @@ impl<S: Storage> Raft<S> {
         } else {
             changer.simple(&cc.changes)
         };
+        // Logged as information, not a warning: refusing a change not valid in the
+        // configuration is raft doing its job (an operator's mistake, or a change
+        // overtaken by another), and every server refuses it alike.
         let (cfg, prs) = next.inspect_err(|e| {
-            warn!(
+            info!(
                 "{} refused conf change {} at config {}: {e}",
                 self.id, cc, self.trk.config
             );

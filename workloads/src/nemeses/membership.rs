@@ -6,7 +6,7 @@
 //! transitions: the moment a joint configuration is in force it may crash or cut off
 //! the leader, or move leadership, where joint consensus has the least room.
 
-use super::QUIET_MS;
+use super::{isolate, QUIET_MS};
 use crate::registry::NemesisEntry;
 use linsim_raft::{
     ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, ConfState,
@@ -147,19 +147,11 @@ async fn strike_at_joint(faults: &Faults, rng: &mut StdRng) -> bool {
             true
         }
         1 => {
-            let rest = faults
-                .nodes()
-                .into_iter()
-                .filter(|&n| n != leader)
-                .collect();
-            let groups = vec![vec![leader], rest];
-            faults.apply(Fault::Partition {
-                groups: groups.clone(),
-            });
+            let undo = isolate(faults, leader);
             if !faults.sleep(ms(rng.random_range(300..1500))).await {
                 return false;
             }
-            faults.apply(Fault::Unpartition { groups });
+            faults.apply(undo);
             true
         }
         _ => {

@@ -1,6 +1,6 @@
 //! `partition` (random halves) and `partition-leader` (isolate the current leader).
 
-use super::{alternate, shuffled, READ_BURST_MS};
+use super::{alternate, isolate, shuffled, READ_BURST_MS};
 use crate::registry::NemesisEntry;
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
@@ -43,16 +43,7 @@ impl Nemesis for IsolateLeader {
             };
             let ms = rng.random_range(READ_BURST_MS);
             faults.apply(Fault::ReadBurst { ms });
-            let rest = faults
-                .nodes()
-                .into_iter()
-                .filter(|&n| n != leader)
-                .collect();
-            let groups = vec![vec![leader], rest];
-            faults.apply(Fault::Partition {
-                groups: groups.clone(),
-            });
-            vec![Fault::Unpartition { groups }]
+            vec![isolate(faults, leader)]
         }))
     }
 }
