@@ -61,7 +61,11 @@ pub async fn alternate(
 
 /// Cuts `leader` off from every other server; returns the fault that undoes it.
 pub fn isolate(faults: &Faults, leader: u64) -> Fault {
-    let rest = faults.nodes().into_iter().filter(|&n| n != leader).collect();
+    let rest = faults
+        .nodes()
+        .into_iter()
+        .filter(|&n| n != leader)
+        .collect();
     let groups = vec![vec![leader], rest];
     faults.apply(Fault::Partition {
         groups: groups.clone(),
