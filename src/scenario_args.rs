@@ -21,7 +21,7 @@ pub struct ScenarioArgs {
     #[arg(long, value_name = "V", value_parser = clap::value_parser!(u64).range(1..=9))]
     pub voters: Option<u64>,
     /// Client slots, each running one process at a time (1 to 100; default: drawn per
-    /// seed, the servers times the `concurrency` knob).
+    /// seed from 3 to 100, the `clients` knob).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub clients: Option<u64>,
     /// Virtual time of the workload phase, e.g. 10s, 500ms, 2m.

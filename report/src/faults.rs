@@ -180,11 +180,8 @@ impl BandBuilder {
             Fault::TransferLeadership { from, to } => {
                 self.instant(at, "transfer", format!("leadership transfer {from}→{to}"))
             }
-            Fault::ReadBurst { ms } => {
-                let label = format!(
-                    "read burst: clients read {}% for {ms} ms",
-                    linsim_sim::clients::BURST_READ_SHARE
-                );
+            Fault::LoadBurst { ms, read_share } => {
+                let label = format!("load burst: clients read {read_share}% for {ms} ms");
                 self.bands.push(FaultBand {
                     row: "load",
                     label,

@@ -91,7 +91,11 @@ pub async fn run(index: u64, world: Arc<World>) {
             slot.process = world.new_process();
             continue;
         }
-        let think = world.scenario.max_think_time.as_nanos() as u64;
+        let think = crate::clients::ClientLoad::think_time(
+            world.scenario.max_think_time,
+            world.client_slots,
+        )
+        .as_nanos() as u64;
         if think > 0 {
             sleep(Duration::from_nanos(rng.random_range(0..=think))).await;
         }

@@ -9,29 +9,49 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// The read share during a read burst (`Fault::ReadBurst`), in percent.
-pub const BURST_READ_SHARE: u64 = 90;
+/// Clients up to which the offered load grows with their number; beyond it each
+/// client thinks longer, so that more clients add concurrency (operations in flight at
+/// once), not throughput, as Jepsen's `stagger` spreads one rate over every process.
+pub const RATE_CLIENTS: u64 = 3;
 
-/// The load's shape: the run's read share, raised during a read burst.
+/// Clients beyond which the final reads after the heal are resent further apart (one
+/// more interval per this many clients): every resend of a read through the log is one
+/// more entry behind the backlog.
+pub const RESEND_CLIENTS: u64 = 15;
+
+/// The load's shape: the run's read share, changed during a burst (`Fault::LoadBurst`),
+/// and how keys are shared.
 #[derive(Debug)]
 pub struct ClientLoad {
     read_share: u64,
+    key_processes: u64,
+    key_lifetime_ns: u64,
     burst_until_ns: AtomicU64,
+    burst_read_share: AtomicU64,
 }
 
 impl ClientLoad {
-    /// A load with `read_share` percent reads (the knob).
-    pub fn new(read_share: u64) -> ClientLoad {
+    /// The load the knobs describe.
+    pub fn new(knobs: &crate::knobs::Knobs) -> ClientLoad {
         ClientLoad {
-            read_share,
+            read_share: knobs.read_share,
+            key_processes: knobs.key_processes,
+            key_lifetime_ns: knobs.key_lifetime_ms * 1_000_000,
             burst_until_ns: AtomicU64::new(0),
+            burst_read_share: AtomicU64::new(0),
         }
+    }
+
+    /// The longest a client of `slots` waits between its operations, for a client that
+    /// alone would wait up to `think`.
+    pub fn think_time(think: std::time::Duration, slots: u64) -> std::time::Duration {
+        think * slots.max(RATE_CLIENTS) as u32 / RATE_CLIENTS as u32
     }
 
     /// The mix for client `slot` of `slots` at virtual time `now_ns`.
     pub fn mix(&self, slot: u64, slots: u64, now_ns: u64) -> OpMix {
         let share = if now_ns < self.burst_until_ns.load(Ordering::SeqCst) {
-            self.read_share.max(BURST_READ_SHARE)
+            self.burst_read_share.load(Ordering::SeqCst)
         } else {
             self.read_share
         };
@@ -40,12 +60,17 @@ impl ClientLoad {
             slot,
             slots,
             now_ns,
+            key_processes: self.key_processes,
+            key_lifetime_ns: self.key_lifetime_ns,
         }
     }
 
-    /// Reads dominate until `until_ns` (a later burst extends an earlier one).
-    pub fn burst_until(&self, until_ns: u64) {
+    /// Clients draw `read_share` percent reads until `until_ns` (a later burst
+    /// replaces the share and extends the end).
+    pub fn burst(&self, until_ns: u64, read_share: u64) {
         self.burst_until_ns.fetch_max(until_ns, Ordering::SeqCst);
+        self.burst_read_share
+            .store(read_share.min(100), Ordering::SeqCst);
     }
 }
 

@@ -135,12 +135,16 @@ pub enum Fault {
         /// Ticks.
         ticks: i64,
     },
-    /// Clients read far more than usual (`clients::BURST_READ_SHARE`) for a while: a
-    /// fault of the load, aimed at a moment when stale reads bite (a leader cut off,
-    /// a leader change, a partition's heal).
-    ReadBurst {
+    /// Clients draw `read_share` percent reads for a while: a fault of the load, aimed
+    /// at a moment when it bites. Read-heavy across a leader change, stale reads show
+    /// (a deposed leader still reachable by its clients, a new leader before it commits
+    /// in its term); write-heavy, writes pile up at a deposed leader, where lost or
+    /// stale acknowledgements show.
+    LoadBurst {
         /// How long, milliseconds.
         ms: u64,
+        /// Percent of reads meanwhile.
+        read_share: u64,
     },
 }
 
@@ -472,9 +476,9 @@ impl Faults {
                     c.jump += ticks;
                 }
             }
-            Fault::ReadBurst { ms } => {
-                probe!(ReadBurst);
-                w.load.burst_until(at_ns + ms * 1_000_000);
+            Fault::LoadBurst { ms, read_share } => {
+                probe!(LoadBurst);
+                w.load.burst(at_ns + ms * 1_000_000, *read_share);
             }
         }
         w.lock(&w.faults).push(FaultEvent { at_ns, fault });

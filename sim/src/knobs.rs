@@ -120,14 +120,19 @@ pub struct Knobs {
     pub snapshot_every: u64,
     /// Synchronous Ready loop or asynchronous storage writes.
     pub storage: StorageMode,
-    /// Client processes per server (Jepsen's concurrency, as a multiple of the
-    /// nodes), unless the scenario fixes the number of clients.
-    pub concurrency: u64,
+    /// Client slots (Jepsen's concurrency), unless the scenario fixes them
+    /// (`--clients`).
+    pub clients: u64,
     /// The share of reads among the operations a workload draws, in percent.
     pub read_share: u64,
     /// Async storage writes: virtual time the apply thread takes to report entries
     /// applied back to raft, microseconds.
     pub apply_latency_us: u64,
+    /// Independent keys: client processes that share a key at a time.
+    pub key_processes: u64,
+    /// Independent keys: virtual time a group of processes stays on its keys before it
+    /// moves on to fresh ones, milliseconds.
+    pub key_lifetime_ms: u64,
 }
 
 impl Knobs {
@@ -373,19 +378,16 @@ pub const KNOBS: &[KnobSpec] = &[
         get: |k| k.storage.to_string(),
     },
     KnobSpec {
-        name: "concurrency",
-        description: "client processes per server (Jepsen's concurrency as a multiple of the nodes); --clients fixes the total instead",
-        range: "1 (40%) | 2 (35%) | 3 (25%)",
-        default: "1",
-        draw: |r| {
-            let x = r.random_range(0..100u32);
-            (if x < 40 { 1 } else if x < 75 { 2 } else { 3 }).to_string()
-        },
+        name: "clients",
+        description: "client slots, each running one process at a time (Jepsen's concurrency); the offered load grows with them up to 3 and then stays, so more clients add concurrency, not throughput; --clients fixes it",
+        range: "3..=100 log-uniform",
+        default: "5",
+        draw: |r| log_uniform(r, 3.0, 101.0).min(100).to_string(),
         set: |k, v| {
-            k.concurrency = in_range(parse(v, "a process count")?, 1, 20)?;
+            k.clients = in_range(parse(v, "a client count")?, 1, 100)?;
             Ok(())
         },
-        get: |k| k.concurrency.to_string(),
+        get: |k| k.clients.to_string(),
     },
     KnobSpec {
         name: "read_share",
@@ -416,6 +418,30 @@ pub const KNOBS: &[KnobSpec] = &[
             Ok(())
         },
         get: |k| k.apply_latency_us.to_string(),
+    },
+    KnobSpec {
+        name: "key_processes",
+        description: "independent keys: client processes that share a key at a time (each key's history is checked alone, so this bounds the search)",
+        range: "2 | 3 | 4 | 6",
+        default: "4",
+        draw: |r| pick(r, &[2u64, 3, 4, 6]),
+        set: |k, v| {
+            k.key_processes = in_range(parse(v, "a process count")?, 1, 100)?;
+            Ok(())
+        },
+        get: |k| k.key_processes.to_string(),
+    },
+    KnobSpec {
+        name: "key_lifetime_ms",
+        description: "independent keys: virtual time a group of processes stays on its keys before moving on to fresh ones (bounds each key's history)",
+        range: "1000 | 2500 | 5000",
+        default: "2500",
+        draw: |r| pick(r, &[1000u64, 2500, 5000]),
+        set: |k, v| {
+            k.key_lifetime_ms = in_range(parse(v, "milliseconds")?, 1, 3_600_000)?;
+            Ok(())
+        },
+        get: |k| k.key_lifetime_ms.to_string(),
     },
 ];
 
@@ -580,9 +606,11 @@ pub fn defaults() -> Knobs {
         reads: ReadPath::Log,
         snapshot_every: 0,
         storage: StorageMode::Sync,
-        concurrency: 0,
+        clients: 0,
         read_share: 0,
         apply_latency_us: 0,
+        key_processes: 0,
+        key_lifetime_ms: 0,
     };
     for spec in KNOBS {
         (spec.set)(&mut k, spec.default).expect("defaults are valid");
@@ -620,6 +648,19 @@ mod tests {
             assert!((20..=20_000).contains(&k.fsync_latency_us), "{k:?}");
             assert!(k.fsync_latency_us <= k.election_tick as u64 * 1000, "{k:?}");
         }
+    }
+
+    #[test]
+    fn clients_are_drawn_from_3_to_100_mostly_few() {
+        let c = KnobChoice::default();
+        let drawn: Vec<u64> = (0..400).map(|s| c.resolve(s).clients).collect();
+        assert!(drawn.iter().all(|n| (3..=100).contains(n)), "{drawn:?}");
+        let few = drawn.iter().filter(|&&n| n <= 15).count();
+        let many = drawn.iter().filter(|&&n| n >= 50).count();
+        assert!(
+            few > 200 && many > 40,
+            "{few} of 400 at most 15, {many} at least 50"
+        );
     }
 
     #[test]
@@ -662,8 +703,15 @@ mod tests {
     fn storage_is_drawn_after_the_older_knobs_and_both_modes_occur_but_never_node() {
         let names: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
         assert_eq!(
-            names[names.len() - 4..],
-            ["storage", "concurrency", "read_share", "apply_latency_us"]
+            names[names.len() - 6..],
+            [
+                "storage",
+                "clients",
+                "read_share",
+                "apply_latency_us",
+                "key_processes",
+                "key_lifetime_ms"
+            ]
         );
         let c = KnobChoice::default();
         let modes: Vec<StorageMode> = (0..100).map(|s| c.resolve(s).storage).collect();

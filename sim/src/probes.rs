@@ -72,8 +72,8 @@ linsim_raft::define_probes! {
         "a client's operation timed out: its process retired and a fresh process took the slot";
     VoteFromNonMemberDropped: "vote_from_non_member_dropped", "sim/src/server.rs", true,
         "a server dropped a vote request from a server outside its configuration and told it it was removed";
-    ReadBurst: "read_burst", "sim/src/faults.rs", false,
-        "a fault aimed a burst of reads at a moment (a leader change, a partition's heal)";
+    LoadBurst: "load_burst", "sim/src/faults.rs", false,
+        "a fault aimed a burst of reads or writes at a moment (a leader change, a partition's heal)";
 }
 
 /// Counts a hit of one of the simulator's probes: `probe!(UnsyncedWritesLost)`.

@@ -345,8 +345,12 @@ fn applied_indexes(world: &World) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// Catch-up time allowed per entry a server lags after healing (one slow round trip).
-const CATCH_UP_PER_ENTRY: Duration = Duration::from_millis(20);
+/// Catch-up time allowed per entry a server lags after healing: one slow round trip
+/// (20 ms) and two fsyncs (the leader's and a follower's), for the cluster that gets one
+/// entry per message or per window.
+pub fn catch_up_per_entry(world: &World) -> Duration {
+    Duration::from_millis(20) + world.knobs.fsync_latency() * 2
+}
 
 /// The top term any live member of the newest configuration reports.
 fn top_term(world: &World) -> u64 {
@@ -394,13 +398,16 @@ async fn check_liveness(world: &Arc<World>) {
     // then its final read must be served once a leader serves, after the backlog the
     // faults left ahead of it in the log: one more bound, and a slow round trip per
     // entry written but not committed yet (with one entry per message and slow fsyncs
-    // an overloaded leader can hold hundreds, each committed in turn).
+    // an overloaded leader can hold hundreds, each committed in turn) and per client
+    // (each final read is one more entry, through the log).
     let backlog = {
         let obs = world.lock(&world.observer);
-        obs.last_durable_index().saturating_sub(obs.commit_index())
+        obs.last_durable_index().saturating_sub(obs.commit_index()) + world.client_slots
     };
-    let deadline =
-        healed + bound * 2 + world.knobs.client_timeout() + CATCH_UP_PER_ENTRY * backlog as u32;
+    let deadline = healed
+        + bound * 2
+        + world.knobs.client_timeout()
+        + catch_up_per_entry(world) * backlog as u32;
     let clients = world.client_slots;
     loop {
         let finished = world.clients.finished_count();
@@ -433,7 +440,7 @@ async fn check_liveness(world: &Arc<World>) {
         .max()
         .unwrap_or(0);
     let served = Instant::now();
-    let allowance = bound + CATCH_UP_PER_ENTRY * lag as u32;
+    let allowance = bound + catch_up_per_entry(world) * lag as u32;
     let catch_up_deadline = served + allowance;
     loop {
         let mut lagging = applied_indexes(world);

@@ -24,8 +24,8 @@ pub struct Scenario {
     /// The voters the cluster boots with (ids 1..=voters); the other servers run
     /// outside the configuration until a membership change adds them.
     pub voters: u64,
-    /// Client slots (each runs one process at a time); `None` draws them per seed, the
-    /// servers times the `concurrency` knob.
+    /// Client slots (each runs one process at a time); `None` draws them per seed (the
+    /// `clients` knob).
     pub clients: Option<u64>,
     /// Virtual time of the workload phase.
     pub duration: Duration,

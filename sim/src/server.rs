@@ -620,11 +620,15 @@ impl Server {
                 // ReadIndex: raft confirms the read (the leader's commit index, checked
                 // by a heartbeat quorum or its lease; a follower forwards it), and the
                 // read is served once this server has applied up to that index.
-                // The context names this incarnation of the server too: a ReadIndex
-                // answer to a request this server asked before it restarted must not
-                // confirm the same request asked again since (as etcd's servers make
-                // read contexts unique per start).
+                // The context names this server and this incarnation of it too, as
+                // etcd's servers make read contexts unique: a leader keeps one pending
+                // read per context, so two servers asking for the same client request
+                // would share one confirmation (a deposed leader's own ask answered by
+                // heartbeat acks to a follower's forward from before it was paused:
+                // register seed 1576 with 86 clients), and an answer to a request this
+                // server asked before it restarted must not confirm it asked again.
                 let mut ctx = req.id.to_le_bytes().to_vec();
+                ctx.extend(self.id.to_le_bytes());
                 ctx.extend(self.incarnation.to_le_bytes());
                 let asked_ns = w.now_ns();
                 w.lock(&w.observer).read_asked(asked_ns, self.id, req.id);

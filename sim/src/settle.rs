@@ -19,6 +19,7 @@
 use crate::faults::{Fault, Faults};
 use crate::membership::describe;
 use crate::probes::probe;
+use crate::run::catch_up_per_entry;
 use crate::world::World;
 use madsim::time::{sleep, Duration, Instant};
 use std::sync::atomic::Ordering;
@@ -72,7 +73,14 @@ async fn end_transfers(world: &Arc<World>) {
 async fn leave_joint_configs(world: &Arc<World>) -> u64 {
     let faults = Faults::new(world.clone());
     let start = Instant::now();
-    let deadline = start + world.liveness_bound();
+    // A leader leaves a joint configuration only once it applied every change in its
+    // log, and its log may still hold a backlog of entries written but not committed:
+    // besides the bound, a slow round trip for each.
+    let backlog = {
+        let obs = world.lock(&world.observer);
+        obs.last_durable_index().saturating_sub(obs.commit_index())
+    };
+    let deadline = start + world.liveness_bound() + catch_up_per_entry(world) * backlog as u32;
     // Asking again after an election timeout: a leave proposed to a leader that lost
     // office, or while another change was pending, is lost or refused.
     let retry = world.election_timeout();

@@ -23,7 +23,7 @@ pub struct ClientOp {
 /// (workloads that give groups of processes keys of their own use it, as Jepsen's
 /// independent keys do), when, and the load's shape now: drawn per seed (the
 /// `read_share` knob) and changed by faults that aim a burst of reads at a moment
-/// (`Fault::ReadBurst`).
+/// (`Fault::LoadBurst`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OpMix {
     /// The chance that the next operation is a read, 0 to 1.
@@ -34,6 +34,11 @@ pub struct OpMix {
     pub slots: u64,
     /// Virtual time now, nanoseconds since the run started.
     pub now_ns: u64,
+    /// Independent keys: processes that share a key at a time (knob `key_processes`).
+    pub key_processes: u64,
+    /// Independent keys: how long a group stays on its keys, ns (knob
+    /// `key_lifetime_ms`).
+    pub key_lifetime_ns: u64,
 }
 
 impl OpMix {

@@ -155,7 +155,7 @@ pub struct World {
     pub counters: Counters,
     /// Restarts per server (seeds a restarted node's election timer anew).
     pub restarts: Mutex<BTreeMap<u64, u64>>,
-    /// Client slots: the scenario's count, or the servers times the `concurrency` knob.
+    /// Client slots: the scenario's count, or the `clients` knob.
     pub client_slots: u64,
     /// The load clients generate now.
     pub load: crate::clients::ClientLoad,
@@ -200,13 +200,14 @@ impl World {
             .collect();
         let membership = crate::membership::Membership::new(1..=scenario.voters);
         let initial = linsim_raft::ConfState::from_voters(1..=scenario.voters);
-        let knobs = scenario
+        let mut knobs = scenario
             .knobs
             .resolve_for(seed, scenario.changes_membership());
-        let clients = scenario
-            .clients
-            .unwrap_or(scenario.nodes * knobs.concurrency);
-        let load = crate::clients::ClientLoad::new(knobs.read_share);
+        // A count the scenario fixes (`--clients`, or a shrunk run's) is the knob's
+        // value: the report shows what ran.
+        let clients = scenario.clients.unwrap_or(knobs.clients);
+        knobs.clients = clients;
+        let load = crate::clients::ClientLoad::new(&knobs);
         World {
             scenario,
             knobs,

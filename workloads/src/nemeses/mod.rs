@@ -28,8 +28,16 @@ use std::time::Duration;
 pub const QUIET_MS: Range<u64> = 300..1500;
 /// How long a fault lasts, milliseconds.
 pub const FAULT_MS: Range<u64> = 300..2000;
-/// How long a read burst aimed at a leader change lasts, milliseconds.
-pub const READ_BURST_MS: Range<u64> = 500..2500;
+/// How long a load burst aimed at a leader change lasts, milliseconds.
+pub const BURST_MS: Range<u64> = 500..2500;
+
+/// Aims a burst of load at a leader change: read-heavy (90% reads: stale reads show) or
+/// write-heavy (10%: writes pile up at a deposed leader), half each.
+pub fn burst(faults: &Faults, rng: &mut StdRng) {
+    let ms = rng.random_range(BURST_MS);
+    let read_share = if rng.random_bool(0.5) { 90 } else { 10 };
+    faults.apply(Fault::LoadBurst { ms, read_share });
+}
 
 /// The core loop of a nemesis: wait a random quiet time (times `Faults::quiet_scale`,
 /// so combined nemeses do not keep the cluster down all the time), `inject` a fault (it applies

@@ -1,10 +1,9 @@
 //! `partition` (random halves) and `partition-leader` (isolate the current leader).
 
-use super::{alternate, isolate, shuffled, READ_BURST_MS};
+use super::{alternate, burst, isolate, shuffled};
 use crate::registry::NemesisEntry;
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
-use rand::Rng;
 use std::sync::Arc;
 
 /// Splits the servers into a random majority and minority.
@@ -27,9 +26,9 @@ impl Nemesis for RandomHalves {
     }
 }
 
-/// Cuts the current leader off from every other server, while clients read hard (a
-/// read burst through the cut and after it): a deposed leader still reachable by its
-/// clients is where stale reads come from.
+/// Cuts the current leader off from every other server, with a burst of reads or writes
+/// through the cut and after it: a deposed leader still reachable by its clients is
+/// where stale reads and lost writes come from.
 pub struct IsolateLeader;
 
 impl Nemesis for IsolateLeader {
@@ -41,8 +40,7 @@ impl Nemesis for IsolateLeader {
             let Some(leader) = faults.leader() else {
                 return vec![];
             };
-            let ms = rng.random_range(READ_BURST_MS);
-            faults.apply(Fault::ReadBurst { ms });
+            burst(faults, rng);
             vec![isolate(faults, leader)]
         }))
     }
@@ -53,5 +51,5 @@ inventory::submit! {
 }
 
 inventory::submit! {
-    NemesisEntry { name: "partition-leader", description: "isolate the current leader while clients read hard", make: || Arc::new(IsolateLeader), in_all: true }
+    NemesisEntry { name: "partition-leader", description: "isolate the current leader, with a burst of reads or writes through the cut", make: || Arc::new(IsolateLeader), in_all: true }
 }

@@ -7,7 +7,10 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use std::sync::Arc;
 
-/// Freezes a random server, then resumes it.
+/// Freezes a server, then resumes it: half the time the leader (Jepsen's `:primaries`
+/// target), the rest any server. A leader frozen long enough to be replaced wakes up
+/// believing it still leads, with writes it took in before: the deposed leader every
+/// term check exists for.
 pub struct PauseResume;
 
 impl Nemesis for PauseResume {
@@ -17,7 +20,11 @@ impl Nemesis for PauseResume {
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         Box::pin(alternate(faults, rng, |faults, rng| {
             let nodes = faults.nodes();
-            let node = nodes[rng.random_range(0..nodes.len())];
+            let any = nodes[rng.random_range(0..nodes.len())];
+            let node = match faults.leader() {
+                Some(leader) if rng.random_bool(0.5) => leader,
+                _ => any,
+            };
             faults.apply(Fault::Pause { node });
             vec![Fault::Resume { node }]
         }))
@@ -25,5 +32,5 @@ impl Nemesis for PauseResume {
 }
 
 inventory::submit! {
-    NemesisEntry { name: "pause", description: "freeze a server, then resume it", make: || Arc::new(PauseResume), in_all: true }
+    NemesisEntry { name: "pause", description: "freeze a server (half the time the leader), then resume it", make: || Arc::new(PauseResume), in_all: true }
 }

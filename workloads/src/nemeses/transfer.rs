@@ -1,14 +1,14 @@
 //! `transfer`: leadership transfers, to live and to unreachable servers.
 
-use super::{alternate, READ_BURST_MS};
+use super::{alternate, burst};
 use crate::registry::NemesisEntry;
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::sync::Arc;
 
-/// Asks the leader to hand leadership to a random other server, while clients read
-/// hard. The target may be down or lagging, in which case the transfer times out after
+/// Asks the leader to hand leadership to a random other server, with a burst of reads
+/// or writes across it. The target may be down or lagging, in which case the transfer times out after
 /// an election timeout (proposals are refused meanwhile).
 pub struct Transfer;
 
@@ -27,10 +27,9 @@ impl Nemesis for Transfer {
             }
             let to = others[rng.random_range(0..others.len())];
             faults.apply(Fault::TransferLeadership { from, to });
-            // Reads right across the leader change: the new leader's first moments
+            // Load right across the leader change: the new leader's first moments
             // (before it commits in its term) are where ReadIndex must hold back.
-            let ms = rng.random_range(READ_BURST_MS);
-            faults.apply(Fault::ReadBurst { ms });
+            burst(faults, rng);
             vec![]
         }))
     }

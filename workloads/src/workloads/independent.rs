@@ -9,20 +9,15 @@ use linsim_sim::OpMix;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-/// Client slots that share a group's keys: what bounds each key's concurrency.
-pub const PROCESSES_PER_KEY: u64 = 4;
-/// Virtual time a group stays on its keys before it moves on to fresh ones: what
-/// bounds each key's history (and a kv key's value, which appends lengthen).
-pub const KEY_LIFETIME_NS: u64 = 2_500_000_000;
-
 /// The key client `mix.slot` uses next: `<prefix><group>.<generation>.<i>`, with `i`
-/// drawn from `0..keys_per_group`. The group is the slot's (slots are dealt to groups
-/// in turn, so every group gets its share of processes); the generation counts
-/// `KEY_LIFETIME_NS` periods.
+/// drawn from `0..keys_per_group`. The group is the slot's: slots are dealt in turn to
+/// groups of `mix.key_processes` (the knob bounding each key's concurrency), so every
+/// group gets its share; the generation counts `mix.key_lifetime_ns` periods (the knob
+/// bounding each key's history, and a kv key's value, which appends lengthen).
 pub fn independent_key(rng: &mut StdRng, mix: &OpMix, prefix: &str, keys_per_group: u64) -> String {
-    let groups = mix.slots.div_ceil(PROCESSES_PER_KEY).max(1);
+    let groups = mix.slots.div_ceil(mix.key_processes.max(1)).max(1);
     let group = mix.slot % groups;
-    let generation = mix.now_ns / KEY_LIFETIME_NS;
+    let generation = mix.now_ns / mix.key_lifetime_ns.max(1);
     let i = rng.random_range(0..keys_per_group.max(1));
     format!("{prefix}{group}.{generation}.{i}")
 }
@@ -32,12 +27,16 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    const LIFETIME: u64 = 2_500_000_000;
+
     fn mix(slot: u64, slots: u64, now_ns: u64) -> OpMix {
         OpMix {
             read_share: 0.5,
             slot,
             slots,
             now_ns,
+            key_processes: 4,
+            key_lifetime_ns: LIFETIME,
         }
     }
 

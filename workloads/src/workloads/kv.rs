@@ -53,7 +53,7 @@ impl Workload for KvWorkload {
 inventory::submit! {
     WorkloadEntry {
         name: "kv",
-        description: "gets, puts and appends of random strings over independent keys: groups of 4 processes, 4 keys each, fresh keys every 2.5 s (kv model, checked per key)",
+        description: "gets, puts and appends of random strings over independent keys: groups of key_processes processes, 4 keys each, fresh keys every key_lifetime_ms (kv model, checked per key)",
         make: || Arc::new(KvWorkload),
     }
 }

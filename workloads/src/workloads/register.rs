@@ -52,7 +52,7 @@ impl Workload for RegisterWorkload {
 inventory::submit! {
     WorkloadEntry {
         name: "register",
-        description: "read, write, cas of small integers; one key per group of 4 processes, fresh keys every 2.5 s (cas-register model, checked per key)",
+        description: "read, write, cas of small integers; one key per group of key_processes processes, fresh keys every key_lifetime_ms (cas-register model, checked per key)",
         make: || Arc::new(RegisterWorkload),
     }
 }
