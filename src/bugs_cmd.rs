@@ -30,6 +30,9 @@ pub struct BugsArgs {
     /// workload, instead of its tailored workload, nemesis and knobs.
     #[arg(long)]
     pub defaults: bool,
+    /// Client slots for every hunt (1 to 100; default: each scenario's, drawn per seed).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub clients: Option<u64>,
     /// Seeds run at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -121,14 +124,10 @@ fn hunt(args: ScenarioArgs, seeds: &Range<u64>, jobs: usize) -> Result<Hunt, Str
     })
 }
 
-fn hunt_bug(
-    bug: &'static ZooBug,
-    defaults: bool,
-    seeds: &Range<u64>,
-    jobs: usize,
-) -> Result<Found, String> {
+fn hunt_bug(bug: &'static ZooBug, args: &BugsArgs, jobs: usize) -> Result<Found, String> {
+    let (defaults, seeds) = (args.defaults, &args.seeds);
     let started = Instant::now();
-    let scenarios: Vec<ScenarioArgs> = if defaults {
+    let mut scenarios: Vec<ScenarioArgs> = if defaults {
         DEFAULT_WORKLOADS
             .iter()
             .map(|w| default_scenario(bug, w))
@@ -136,6 +135,9 @@ fn hunt_bug(
     } else {
         vec![bug_scenario(bug)]
     };
+    for sc in &mut scenarios {
+        sc.clients = args.clients.or(sc.clients);
+    }
     let hunts = scenarios
         .into_iter()
         .map(|args| hunt(args, seeds, jobs))
@@ -182,7 +184,7 @@ pub fn run(args: BugsArgs) -> ExitCode {
     let progress = Progress::new(bugs.len() as u64);
     let mut found = Vec::new();
     for (i, bug) in bugs.iter().enumerate() {
-        match hunt_bug(bug, args.defaults, &args.seeds, jobs) {
+        match hunt_bug(bug, &args, jobs) {
             Ok(f) => found.push(f),
             Err(e) => {
                 eprintln!("error: bug {}: {e}", bug.name);

@@ -422,9 +422,9 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "key_processes",
         description: "independent keys: client processes that share a key at a time (each key's history is checked alone, so this bounds the search)",
-        range: "2 | 3 | 4 | 6",
+        range: "2 | 3 | 4",
         default: "4",
-        draw: |r| pick(r, &[2u64, 3, 4, 6]),
+        draw: |r| pick(r, &[2u64, 3, 4]),
         set: |k, v| {
             k.key_processes = in_range(parse(v, "a process count")?, 1, 100)?;
             Ok(())
@@ -434,9 +434,9 @@ pub const KNOBS: &[KnobSpec] = &[
     KnobSpec {
         name: "key_lifetime_ms",
         description: "independent keys: virtual time a group of processes stays on its keys before moving on to fresh ones (bounds each key's history)",
-        range: "1000 | 2500 | 5000",
-        default: "2500",
-        draw: |r| pick(r, &[1000u64, 2500, 5000]),
+        range: "500 | 1000 | 2500",
+        default: "1000",
+        draw: |r| pick(r, &[500u64, 1000, 2500]),
         set: |k, v| {
             k.key_lifetime_ms = in_range(parse(v, "milliseconds")?, 1, 3_600_000)?;
             Ok(())

@@ -131,7 +131,7 @@ pub const ZOO: &[ZooBug] = &[
         nemesis: "partition-leader,partition",
         knobs: &["check_quorum=false"],
         voters: None,
-        check: "commit-quorum",
+        check: "state-machine-safety",
         injection: Raft(RaftBug::AcceptStaleAppend),
     },
     ZooBug {
