@@ -38,6 +38,7 @@ pub fn json_line(r: &RunReport, repro: &str) -> serde_json::Value {
         "virtual_ms": r.stats.virtual_ms,
         "failures": r.failures,
         "linearizability": r.check.as_ref().map(|c| c.verdict.to_string()),
+        "pruned": r.check.as_ref().map(|c| c.pruned()),
         "unsynced_writes_lost": r.stats.unsynced_writes_lost,
         "entries_lost": r.stats.entries_lost,
         "crashes": r.stats.crashes,

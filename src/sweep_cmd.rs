@@ -204,8 +204,12 @@ fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
         );
     }
     println!(
-        "clients: {} processes retired after unknown outcomes; longest a slot went without an op completing {} ms (longest client timeout {} ms)",
-        s.processes_retired, s.max_slot_idle_ms, s.max_client_timeout_ms
+        "clients: {} processes retired after unknown outcomes; longest a slot went without an op completing {} ms (longest client timeout {} ms); checker left out {} unknown reads and {} unseen writes",
+        s.processes_retired,
+        s.max_slot_idle_ms,
+        s.max_client_timeout_ms,
+        s.pruned.unknown_reads,
+        s.pruned.unseen_writes
     );
     let cov = s.probe_coverage();
     let hit = cov.iter().filter(|c| c.seeds_hit > 0).count();

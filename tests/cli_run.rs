@@ -263,7 +263,7 @@ fn bugs_defaults_hunts_each_bug_under_the_default_sweep_on_each_workload() {
         "--seeds",
         "0..5",
         "--bug",
-        "compact-past-applied",
+        "learner-counts-in-quorum",
         "--json",
     ]);
     assert_eq!(code, 0, "{out}{err}");
@@ -283,7 +283,7 @@ fn bugs_defaults_hunts_each_bug_under_the_default_sweep_on_each_workload() {
             repro.contains("--nemesis all") && !repro.contains("--knob"),
             "{repro}"
         );
-        assert_eq!(w["check"], "compaction");
+        assert_eq!(w["check"], "commit-quorum");
     }
     let summary = &lines[1];
     assert_eq!(

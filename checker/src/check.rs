@@ -5,7 +5,7 @@
 use crate::components::components;
 use crate::history::{History, Outcome};
 use crate::model::{Model, ModelError};
-use crate::result::{CheckResult, Counterexample, PartitionResult, Verdict};
+use crate::result::{CheckResult, Counterexample, PartitionResult, Pruned, Verdict};
 use crate::rounds::{search_rounds, Decided, Limits, Unit};
 use crate::search::{GaveUp, SearchOp, SearchOutcome, SearchStats};
 use std::collections::BTreeMap;
@@ -58,6 +58,7 @@ struct PartitionWork<O> {
     key: Option<String>,
     ops: Vec<SearchOp<O>>,
     back: Vec<usize>,
+    pruned: Pruned,
 }
 
 /// Groups the history's ops by partition and prepares each partition.
@@ -80,7 +81,15 @@ fn prepare<M: Model>(
         let prepared = model.prepare(&refs)?;
         let mut ops = Vec::new();
         let mut back = Vec::new();
+        let mut pruned = Pruned::default();
         for (p, &i) in prepared.ops.into_iter().zip(&idxs) {
+            if p.is_none() {
+                if history.ops[i].f == crate::history::Function::Read {
+                    pruned.unknown_reads += 1;
+                } else {
+                    pruned.unseen_writes += 1;
+                }
+            }
             if let Some(op) = p {
                 let h = &history.ops[i];
                 // u64::MAX marks an op that never returned: a completed op returns
@@ -97,7 +106,12 @@ fn prepare<M: Model>(
                 back.push(i);
             }
         }
-        works.push(PartitionWork { key, ops, back });
+        works.push(PartitionWork {
+            key,
+            ops,
+            back,
+            pruned,
+        });
         inits.push(prepared.init);
     }
     Ok((works, inits))
@@ -200,6 +214,7 @@ fn partition_result<M: Model>(
     decided: Vec<Option<Decided<M::State>>>,
 ) -> PartitionResult {
     let mut result = PartitionResult {
+        pruned: w.pruned,
         key: w.key.clone(),
         verdict: Verdict::Ok,
         ops: w.ops.len(),

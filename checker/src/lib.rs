@@ -36,7 +36,7 @@ pub use models::{
     FifoQueueModel, KvModel, ModelInfo, MultiRegisterModel, MutexModel, RegisterModel, SetModel,
     UnorderedQueueModel, MODELS, MODEL_NAMES,
 };
-pub use result::{CheckResult, Counterexample, PartitionResult, Verdict};
+pub use result::{CheckResult, Counterexample, PartitionResult, Pruned, Verdict};
 pub use search::{GaveUp, SearchStats};
 pub use steps::{Replay, ReplayError};
 

@@ -65,6 +65,19 @@ pub struct PartitionResult {
     pub linearization: Option<Vec<usize>>,
     /// How much work the search did.
     pub stats: SearchStats,
+    /// Ops the model left out before the search, as nothing observed could depend on
+    /// them.
+    pub pruned: Pruned,
+}
+
+/// Ops a model leaves out before the search (`Model::prepare` gives them no form).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    /// Reads of unknown outcome: whatever they returned constrains nothing.
+    pub unknown_reads: usize,
+    /// Writes of unknown outcome that no read saw and no cas could have depended on
+    /// (the kv model's rule, sound with values that rarely repeat).
+    pub unseen_writes: usize,
 }
 
 /// The outcome of checking a history.
@@ -86,6 +99,16 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// The ops left out before the search, over every partition.
+    pub fn pruned(&self) -> Pruned {
+        self.partitions
+            .iter()
+            .fold(Pruned::default(), |total, p| Pruned {
+                unknown_reads: total.unknown_reads + p.pruned.unknown_reads,
+                unseen_writes: total.unseen_writes + p.pruned.unseen_writes,
+            })
+    }
+
     /// The first illegal partition, if any.
     pub fn first_illegal(&self) -> Option<&PartitionResult> {
         self.partitions

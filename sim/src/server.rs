@@ -202,6 +202,7 @@ pub async fn run(id: u64, world: Arc<World>) {
         let node = NodeDriver {
             node,
             storage,
+            prev_conf: conf.clone(),
             conf,
             role: (hs.term, StateType::StateFollower),
             committed: hs.commit,
@@ -371,14 +372,14 @@ impl Server {
                     .map(|(&id, _)| id)
                     .collect()
             };
-            let config = config();
+            let configs = self.node.commit_confs();
             w.lock(&w.observer).leader_committed(
                 now,
                 id,
                 term,
                 commit,
                 log_term,
-                Some((&config, &holders)),
+                Some((&configs, &holders)),
             );
         }
         if let (true, Driver::Raw(raw)) = (is_leader, &self.node) {

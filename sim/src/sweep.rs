@@ -227,6 +227,9 @@ pub struct SweepSummary {
     /// The longest client timeout of any seed, ms (the bound on a slot's idle time, but
     /// for the think time between operations).
     pub max_client_timeout_ms: u64,
+    /// Ops the checker's models left out before searching: reads of unknown outcome,
+    /// and writes of unknown outcome no read saw.
+    pub pruned: linsim_checker::Pruned,
     /// Seeds by how many membership changes they applied: 0, 1, 2-4, 5+.
     pub conf_change_seeds: [u64; 4],
     /// Seeds that hit each probe, by name.
@@ -266,6 +269,10 @@ impl SweepSummary {
         self.processes_retired += s.processes_retired;
         self.max_slot_idle_ms = self.max_slot_idle_ms.max(s.max_slot_idle_ms);
         self.max_client_timeout_ms = self.max_client_timeout_ms.max(r.knobs.client_timeout_ms);
+        if let Some(p) = r.check.as_ref().map(|c| c.pruned()) {
+            self.pruned.unknown_reads += p.unknown_reads;
+            self.pruned.unseen_writes += p.unseen_writes;
+        }
         let bucket = match s.conf_changes_applied {
             0 => 0,
             1 => 1,
@@ -334,6 +341,7 @@ impl SweepSummary {
             "processes_retired": self.processes_retired,
             "max_slot_idle_ms": self.max_slot_idle_ms,
             "max_client_timeout_ms": self.max_client_timeout_ms,
+            "pruned": self.pruned,
             "seeds_by_conf_changes_applied": {
                 "0": self.conf_change_seeds[0], "1": self.conf_change_seeds[1],
                 "2-4": self.conf_change_seeds[2], "5+": self.conf_change_seeds[3],

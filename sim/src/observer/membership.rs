@@ -236,11 +236,12 @@ impl Observer {
         }
     }
 
-    /// The leader `node` of `term` advanced its commit index to `commit` (an entry of
-    /// term `entry_term`) deciding with `config`: the servers whose durable logs hold
-    /// that entry (`holders`) must be a quorum of `config`, of both halves if it is
-    /// joint (`commit-quorum`). Checked against the disks, not against what raft
-    /// believes its followers acknowledged: a quorum rule that counts the wrong
+    /// The leader `node` of `term` advanced its commit index to `commit`, deciding with
+    /// one of `configs` (exactly one for a RawNode; a Node's task may still decide with
+    /// the configuration before the server's last applied change): the servers whose
+    /// durable logs hold that entry (`holders`) must be a quorum of it, of both halves
+    /// if it is joint (`commit-quorum`). Checked against the disks, not against what
+    /// raft believes its followers acknowledged: a quorum rule that counts the wrong
     /// servers, or one half of a joint configuration, shows here at its first commit.
     pub(super) fn commit_quorum(
         &mut self,
@@ -248,15 +249,19 @@ impl Observer {
         node: u64,
         term: u64,
         commit: u64,
-        config: &ConfState,
+        configs: &[ConfState],
         holders: &BTreeSet<u64>,
     ) {
-        if config.voters.is_empty() || is_quorum(config, holders) {
+        let held = configs
+            .iter()
+            .find(|c| c.voters.is_empty() || is_quorum(c, holders));
+        if let Some(config) = held {
             if !config.voters_outgoing.is_empty() {
                 probe!(JointCommitCheckedBothHalves);
             }
             return;
         }
+        let config = &configs[0];
         let ids: Vec<String> = holders.iter().map(u64::to_string).collect();
         self.violate(
             "commit-quorum",
@@ -357,6 +362,7 @@ mod tests {
     fn a_joint_commit_needs_a_quorum_of_both_halves_on_disk() {
         let joint = cs(&[1, 2, 4], &[2, 3, 4]);
         let mut o = Observer::new(cs(&[1, 2, 3], &[]));
+        let joint = [joint];
         o.commit_quorum(1, 1, 2, 7, &joint, &[2, 3, 4].into_iter().collect());
         assert!(o.violation().is_none(), "{:?}", o.violation());
         // 1 and 2 are a majority of the incoming half only.

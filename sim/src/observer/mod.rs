@@ -247,7 +247,8 @@ impl Observer {
     /// A leader advances its commit index only to an entry of its own term (Raft
     /// §5.4.2): an entry of an earlier term on a majority may still be overwritten
     /// (Figure 8), and commits only together with one of the leader's own. With
-    /// `quorum` (its configuration, and which servers hold an entry durably), the
+    /// `quorum` (the configurations it may have decided with, and which servers hold an
+    /// entry durably), the
     /// advance is checked against the disks (`commit_quorum`).
     pub fn leader_committed(
         &mut self,
@@ -256,13 +257,13 @@ impl Observer {
         term: u64,
         commit: u64,
         term_at: impl Fn(u64) -> Option<u64>,
-        quorum: Option<(&ConfState, &Holders<'_>)>,
+        quorum: Option<(&[ConfState], &Holders<'_>)>,
     ) {
         if let Some(&(t, c)) = self.leader_commits.get(&node) {
-            if let (Some((config, holders)), Some(entry_term)) = (quorum, term_at(commit)) {
+            if let (Some((configs, holders)), Some(entry_term)) = (quorum, term_at(commit)) {
                 if t == term && commit > c {
                     let holders = holders(commit, entry_term);
-                    self.commit_quorum(at_ns, node, term, commit, config, &holders);
+                    self.commit_quorum(at_ns, node, term, commit, configs, &holders);
                 }
             }
             if t == term && commit > c && term_at(commit) != Some(term) {

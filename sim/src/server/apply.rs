@@ -36,7 +36,7 @@ impl Server {
         // have taken a newer snapshot in since: the configuration it restored from
         // this one was noted then (`restored_confs`).
         if let Driver::Node(n) = &mut self.node {
-            n.conf = snap.metadata.conf_state.clone();
+            n.prev_conf = std::mem::replace(&mut n.conf, snap.metadata.conf_state.clone());
         }
         let conf = self
             .restored_confs

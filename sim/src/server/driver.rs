@@ -44,6 +44,10 @@ pub(super) struct NodeDriver {
     /// The configuration as of the applied index: the storage's at start, then each
     /// applied membership change's result and each installed snapshot's.
     pub conf: ConfState,
+    /// The configuration before the last change applied: raft's task may have
+    /// committed under it after the server took the change in and before it applied it
+    /// (the two run apart), so a commit is checked against either.
+    pub prev_conf: ConfState,
     /// Term and role as of the last Ready taken (they come only when they change).
     pub role: (u64, StateType),
     /// The commit index as of the last Ready taken.
@@ -259,6 +263,15 @@ impl Driver {
         }
     }
 
+    /// The configurations a commit decided now may have been decided with: raft's
+    /// (a RawNode's is exact); a Node's, and the one before its last change.
+    pub fn commit_confs(&self) -> Vec<ConfState> {
+        match self {
+            Driver::Raw(raw) => vec![raw.raft.trk.conf_state()],
+            Driver::Node(n) => vec![n.conf.clone(), n.prev_conf.clone()],
+        }
+    }
+
     /// The configuration raft runs with (as of the applied index).
     pub fn conf_state(&self) -> ConfState {
         match self {
@@ -350,7 +363,7 @@ impl NodeDriver {
     /// configuration.
     pub async fn apply_conf_change(&mut self, cc: &ConfChangeV2) -> Result<ConfState> {
         let conf = Box::pin(self.node.apply_conf_change(cc)).await?;
-        self.conf = conf.clone();
+        self.prev_conf = std::mem::replace(&mut self.conf, conf.clone());
         Ok(conf)
     }
 }

@@ -50,12 +50,12 @@ mod tests {
                 *per_group.entry(key).or_default() += 1;
             }
             assert!(
-                per_group.values().all(|&n| n <= PROCESSES_PER_KEY),
+                per_group.values().all(|&n| n <= 4),
                 "{slots}: {per_group:?}"
             );
         }
         let now = independent_key(&mut rng, &mix(0, 5, 0), "r", 1);
-        let later = independent_key(&mut rng, &mix(0, 5, KEY_LIFETIME_NS), "r", 1);
+        let later = independent_key(&mut rng, &mix(0, 5, LIFETIME), "r", 1);
         assert_eq!((now.as_str(), later.as_str()), ("r0.0.0", "r0.1.0"));
     }
 }
