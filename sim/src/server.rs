@@ -208,7 +208,7 @@ pub async fn run(id: u64, world: Arc<World>) {
             committed: hs.commit,
             unstable: UnstableLog::default(),
         };
-        (Driver::Node(node), Some(readies))
+        (Driver::Node(Box::new(node)), Some(readies))
     } else {
         let raw = RawNode::new(&config, storage).expect("scenario gives a valid raft config");
         (Driver::Raw(Box::new(raw)), None)

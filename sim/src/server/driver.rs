@@ -32,7 +32,7 @@ pub(super) enum Driver {
     /// `storage=sync` and `storage=async`: stepped and readied on the server's loop.
     Raw(Box<RawNode<MemStorage>>),
     /// `storage=node`: etcd's Node API, raft in a task of its own.
-    Node(NodeDriver),
+    Node(Box<NodeDriver>),
 }
 
 /// The server's side of a `Node`.
