@@ -1,4 +1,5 @@
-//! `linsim bugs`: proves sweeps find every bug of the zoo. For each bug, sweeps from
+//! `linsim bugs`: proves sweeps find every named bug of a system (linsim-kv's are the
+//! bug zoo). For each bug, sweeps from
 //! the first seed until the first failure and reports where it was found, by which
 //! check, and the line that reproduces it. By default each bug runs with the workload,
 //! nemesis and knobs that find it fastest (the tailored table); `--defaults` runs it
@@ -11,19 +12,25 @@ use crate::scenario_args::ScenarioArgs;
 use crate::sweep_cmd::parse_range;
 use clap::Args;
 use linsim_sim::sweep::first_failure;
-use linsim_sim::zoo::DEFAULT_WORKLOADS;
-use linsim_sim::{SweepOptions, ZooBug, ZOO};
+use linsim_sim::{BugSpec, SweepOptions, DEFAULT_SYSTEM};
 use std::ops::Range;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The workloads a bug is measured on under the defaults (`linsim bugs --defaults`):
+/// every shipped workload exercises every path the zoo's bugs live in.
+pub const DEFAULT_WORKLOADS: &[&str] = &["register", "kv"];
+
 /// Arguments of `linsim bugs`.
 #[derive(Args, Debug, Clone)]
 pub struct BugsArgs {
+    /// The system whose named bugs to hunt (see `linsim list`).
+    #[arg(long, default_value = DEFAULT_SYSTEM)]
+    pub system: String,
     /// Seeds to try for each bug, `A..B` (B excluded); each stops at its first failure.
     #[arg(long, default_value = "0..500", value_parser = parse_range)]
     pub seeds: Range<u64>,
-    /// Only these bugs (repeatable; default: every bug of the zoo).
+    /// Only these bugs (repeatable; default: every named bug of the system).
     #[arg(long = "bug", value_name = "NAME")]
     pub bug: Vec<String>,
     /// Run each bug under the sweep a user runs (`--nemesis all`, knobs drawn) on each
@@ -52,7 +59,7 @@ struct Hunt {
 
 /// What the hunts for one bug found: one per workload it runs on.
 struct Found {
-    bug: &'static ZooBug,
+    bug: BugSpec,
     hunts: Vec<Hunt>,
     /// Off-by-default knobs kept under `--defaults`.
     kept: Vec<&'static str>,
@@ -71,9 +78,11 @@ impl Found {
     }
 }
 
-/// The scenario flags that reach `bug`: its workload, nemesis, knobs and the bug.
-pub fn bug_scenario(bug: &ZooBug) -> ScenarioArgs {
+/// The scenario flags that reach `bug` of `system`: its workload, nemesis, knobs and
+/// the bug.
+pub fn bug_scenario(system: &str, bug: &BugSpec) -> ScenarioArgs {
     ScenarioArgs {
+        system: system.to_string(),
         workload: bug.workload.to_string(),
         nemesis: bug.nemesis.to_string(),
         knob: bug.knobs.iter().map(|k| k.to_string()).collect(),
@@ -85,8 +94,9 @@ pub fn bug_scenario(bug: &ZooBug) -> ScenarioArgs {
 
 /// The scenario flags of the sweep a user runs, on `workload`, with `bug` on (and the
 /// knobs of a capability it needs that the defaults leave off).
-pub fn default_scenario(bug: &ZooBug, workload: &str) -> ScenarioArgs {
+pub fn default_scenario(system: &str, bug: &BugSpec, workload: &str) -> ScenarioArgs {
     ScenarioArgs {
+        system: system.to_string(),
         workload: workload.to_string(),
         knob: bug
             .needs_off_by_default()
@@ -124,16 +134,16 @@ fn hunt(args: ScenarioArgs, seeds: &Range<u64>, jobs: usize) -> Result<Hunt, Str
     })
 }
 
-fn hunt_bug(bug: &'static ZooBug, args: &BugsArgs, jobs: usize) -> Result<Found, String> {
+fn hunt_bug(bug: BugSpec, args: &BugsArgs, jobs: usize) -> Result<Found, String> {
     let (defaults, seeds) = (args.defaults, &args.seeds);
     let started = Instant::now();
     let mut scenarios: Vec<ScenarioArgs> = if defaults {
         DEFAULT_WORKLOADS
             .iter()
-            .map(|w| default_scenario(bug, w))
+            .map(|w| default_scenario(&args.system, &bug, w))
             .collect()
     } else {
-        vec![bug_scenario(bug)]
+        vec![bug_scenario(&args.system, &bug)]
     };
     for sc in &mut scenarios {
         sc.clients = args.clients.or(sc.clients);
@@ -142,14 +152,15 @@ fn hunt_bug(bug: &'static ZooBug, args: &BugsArgs, jobs: usize) -> Result<Found,
         .into_iter()
         .map(|args| hunt(args, seeds, jobs))
         .collect::<Result<Vec<_>, _>>()?;
+    let kept = if defaults {
+        bug.needs_off_by_default()
+    } else {
+        Vec::new()
+    };
     Ok(Found {
         bug,
         hunts,
-        kept: if defaults {
-            bug.needs_off_by_default()
-        } else {
-            Vec::new()
-        },
+        kept,
         wall_s: started.elapsed().as_secs_f64(),
     })
 }
@@ -164,27 +175,41 @@ fn median(mut v: Vec<u64>) -> u64 {
 
 /// Runs `linsim bugs`; exit 0 if every bug was found, 1 if any was not, 2 bad usage.
 pub fn run(args: BugsArgs) -> ExitCode {
-    let bugs: Vec<&'static ZooBug> = if args.bug.is_empty() {
-        ZOO.iter().collect()
-    } else {
-        match args
-            .bug
-            .iter()
-            .map(|n| linsim_sim::zoo::bug(n))
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("error: {e}");
+    let system = match crate::systems::by_name(&args.system) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let table = system.bugs();
+    if table.is_empty() {
+        eprintln!("error: system {} has no named bugs", system.name());
+        return ExitCode::from(2);
+    }
+    let mut bugs: Vec<BugSpec> = Vec::new();
+    if args.bug.is_empty() {
+        bugs.clone_from(&table);
+    }
+    for name in &args.bug {
+        match table.iter().find(|b| b.name == name) {
+            Some(b) => bugs.push(*b),
+            None => {
+                let valid: Vec<&str> = table.iter().map(|b| b.name).collect();
+                eprintln!(
+                    "error: unknown bug {name:?} for system {}; valid bugs: {}",
+                    system.name(),
+                    valid.join(", ")
+                );
                 return ExitCode::from(2);
             }
         }
-    };
+    }
     let jobs = args.jobs.unwrap_or(SweepOptions::seeds(0..1).jobs);
     let progress = Progress::new(bugs.len() as u64);
     let mut found = Vec::new();
     for (i, bug) in bugs.iter().enumerate() {
-        match hunt_bug(bug, &args, jobs) {
+        match hunt_bug(*bug, &args, jobs) {
             Ok(f) => found.push(f),
             Err(e) => {
                 eprintln!("error: bug {}: {e}", bug.name);

@@ -1,8 +1,19 @@
-//! `linsim list`: the registered workloads and nemeses, and the knobs.
+//! `linsim list`: the systems, workloads, nemeses, models, knobs and named bugs.
 
-/// Prints every workload and nemesis with its description, and every knob with the
-/// range a seed draws it from.
+/// Prints every system (each on a line of its own that starts with its name), every
+/// workload and nemesis with its description, every knob with the range a seed draws
+/// it from and the systems it applies to, and every system's named bugs.
 pub fn run() {
+    let systems = crate::systems::all();
+    println!("systems (--system NAME; the first is the default):");
+    for s in &systems {
+        println!(
+            "{:<20} {} [{}]",
+            s.name(),
+            s.about(),
+            crate::systems::capabilities(&**s)
+        );
+    }
     println!("workloads:");
     for w in linsim_workloads::workload_entries() {
         println!("  {:<18} {}", w.name, w.description);
@@ -18,16 +29,35 @@ pub fn run() {
     }
     println!("knobs (drawn from each seed; fix with --knob NAME=VALUE, or --knobs default):");
     for k in linsim_sim::knobs::KNOBS {
+        let only: Vec<&str> = systems
+            .iter()
+            .filter(|s| linsim_sim::knobs::applies(k.name, s.knobs()))
+            .map(|s| s.name())
+            .collect();
+        let scope = if only.len() == systems.len() {
+            String::new()
+        } else {
+            format!(" [{}]", only.join(", "))
+        };
         println!(
-            "  {:<20} {:<26} default {:<7} {}",
+            "  {:<20} {:<26} default {:<7} {}{scope}",
             k.name, k.range, k.default, k.description
         );
     }
-    println!("bugs (inject with --bug NAME; `linsim bugs` proves sweeps find each):");
-    for b in linsim_sim::ZOO {
+    for s in &systems {
+        let bugs = s.bugs();
+        if bugs.is_empty() {
+            continue;
+        }
         println!(
-            "  {:<28} {:<12} caught by {:<22} {}",
-            b.name, b.layer, b.check, b.description
+            "bugs of {} (inject with --bug NAME; `linsim bugs` proves sweeps find each):",
+            s.name()
         );
+        for b in bugs {
+            println!(
+                "  {:<28} {:<12} caught by {:<22} {}",
+                b.name, b.layer, b.check, b.description
+            );
+        }
     }
 }

@@ -11,13 +11,15 @@ mod run_cmd;
 mod scenario_args;
 mod shrink_cmd;
 mod sweep_cmd;
+mod systems;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-/// linsim: Jepsen-style linearizability testing of an etcd-style Raft, inside a
-/// deterministic simulator. Every run is decided by one seed.
+/// linsim: Jepsen-style linearizability testing of replicated systems (linsim's own
+/// etcd-style Raft KV service by default), inside a deterministic simulator. Every run
+/// is decided by one seed.
 ///
 /// With no command, runs the default sweep: seeds 0..100, workload kv, nemesis all.
 #[derive(Parser, Debug)]
@@ -33,7 +35,7 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Run many seeds in parallel and summarize (exit 0 all pass, 1 any failure, 3 unknown).
     Sweep(sweep_cmd::SweepArgs),
-    /// For every bug of the zoo, sweep until a seed finds it; table of where and how.
+    /// For every named bug of a system (the zoo), sweep until a seed finds it; table of where and how.
     Bugs(bugs_cmd::BugsArgs),
     /// Sweep until the first failing seed and print it with its artifacts.
     Hunt(hunt_cmd::HuntArgs),
@@ -41,10 +43,10 @@ enum Command {
     Shrink(shrink_cmd::ShrinkArgs),
     /// Check history files for linearizability (exit 0 ok, 1 illegal, 2 bad input, 3 unknown).
     Check(check_cmd::CheckArgs),
-    /// List the workloads, nemeses and knobs.
+    /// List the systems, workloads, nemeses, models, knobs and named bugs.
     List,
-    /// List the code probes and where they live.
-    Probes,
+    /// List the code probes of a system's runs and where they live.
+    Probes(probes_cmd::ProbesArgs),
 }
 
 /// Warnings only, and none of madsim's per-task spans: entering and leaving them on
@@ -92,10 +94,7 @@ fn main() -> ExitCode {
             list_cmd::run();
             ExitCode::SUCCESS
         }
-        Some(Command::Probes) => {
-            probes_cmd::run();
-            ExitCode::SUCCESS
-        }
+        Some(Command::Probes(args)) => probes_cmd::run(args),
         None => sweep_cmd::run(sweep_cmd::SweepArgs::default_sweep()),
     }
 }

@@ -1,8 +1,28 @@
-//! `linsim probes`: every code probe, where it lives, and whether it guards safety.
+//! `linsim probes`: every code probe of a system's runs (the framework's and the
+//! system's own), where it lives, and whether it guards safety.
+
+use clap::Args;
+use linsim_sim::DEFAULT_SYSTEM;
+use std::process::ExitCode;
+
+/// Arguments of `linsim probes`.
+#[derive(Args, Debug, Clone)]
+pub struct ProbesArgs {
+    /// The system whose runs' probes to list (see `linsim list`).
+    #[arg(long, default_value = DEFAULT_SYSTEM)]
+    pub system: String,
+}
 
 /// Prints every probe: name, file, `guard` for safety-guard refusal branches, meaning.
-pub fn run() {
-    let probes = linsim_sim::probes::all();
+pub fn run(args: ProbesArgs) -> ExitCode {
+    let system = match crate::systems::by_name(&args.system) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let probes = linsim_sim::probes::all(&*system);
     println!(
         "{} code probes ({} safety guards); `linsim sweep` reports the share of seeds hitting each",
         probes.len(),
@@ -17,4 +37,5 @@ pub fn run() {
             p.description
         );
     }
+    ExitCode::SUCCESS
 }

@@ -1,12 +1,16 @@
 //! The scenario flags shared by `run` and `sweep`.
 
 use clap::Args;
-use linsim_sim::{KnobChoice, Scenario};
+use linsim_sim::knobs::{applies, KNOBS};
+use linsim_sim::{KnobChoice, Scenario, DEFAULT_SYSTEM};
 use std::time::Duration;
 
-/// Which workload and faults, and the cluster's shape.
+/// Which system, workload and faults, and the cluster's shape.
 #[derive(Args, Debug, Clone)]
 pub struct ScenarioArgs {
+    /// The system under test (see `linsim list`).
+    #[arg(long, default_value = DEFAULT_SYSTEM)]
+    pub system: String,
     /// The workload (see `linsim list`).
     #[arg(long, default_value = "kv")]
     pub workload: String,
@@ -36,7 +40,7 @@ pub struct ScenarioArgs {
     /// `random`: draw every knob not fixed from the seed; `default`: use the defaults.
     #[arg(long, default_value = "random", value_parser = ["random", "default"])]
     pub knobs: String,
-    /// Inject a deliberate bug from the zoo (repeatable; `linsim list` shows them).
+    /// Inject one of the system's named bugs (repeatable; `linsim list` shows them).
     #[arg(long = "bug", value_name = "NAME")]
     pub bug: Vec<String>,
     /// How clients pick a server: `leader` (follow the leader) or `node` (bound to one
@@ -102,9 +106,11 @@ impl ScenarioArgs {
 
     /// The scenario, or a usage error naming what is wrong and the valid names.
     pub fn build(&self) -> Result<Scenario, String> {
+        let system = crate::systems::by_name(&self.system)?;
         let workload = linsim_workloads::workload(&self.workload).map_err(|e| e.to_string())?;
-        let nemesis = linsim_workloads::nemesis(&self.nemesis).map_err(|e| e.to_string())?;
-        let mut sc = Scenario::new(workload, nemesis);
+        let nemesis = linsim_workloads::nemesis_for(&self.nemesis, &*system)
+            .map_err(|e| e.to_string())?;
+        let mut sc = Scenario::new(system, workload, nemesis);
         sc.nodes = self.nodes;
         sc.voters = self.voters.unwrap_or(self.nodes);
         if sc.voters > sc.nodes {
@@ -117,7 +123,22 @@ impl ScenarioArgs {
         sc.duration = self.duration;
         sc.client_ops = self.client_ops;
         sc.knobs = self.knob_choice()?;
-        sc.bugs = linsim_sim::zoo::bug_set(self.bug.iter().map(String::as_str))?;
+        let own = sc.system.knobs();
+        if let Some(name) = sc.knobs.fixed.keys().find(|k| !applies(k, own)) {
+            let applicable: Vec<&str> = KNOBS
+                .iter()
+                .map(|k| k.name)
+                .filter(|k| applies(k, own))
+                .collect();
+            return Err(format!(
+                "knob {name} does not apply to system {} (its knobs: {})",
+                sc.system.name(),
+                applicable.join(", ")
+            ));
+        }
+        for bug in &self.bug {
+            sc.add_bug(bug)?;
+        }
         Ok(sc)
     }
 
@@ -148,15 +169,26 @@ impl ScenarioArgs {
         Ok(choice)
     }
 
-    /// The directory name of this scenario's artifacts: `<workload>-<nemesis>`.
+    /// The directory name of this scenario's artifacts: `<workload>-<nemesis>`, after
+    /// the system's name for a system other than the default.
     pub fn name(&self) -> String {
-        format!("{}-{}", self.workload, self.nemesis)
+        let run = format!("{}-{}", self.workload, self.nemesis);
+        if self.system == DEFAULT_SYSTEM {
+            run
+        } else {
+            format!("{}-{run}", self.system)
+        }
     }
 
     /// The flags that rebuild this scenario, for repro lines.
     pub fn flags(&self) -> String {
+        let system = if self.system == DEFAULT_SYSTEM {
+            String::new()
+        } else {
+            format!("--system {} ", self.system)
+        };
         let mut flags = format!(
-            "--workload {} --nemesis {} --nodes {} --duration {}",
+            "{system}--workload {} --nemesis {} --nodes {} --duration {}",
             self.workload,
             self.nemesis,
             self.nodes,

@@ -137,12 +137,12 @@ pub fn run(args: SweepArgs) -> ExitCode {
     let wall = started.elapsed().as_secs_f64();
     let seeds_per_sec = summary.seeds as f64 / wall;
     if args.json {
-        let mut json = summary.to_json();
+        let mut json = summary.to_json(&*sc.system);
         json["seeds_per_sec"] = serde_json::json!(seeds_per_sec);
         json["wall_s"] = serde_json::json!(wall);
         println!("{json}");
     } else {
-        print_summary(&summary, seeds_per_sec, wall);
+        print_summary(&summary, &*sc.system, seeds_per_sec, wall);
         failures.sort();
         for (seed, reason) in &failures {
             println!("FAIL seed {seed}: {reason}\n    repro: {}", repro(*seed));
@@ -158,7 +158,7 @@ pub fn run(args: SweepArgs) -> ExitCode {
 }
 
 /// The text summary: counts, crash bite, and probe coverage.
-fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
+fn print_summary(s: &SweepSummary, system: &dyn linsim_sim::System, seeds_per_sec: f64, wall: f64) {
     println!(
         "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8} {:>8}",
         "seeds", "pass", "fail", "unknown", "ops", "messages", "seeds/s", "wall"
@@ -211,7 +211,7 @@ fn print_summary(s: &SweepSummary, seeds_per_sec: f64, wall: f64) {
         s.pruned.unknown_reads,
         s.pruned.unseen_writes
     );
-    let cov = s.probe_coverage();
+    let cov = s.probe_coverage(system);
     let hit = cov.iter().filter(|c| c.seeds_hit > 0).count();
     println!("probes hit: {hit} of {}", cov.len());
     let never: Vec<&str> = cov

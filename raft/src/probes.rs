@@ -1,75 +1,8 @@
-//! Code probes, as FoundationDB's `CODE_PROBE`: named counters at interesting
-//! conditions, above all at every safety guard's refusal branch (the places where Raft
-//! refuses to do something unsafe). A sweep that never hits a guard's probe never ran
-//! the code a bug in that guard would live in, so it could not have found one.
-//!
-//! A crate declares its probes once with [`define_probes!`], which generates a `Probe`
-//! enum, the static table `PROBES` (name, file, whether it is a safety guard, what it
-//! means) and thread-local counters. Counting is one thread-local array increment:
-//! free next to anything else on the path. Counters are per thread, and the simulator
-//! runs every seed on a fresh thread, so [`take`](crate::probes::take) at the end of a
-//! run yields exactly that run's hits.
+//! raft's code probes (see `linsim_probes`): above all at every safety guard's
+//! refusal branch, the places where Raft refuses to do something unsafe.
 
-/// What a probe is, for listings and sweep summaries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProbeInfo {
-    /// The probe's name, e.g. `commit_refused_earlier_term`.
-    pub name: &'static str,
-    /// The source file it lives in, relative to the workspace root.
-    pub file: &'static str,
-    /// Whether it marks a safety guard's refusal branch.
-    pub guard: bool,
-    /// What it means when it is hit.
-    pub description: &'static str,
-}
-
-/// Declares a crate's code probes: `define_probes! { Variant: "name", "file", guard, "description"; ... }`
-/// generates `enum Probe`, `PROBES: &[ProbeInfo]`, `hit(Probe)` and `take() -> Vec<u64>`
-/// (hits since the last take on this thread, in `PROBES` order) in the calling module.
-#[macro_export]
-macro_rules! define_probes {
-    ($($variant:ident : $name:literal, $file:literal, $guard:literal, $desc:literal;)*) => {
-        /// The probes of this crate (see `PROBES` for what each means).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[repr(usize)]
-        pub enum Probe {
-            $(
-                #[doc = $desc]
-                $variant,
-            )*
-        }
-
-        const PROBE_COUNT: usize = [$($name),*].len();
-
-        /// Every probe of this crate, in the order of `PROBES`.
-        pub const ALL_PROBES: &[Probe] = &[$(Probe::$variant),*];
-
-        /// Every probe of this crate, in declaration order.
-        pub const PROBES: &[$crate::probes::ProbeInfo] = &[
-            $($crate::probes::ProbeInfo { name: $name, file: $file, guard: $guard, description: $desc },)*
-        ];
-
-        thread_local! {
-            static PROBE_HITS: [std::cell::Cell<u64>; PROBE_COUNT] =
-                const { [const { std::cell::Cell::new(0) }; PROBE_COUNT] };
-        }
-
-        /// Counts one hit of `p` on this thread.
-        #[inline]
-        pub fn hit(p: Probe) {
-            PROBE_HITS.with(|h| {
-                let c = &h[p as usize];
-                c.set(c.get() + 1);
-            });
-        }
-
-        /// The hits counted on this thread since the last `take`, in `PROBES` order;
-        /// resets them.
-        pub fn take() -> Vec<u64> {
-            PROBE_HITS.with(|h| h.iter().map(|c| c.replace(0)).collect())
-        }
-    };
-}
+pub use linsim_probes::ProbeInfo;
+use linsim_probes::define_probes;
 
 /// Counts a hit of one of this crate's probes: `probe!(VoteRejectedStaleLog)`.
 #[macro_export]

@@ -2,17 +2,17 @@
 //! frozen, and its applied index; plus the cluster's commit index.
 
 use crate::faults::{node_intervals, FaultBand};
-use linsim_raft::StateType;
+use linsim_sim::system::Role;
 use linsim_sim::{RaftChange, RaftTimeline};
 use serde::Serialize;
 
 /// A role as the page codes it: 0 follower, 1 pre-candidate, 2 candidate, 3 leader.
-pub fn role_code(role: StateType) -> u8 {
+pub fn role_code(role: Role) -> u8 {
     match role {
-        StateType::StateFollower => 0,
-        StateType::StatePreCandidate => 1,
-        StateType::StateCandidate => 2,
-        StateType::StateLeader => 3,
+        Role::Follower => 0,
+        Role::PreCandidate => 1,
+        Role::Candidate => 2,
+        Role::Leader => 3,
     }
 }
 
@@ -124,7 +124,7 @@ mod tests {
             1,
             RaftChange::Role {
                 term: 2,
-                role: StateType::StateLeader,
+                role: Role::Leader,
             },
         );
         t.record(12, 1, RaftChange::Commit { index: 4 });
@@ -134,7 +134,7 @@ mod tests {
             1,
             RaftChange::Role {
                 term: 3,
-                role: StateType::StateCandidate,
+                role: Role::Candidate,
             },
         );
         let schedule = vec![

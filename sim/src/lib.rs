@@ -1,47 +1,38 @@
-//! linsim-sim: the simulated world. Raft KV servers run as madsim nodes over a
-//! simulated network and per-node disks; clients record a history; a nemesis injects
-//! faults through `Faults`; an `Observer` checks Raft's invariants as events happen;
-//! `run_seed` turns one seed into one `RunReport`, reproducible bit for bit.
+//! linsim-sim: the framework. A system under test (`system::System`) runs its servers
+//! as madsim nodes over a simulated network (`net`) and per-server disks (`disk`);
+//! client slots record a history through the system's client (`clients`); a nemesis
+//! injects faults through `Faults` (`faults`); the checks (`checks`) watch the
+//! system's Raft invariants as events happen, if it reports them; `run_seed` turns one
+//! seed into one `RunReport`, reproducible bit for bit (`engine`).
+//!
+//! Nothing here names a system's types: linsim's own Raft KV service is one system
+//! among others (the `linsim-kv` crate), written against the same boundary a user's
+//! would be (docs/your-system.md).
 //!
 //! Build with `--cfg madsim` (the workspace's `.cargo/config.toml` sets it).
 
 #![warn(missing_docs)]
 
-pub mod bugs;
-pub mod client;
+pub mod checks;
 pub mod clients;
 pub mod disk;
+pub mod engine;
 pub mod faults;
-pub mod knobs;
-pub mod kv;
-pub mod links;
-pub mod log_capture;
-pub mod membership;
-pub mod observer;
+pub mod net;
 pub mod probes;
-pub mod raft_link;
-pub mod report;
-pub mod run;
-pub mod scenario;
-pub mod server;
-pub mod settle;
-pub mod shrink;
-pub mod sweep;
-pub mod timeline;
-pub mod transport;
-pub mod value_wire;
-pub mod workload;
-pub mod world;
-pub mod zoo;
+pub mod stats;
+pub mod system;
+pub mod time;
 
-pub use bugs::{BugSet, SimBug};
-pub use faults::{Fault, FaultEvent, Faults};
-pub use knobs::{ClientRouting, KnobChoice, KnobError, Knobs, ReadPath, StorageMode};
-pub use observer::{Observer, TraceLine, Violation};
-pub use report::{FailedCheck, RunReport, RunStats, Verdict};
-pub use run::{run_seed, run_seed_with, RunOptions};
-pub use scenario::{FaultSource, Scenario};
-pub use sweep::{sweep, SeedResult, SweepOptions, SweepSummary};
-pub use timeline::{RaftChange, RaftEvent, RaftTimeline};
-pub use workload::{ClientOp, Nemesis, NemesisFuture, OpMix, Workload};
-pub use zoo::{ZooBug, ZOO};
+pub use checks::observer::{Observer, TraceLine, Violation};
+pub use engine::{knobs, report, run, scenario, shrink, sweep};
+pub use checks::quorum as membership;
+pub use checks::timeline::{RaftChange, RaftEvent, RaftTimeline};
+pub use clients::workload::{ClientOp, OpMix, Workload};
+pub use engine::knobs::{ClientRouting, KnobChoice, KnobError, Knobs, ReadPath, StorageMode};
+pub use engine::report::{FailedCheck, RunReport, RunStats, Verdict};
+pub use engine::run::{run_seed, run_seed_with, RunOptions};
+pub use engine::scenario::{FaultSource, Scenario, DEFAULT_SYSTEM};
+pub use engine::sweep::{sweep, SeedResult, SweepOptions, SweepSummary};
+pub use faults::{Fault, FaultEvent, Faults, Nemesis, NemesisFuture};
+pub use system::{BugSet, BugSpec, System};

@@ -1,7 +1,8 @@
 //! The registry: every workload and nemesis by name, collected at link time.
 
 use crate::nemeses::Combined;
-use linsim_sim::{Nemesis, Workload};
+use linsim_sim::faults::unmet_needs;
+use linsim_sim::{Nemesis, System, Workload};
 use std::fmt;
 use std::sync::Arc;
 
@@ -83,8 +84,47 @@ pub fn workload(name: &str) -> Result<Arc<dyn Workload>, UnknownName> {
         })
 }
 
-/// The nemesis for a comma-separated list (`partition,crash`), or `all`.
+/// A nemesis list that cannot run on a system: an unknown name, or a nemesis that
+/// needs a capability the system lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NemesisError {
+    /// No nemesis has this name.
+    Unknown(UnknownName),
+    /// The system lacks what the nemesis needs (the sentence says what).
+    Unsupported(String),
+}
+
+impl fmt::Display for NemesisError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NemesisError::Unknown(u) => u.fmt(f),
+            NemesisError::Unsupported(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for NemesisError {}
+
+/// The nemesis for a comma-separated list on `system`: `all` takes every nemesis the
+/// system can run (one that needs a capability it lacks is left out), and a nemesis
+/// named explicitly that it cannot run is an error.
+pub fn nemesis_for(list: &str, system: &dyn System) -> Result<Arc<dyn Nemesis>, NemesisError> {
+    nemesis_filtered(list, |n| unmet_needs(n, system))
+}
+
+/// The nemesis for a comma-separated list (`partition,crash`), or `all`, for a system
+/// that offers every capability (linsim's own).
 pub fn nemesis(list: &str) -> Result<Arc<dyn Nemesis>, UnknownName> {
+    nemesis_filtered(list, |_| None).map_err(|e| match e {
+        NemesisError::Unknown(u) => u,
+        NemesisError::Unsupported(why) => unreachable!("nothing is filtered: {why}"),
+    })
+}
+
+fn nemesis_filtered(
+    list: &str,
+    unmet: impl Fn(&dyn Nemesis) -> Option<String>,
+) -> Result<Arc<dyn Nemesis>, NemesisError> {
     let entries = nemesis_entries();
     let unknown = |name: &str| UnknownName {
         kind: "nemesis",
@@ -95,21 +135,28 @@ pub fn nemesis(list: &str) -> Result<Arc<dyn Nemesis>, UnknownName> {
     };
     let names: Vec<&str> = list.split(',').map(str::trim).collect();
     if names.iter().any(|n| n.is_empty()) {
-        return Err(unknown(list));
+        return Err(NemesisError::Unknown(unknown(list)));
     }
     let mut parts: Vec<(&'static str, Arc<dyn Nemesis>)> = Vec::new();
     for name in names {
         if name == "all" {
             for e in entries.iter().filter(|e| e.in_all) {
-                parts.push((e.name, (e.make)()));
+                let n = (e.make)();
+                if unmet(&*n).is_none() {
+                    parts.push((e.name, n));
+                }
             }
             continue;
         }
         let e = entries
             .iter()
             .find(|e| e.name == name)
-            .ok_or_else(|| unknown(name))?;
-        parts.push((e.name, (e.make)()));
+            .ok_or_else(|| NemesisError::Unknown(unknown(name)))?;
+        let n = (e.make)();
+        if let Some(why) = unmet(&*n) {
+            return Err(NemesisError::Unsupported(why));
+        }
+        parts.push((e.name, n));
     }
     parts.sort_by_key(|p| p.0);
     parts.dedup_by_key(|p| p.0);

@@ -13,6 +13,9 @@ impl Nemesis for KillLeader {
     fn name(&self) -> &str {
         "kill-leader"
     }
+    fn targets_leader(&self) -> bool {
+        true
+    }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         Box::pin(alternate(faults, rng, |faults, _rng| {
             match faults.leader() {

@@ -8,11 +8,11 @@
 
 use super::{isolate, QUIET_MS};
 use crate::registry::NemesisEntry;
-use linsim_raft::{
-    ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, ConfState,
-};
 use linsim_sim::faults::GRID;
 use linsim_sim::membership::{is_quorum, members};
+use linsim_sim::system::{
+    Config, ConfChange, ConfChangeSingle, ConfChangeTransition, ConfChangeType,
+};
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -30,8 +30,8 @@ const MIN_VOTERS: usize = 3;
 /// do, it keeps its pace when combined with others. Changes are not undone.
 pub struct MembershipChanges;
 
-fn change(transition: ConfChangeTransition, changes: &[(ConfChangeType, u64)]) -> ConfChangeV2 {
-    ConfChangeV2::new(
+fn change(transition: ConfChangeTransition, changes: &[(ConfChangeType, u64)]) -> ConfChange {
+    ConfChange::new(
         transition,
         changes
             .iter()
@@ -42,7 +42,7 @@ fn change(transition: ConfChangeTransition, changes: &[(ConfChangeType, u64)]) -
 
 /// The configuration `cs` leads to after `changes` (voters and learners only; what a
 /// joint configuration needs is checked on both halves by the caller).
-fn after(cs: &ConfState, changes: &[(ConfChangeType, u64)]) -> ConfState {
+fn after(cs: &Config, changes: &[(ConfChangeType, u64)]) -> Config {
     let mut voters: BTreeSet<u64> = cs.voters.iter().copied().collect();
     let mut learners: BTreeSet<u64> = cs.learners.iter().copied().collect();
     for &(t, id) in changes {
@@ -58,10 +58,10 @@ fn after(cs: &ConfState, changes: &[(ConfChangeType, u64)]) -> ConfState {
             ConfChangeType::RemoveNode | ConfChangeType::UpdateNode => {}
         }
     }
-    ConfState {
+    Config {
         voters: voters.into_iter().collect(),
         learners: learners.into_iter().collect(),
-        ..ConfState::default()
+        ..Config::default()
     }
 }
 
@@ -87,6 +87,9 @@ impl Nemesis for MembershipChanges {
         "membership"
     }
     fn changes_membership(&self) -> bool {
+        true
+    }
+    fn targets_leader(&self) -> bool {
         true
     }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
@@ -166,7 +169,7 @@ async fn strike_at_joint(faults: &Faults, rng: &mut StdRng) -> bool {
 }
 
 /// Proposes one change that keeps a live quorum, if there is one to make; returns it.
-fn propose_one(faults: &Faults, rng: &mut StdRng) -> Option<ConfChangeV2> {
+fn propose_one(faults: &Faults, rng: &mut StdRng) -> Option<ConfChange> {
     let via = faults.leader()?;
     let cs = faults.config();
     if !cs.voters_outgoing.is_empty() {
@@ -175,7 +178,7 @@ fn propose_one(faults: &Faults, rng: &mut StdRng) -> Option<ConfChangeV2> {
         if cs.auto_leave {
             return None;
         }
-        let change = ConfChangeV2::leave();
+        let change = ConfChange::leave();
         faults.apply(Fault::ConfChange {
             via,
             change: change.clone(),

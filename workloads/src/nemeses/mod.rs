@@ -113,6 +113,14 @@ impl Nemesis for Combined {
         self.parts.iter().any(|p| p.changes_membership())
     }
 
+    fn transfers_leadership(&self) -> bool {
+        self.parts.iter().any(|p| p.transfers_leadership())
+    }
+
+    fn targets_leader(&self) -> bool {
+        self.parts.iter().any(|p| p.targets_leader())
+    }
+
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         let mut rngs: Vec<StdRng> = self
             .parts

@@ -35,6 +35,9 @@ impl Nemesis for IsolateLeader {
     fn name(&self) -> &str {
         "partition-leader"
     }
+    fn targets_leader(&self) -> bool {
+        true
+    }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         Box::pin(alternate(faults, rng, |faults, rng| {
             let Some(leader) = faults.leader() else {

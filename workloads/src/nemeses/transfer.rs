@@ -16,6 +16,12 @@ impl Nemesis for Transfer {
     fn name(&self) -> &str {
         "transfer"
     }
+    fn transfers_leadership(&self) -> bool {
+        true
+    }
+    fn targets_leader(&self) -> bool {
+        true
+    }
     fn run<'a>(&'a self, faults: &'a Faults, rng: &'a mut StdRng) -> NemesisFuture<'a> {
         Box::pin(alternate(faults, rng, |faults, rng| {
             let Some(from) = faults.leader() else {

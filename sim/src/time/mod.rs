@@ -1,0 +1,40 @@
+//! Time in a run: virtual time since the run started (`RunClock`), and each server's
+//! clock (`Clocks`), which ticks at the scenario's interval times its drift and can
+//! jump (the skew faults).
+
+mod ticks;
+
+pub use ticks::{Clock, Clocks};
+
+use madsim::time::Instant;
+use std::sync::OnceLock;
+
+/// Virtual time since the run started.
+#[derive(Debug, Default)]
+pub struct RunClock {
+    start: OnceLock<Instant>,
+}
+
+impl RunClock {
+    /// Marks virtual time zero (called once, inside the runtime).
+    pub fn start(&self) {
+        let _ = self.start.set(Instant::now());
+    }
+
+    fn zero(&self) -> Instant {
+        *self
+            .start
+            .get()
+            .expect("the clock starts before any node runs")
+    }
+
+    /// Virtual nanoseconds since the run started.
+    pub fn now_ns(&self) -> u64 {
+        Instant::now().duration_since(self.zero()).as_nanos() as u64
+    }
+
+    /// The instant `ns` virtual nanoseconds after the run started.
+    pub fn instant_at(&self, ns: u64) -> Instant {
+        self.zero() + std::time::Duration::from_nanos(ns)
+    }
+}

@@ -1,0 +1,51 @@
+//! The systems linsim can test, by name (`--system NAME`, `linsim list`).
+
+use linsim_sim::System;
+use std::sync::Arc;
+
+/// Every registered system, the default first.
+pub fn all() -> Vec<Arc<dyn System>> {
+    vec![Arc::new(linsim_kv::LinsimKv)]
+}
+
+/// The system named `name`, or an error listing the names.
+pub fn by_name(name: &str) -> Result<Arc<dyn System>, String> {
+    let systems = all();
+    let names: Vec<&str> = systems.iter().map(|s| s.name()).collect();
+    systems
+        .iter()
+        .find(|s| s.name() == name)
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "unknown system {name:?}; valid systems: {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// The capabilities `system` offers, as `linsim list` prints them.
+pub fn capabilities(system: &dyn System) -> String {
+    let mut caps = Vec::new();
+    if let Some(raft) = system.raft() {
+        caps.push(format!("raft invariants ({})", raft.library()));
+    }
+    if system.membership().is_some() {
+        caps.push("membership".to_string());
+    }
+    if system.transfer().is_some() {
+        caps.push("transfer".to_string());
+    }
+    if !system.probes().is_empty() {
+        caps.push("probes".to_string());
+    }
+    let bugs = system.bugs().len();
+    if bugs > 0 {
+        caps.push(format!("{bugs} named bugs"));
+    }
+    if caps.is_empty() {
+        "linearizability only".to_string()
+    } else {
+        caps.join(", ")
+    }
+}
