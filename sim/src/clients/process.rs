@@ -13,7 +13,7 @@ use crate::net::ClientConn;
 use crate::probes::probe;
 use crate::system::{Answer, Client, Reply};
 use linsim_checker::{Function, Outcome, Value};
-use madsim::time::{sleep, timeout, Duration, Instant};
+use madsim::time::{sleep, Duration, Instant};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -236,10 +236,10 @@ async fn execute(
         // One attempt: the system's client sends it and waits for this server's
         // answer to this request, until the attempt's time is up.
         let attempt_end = (now + attempt).min(deadline);
-        let call = conn.client.call(&conn.net, *target, request, op);
-        let (server, answer) = match timeout(attempt_end - now, call).await {
-            Ok(Some(Answer { from, reply })) => (from, Some(reply)),
-            Err(_) | Ok(None) => (*target, None),
+        conn.net.set_deadline(attempt_end);
+        let (server, answer) = match conn.client.call(&conn.net, *target, request, op).await {
+            Some(Answer { from, reply }) => (from, Some(reply)),
+            None => (*target, None),
         };
         match answer {
             Some(Reply::Ok(output)) => {

@@ -5,9 +5,9 @@
 
 use super::{Net, MIN_LATENCY_NS};
 use madsim::net::Endpoint;
-use madsim::time::{sleep, Duration};
+use madsim::time::{sleep, timeout, Duration, Instant};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Requests to servers.
 const TAG_REQUEST: u64 = 2;
@@ -46,10 +46,13 @@ fn bytes_of(payload: madsim::net::Payload) -> Vec<u8> {
         .expect("every payload is encoded bytes")
 }
 
-/// A client slot's connection to the servers.
+/// A client slot's connection to the servers. The framework sets each attempt's
+/// deadline before it hands the connection to the system's client, and `recv` ends
+/// there: the client's only wait is for answers, so an attempt never outlives it.
 pub struct ClientConn {
     ep: Arc<Endpoint>,
     net: Arc<Net>,
+    deadline: Mutex<Option<Instant>>,
 }
 
 impl ClientConn {
@@ -61,6 +64,7 @@ impl ClientConn {
         ClientConn {
             ep: Arc::new(ep),
             net,
+            deadline: Mutex::new(None),
         }
     }
 
@@ -75,10 +79,30 @@ impl ClientConn {
         );
     }
 
-    /// The next answer from any server: (server id, bytes); `None` if the network is
-    /// gone. Answers to earlier requests arrive here too: match them to yours.
+    /// Sets the end of the current attempt (the framework does, before each call).
+    pub fn set_deadline(&self, at: Instant) {
+        *self.deadline.lock().expect("deadline lock") = Some(at);
+    }
+
+    /// The next answer from any server: (server id, bytes); `None` once the attempt's
+    /// deadline has passed or the network is gone. Answers to earlier requests arrive
+    /// here too: match them to yours and call again.
     pub async fn recv(&self) -> Option<(u64, Vec<u8>)> {
-        let (payload, from) = self.ep.recv_from_raw(TAG_ANSWER).await.ok()?;
+        let deadline = *self.deadline.lock().expect("deadline lock");
+        let received = match deadline {
+            // One timer per wait, set when the wait starts: madsim's timer heap orders
+            // equal deadlines by its own history, so the number and order of timers
+            // are part of a seed's meaning.
+            Some(end) => {
+                let now = Instant::now();
+                if now >= end {
+                    return None;
+                }
+                timeout(end - now, self.ep.recv_from_raw(TAG_ANSWER)).await.ok()?
+            }
+            None => self.ep.recv_from_raw(TAG_ANSWER).await,
+        };
+        let (payload, from) = received.ok()?;
         let server = match from.ip() {
             IpAddr::V4(ip) => ip.octets()[3] as u64,
             IpAddr::V6(_) => 0,

@@ -32,8 +32,8 @@ pub struct Answer {
     pub reply: Reply,
 }
 
-/// What `Client::call` returns: the answer, or `None` if the network is gone (the
-/// run is ending).
+/// What `Client::call` returns: the answer, or `None` when `ClientConn::recv` gave
+/// up (the attempt's time is over, or the network is gone).
 pub type ClientFuture<'a> = Pin<Box<dyn Future<Output = Option<Answer>> + 'a>>;
 
 /// A client slot's client: sends one attempt of an operation to a server and waits
@@ -47,7 +47,8 @@ pub trait Client {
     /// identifies the operation across its attempts (a resend carries the same id, so
     /// a server can apply it at most once): an answer to the same request from an
     /// earlier attempt's server counts, while answers to earlier requests that arrive
-    /// meanwhile must be skipped.
+    /// meanwhile must be skipped. Wait only through `conn.recv()`: it ends at the
+    /// attempt's deadline, which is how linsim bounds the attempt.
     fn call<'a>(
         &'a mut self,
         conn: &'a ClientConn,
