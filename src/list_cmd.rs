@@ -5,10 +5,12 @@
 /// it from and the systems it applies to, and every system's named bugs.
 pub fn run() {
     let systems = crate::systems::all();
-    println!("systems (--system NAME; the first is the default):");
-    for s in &systems {
+    // Each system's line starts with its name (scripts read them): `--system NAME`.
+    println!("systems:");
+    for (i, s) in systems.iter().enumerate() {
+        let default = if i == 0 { " (the default)" } else { "" };
         println!(
-            "{:<20} {} [{}]",
+            "{:<20} {}{default} [{}]",
             s.name(),
             s.about(),
             crate::systems::capabilities(&**s)

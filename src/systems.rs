@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 /// Every registered system, the default first.
 pub fn all() -> Vec<Arc<dyn System>> {
-    vec![Arc::new(linsim_kv::LinsimKv)]
+    vec![
+        Arc::new(linsim_kv::LinsimKv),
+        Arc::new(primary_backup::PrimaryBackup),
+        Arc::new(linsim_raft_rs::RaftRs),
+    ]
 }
 
 /// The system named `name`, or an error listing the names.

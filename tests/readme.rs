@@ -19,6 +19,6 @@ fn readme_example_nemesis_is_the_registered_file() {
         example.lines().count() <= 40,
         "the example nemesis is at most 40 lines"
     );
-    let zoo = format!("{} of them", linsim_sim::ZOO.len());
+    let zoo = format!("{} of them", linsim_kv::zoo::ZOO.len());
     assert!(readme.contains(&zoo), "README counts the zoo: {zoo}");
 }

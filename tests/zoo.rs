@@ -152,7 +152,7 @@ const KNOWN_DEFAULTS: &[(&str, &str, u64, &str)] = &[
 ];
 
 /// The `linsim run` arguments of `bug`'s repro line for `seed`.
-fn repro_args(bug: &linsim_sim::ZooBug, seed: u64) -> Vec<String> {
+fn repro_args(bug: &linsim_kv::zoo::ZooBug, seed: u64) -> Vec<String> {
     let mut args: Vec<String> = ["run", "--json", "--seed"]
         .iter()
         .map(|s| s.to_string())
@@ -184,7 +184,7 @@ fn run(args: &[String]) -> (i32, serde_json::Value) {
 
 #[test]
 fn the_table_covers_every_bug_of_the_zoo() {
-    let zoo: Vec<&str> = linsim_sim::ZOO.iter().map(|b| b.name).collect();
+    let zoo: Vec<&str> = linsim_kv::zoo::ZOO.iter().map(|b| b.name).collect();
     let known: Vec<&str> = KNOWN.iter().map(|k| k.0).collect();
     assert_eq!(zoo, known);
     assert!(zoo.len() >= 14);
@@ -193,7 +193,7 @@ fn the_table_covers_every_bug_of_the_zoo() {
 #[test]
 fn every_zoo_bug_fails_its_known_seed_with_its_check() {
     for &(name, seed, check) in KNOWN {
-        let bug = linsim_sim::zoo::bug(name).unwrap();
+        let bug = linsim_kv::zoo::bug(name).unwrap();
         assert_eq!(
             bug.check, check,
             "{name}: the zoo names the check that fires"
@@ -229,14 +229,15 @@ fn every_zoo_bug_fails_its_known_seed_under_the_defaults() {
             "{name} {workload} seed {seed}: {v}"
         );
     }
-    let zoo: Vec<&str> = linsim_sim::ZOO.iter().map(|b| b.name).collect();
+    let zoo: Vec<&str> = linsim_kv::zoo::ZOO.iter().map(|b| b.name).collect();
     for name in zoo {
-        for workload in linsim_sim::zoo::DEFAULT_WORKLOADS {
+        for workload in linsim_workloads::registry::workload_entries() {
             assert!(
                 KNOWN_DEFAULTS
                     .iter()
-                    .any(|k| k.0 == name && k.1 == *workload),
-                "{name} has no known failing seed on {workload} under the defaults"
+                    .any(|k| k.0 == name && k.1 == workload.name),
+                "{name} has no known failing seed on {} under the defaults",
+                workload.name
             );
         }
     }
@@ -269,7 +270,7 @@ fn the_zoo_document_lists_the_seeds_and_checks_replayed_here() {
         );
     }
     // The summary: found, median and maximum seeds to the first failure.
-    let per_bug: Vec<u64> = linsim_sim::ZOO
+    let per_bug: Vec<u64> = linsim_kv::zoo::ZOO
         .iter()
         .map(|b| {
             KNOWN_DEFAULTS
@@ -297,7 +298,7 @@ fn the_zoo_document_lists_the_seeds_and_checks_replayed_here() {
 fn a_bug_repro_line_reproduces_the_same_hashes() {
     for name in ["stale-local-reads", "session-reapply"] {
         let &(_, seed, _) = KNOWN.iter().find(|k| k.0 == name).unwrap();
-        let bug = linsim_sim::zoo::bug(name).unwrap();
+        let bug = linsim_kv::zoo::bug(name).unwrap();
         let (_, a) = run(&repro_args(bug, seed));
         // Run again from the printed repro line itself.
         let line = a["repro"].as_str().unwrap().to_string();
@@ -316,7 +317,7 @@ fn without_bugs_the_same_seeds_pass() {
         .iter()
         .filter(|k| k.0.starts_with("stale") || k.0.starts_with("commit"))
     {
-        let bug = linsim_sim::zoo::bug(name).unwrap();
+        let bug = linsim_kv::zoo::bug(name).unwrap();
         let mut args = repro_args(bug, seed);
         args.truncate(args.len() - 2);
         let (code, v) = run(&args);

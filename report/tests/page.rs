@@ -9,10 +9,11 @@ use linsim_sim::{run_seed, RunReport, Scenario};
 /// zoo scenario (register, partition-leader) is not linearizable (tests/zoo.rs).
 fn failing_run() -> RunReport {
     let mut sc = Scenario::new(
+        std::sync::Arc::new(linsim_kv::LinsimKv),
         linsim_workloads::registry::workload("register").unwrap(),
         linsim_workloads::registry::nemesis("partition-leader").unwrap(),
     );
-    sc.bugs = linsim_sim::zoo::bug_set(["respond-on-propose"]).unwrap();
+    sc.add_bug("respond-on-propose").unwrap();
     run_seed(&sc, 2)
 }
 
@@ -74,10 +75,11 @@ fn a_failing_seed_marks_the_op_that_cannot_be_placed_after_its_longest_prefix() 
 fn a_broken_invariant_is_marked_where_and_when_it_broke() {
     // vote-twice seed 0 (tests/zoo.rs): a server votes twice in one term.
     let mut sc = Scenario::new(
+        std::sync::Arc::new(linsim_kv::LinsimKv),
         linsim_workloads::registry::workload("register").unwrap(),
         linsim_workloads::registry::nemesis("partition").unwrap(),
     );
-    sc.bugs = linsim_sim::zoo::bug_set(["vote-twice"]).unwrap();
+    sc.add_bug("vote-twice").unwrap();
     sc.fix_knob("pre_vote", "false");
     let report = run_seed(&sc, 0);
     let p = page::for_run(&report, 5, "repro").unwrap();

@@ -148,16 +148,19 @@ impl Knobs {
 
     /// `name=value` pairs in table order, for trace.log and text output.
     pub fn describe(&self) -> String {
-        self.describe_for(&[])
+        KNOBS
+            .iter()
+            .map(|k| format!("{}={}", k.name, (k.get)(self)))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// `name=value` pairs in table order of the knobs that apply to a system whose
-    /// own knobs are `system_knobs` (the framework's always do; an empty list means
-    /// every knob, as for linsim's own service).
+    /// own knobs are `system_knobs` (the framework's always do).
     pub fn describe_for(&self, system_knobs: &[&str]) -> String {
         KNOBS
             .iter()
-            .filter(|k| system_knobs.is_empty() || applies(k.name, system_knobs))
+            .filter(|k| applies(k.name, system_knobs))
             .map(|k| format!("{}={}", k.name, (k.get)(self)))
             .collect::<Vec<_>>()
             .join(" ")

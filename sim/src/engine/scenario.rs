@@ -113,7 +113,7 @@ impl Scenario {
                 format!("system {} has no named bugs", self.system.name())
             } else {
                 format!(
-                    "unknown bug {name:?} for system {} (known: {})",
+                    "unknown bug {name:?} for system {}; valid bugs: {}",
                     self.system.name(),
                     known.join(", ")
                 )

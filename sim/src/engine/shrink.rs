@@ -5,8 +5,9 @@
 //!
 //! Fault events are reduced by delta debugging (Zeller's ddmin: drop chunks of the
 //! schedule, halving the chunk size when nothing can go, down to single events); the
-//! workload phase is cut to the shortest duration that still fails, then clients and
-//! servers are dropped. Passes repeat until none makes progress or the budget of runs
+//! workload phase is cut to the shortest duration that still fails, then ops per
+//! client, clients and servers are dropped; when none of that makes progress, the
+//! faults are moved as early as they still fail, and the passes go again. Passes repeat until none makes progress or the budget of runs
 //! is spent. Candidates of one step run in parallel and the first in order that still
 //! fails is taken, so the result does not depend on timing.
 
@@ -199,6 +200,36 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
             }
         }
         c.duration < before
+    }
+
+    /// The faults moved as early as they still fail (in 100 ms steps), the workload
+    /// phase cut by as much: what happens before the first fault is often only ops
+    /// that the failure does not need.
+    fn earlier(&mut self, c: &mut Candidate) -> bool {
+        let step = Duration::from_millis(100);
+        let step_ns = step.as_nanos() as u64;
+        let Some(first) = c.events.iter().map(|e| e.at_ns).min() else {
+            return false;
+        };
+        // Shifts keep every event at or after 0 and at least one step of workload.
+        let most = (first / step_ns).min((c.duration.as_millis() / 100) as u64 - 1);
+        let (mut lo, mut hi) = (0u64, most);
+        let base = c.clone();
+        while lo < hi && !self.out_of_budget() {
+            let mid = (lo + hi).div_ceil(2);
+            let mut cand = base.clone();
+            cand.duration -= step * mid as u32;
+            for e in &mut cand.events {
+                e.at_ns -= mid * step_ns;
+            }
+            if self.first_failing(std::slice::from_ref(&cand)).is_some() {
+                *c = cand;
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo > 0
     }
 
     /// The fewest operations per client (binary search) that still fail.
@@ -475,6 +506,11 @@ pub fn shrink(
         progressed |= s.fewer_ops(&mut c, issued);
         progressed |= s.fewer_clients(&mut c);
         progressed |= s.fewer_servers(&mut c);
+        // Moving the faults earlier changes every run after it: only once nothing
+        // else shrinks (then the other passes get another go).
+        if !progressed && !s.out_of_budget() {
+            progressed = s.earlier(&mut c);
+        }
         if !progressed || s.out_of_budget() {
             break;
         }

@@ -165,9 +165,14 @@ impl Nemesis for TestNemesis {
     }
 }
 
-/// The default scenario with the small kv workload and the given faults.
+/// The default scenario with the small kv workload and the given faults, on linsim's
+/// own Raft KV service (the framework's tests need a system to run).
 pub fn scenario(kind: Kind) -> Scenario {
-    let mut sc = Scenario::new(Arc::new(SmallKv), Arc::new(TestNemesis(kind)));
+    let mut sc = Scenario::new(
+        Arc::new(linsim_kv::LinsimKv),
+        Arc::new(SmallKv),
+        Arc::new(TestNemesis(kind)),
+    );
     // The simulator's own tests and the seeds bench run five clients whatever the
     // seed draws (the bench compares like with like across changes).
     sc.clients = Some(5);

@@ -363,6 +363,15 @@ mod tests {
         HardState { term, vote, commit }
     }
 
+    fn snap(index: u64, term: u64, data: &str) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.metadata.index = index;
+        s.metadata.term = term;
+        s.metadata.conf_state = linsim_raft::ConfState::from_voters([1, 2, 3]);
+        s.data = data.as_bytes().to_vec().into();
+        s
+    }
+
     #[test]
     fn crash_drops_unsynced_writes_and_counts_them() {
         let mut d = Disk::<Stored>::default();

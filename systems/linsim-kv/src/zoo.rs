@@ -42,10 +42,6 @@ pub struct ZooBug {
     pub injection: Injection,
 }
 
-/// The workloads a bug is measured on under the defaults (`linsim bugs --defaults`):
-/// every shipped workload exercises every path these bugs live in.
-pub const DEFAULT_WORKLOADS: &[&str] = &["register", "kv"];
-
 impl ZooBug {
     /// The bug as the framework lists it.
     pub fn spec(&self) -> BugSpec {
@@ -445,3 +441,13 @@ pub const ZOO: &[ZooBug] = &[
         injection: Raft(RaftBug::TransferNeverAborts),
     },
 ];
+
+/// The zoo bug named `name`, or an error listing the names.
+pub fn bug(name: &str) -> Result<&'static ZooBug, String> {
+    ZOO.iter().find(|b| b.name == name).ok_or_else(|| {
+        format!(
+            "unknown bug {name:?}; valid bugs: {}",
+            ZOO.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
+        )
+    })
+}

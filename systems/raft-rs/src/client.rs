@@ -1,0 +1,72 @@
+//! The client: one attempt of an operation as a linsim-kv `Request` to a server, and
+//! the server's `Response` to it as the framework's `Reply`.
+
+use crate::probes::probe;
+use crate::wire;
+use linsim_checker::{Function, Value};
+use linsim_kv::kv::{KvCommand, KvResult, Request, Response};
+use linsim_sim::net::ClientConn;
+use linsim_sim::system::{Answer, Client, ClientFuture, Reply};
+use linsim_sim::ClientOp;
+
+/// The client of one slot (it keeps nothing between attempts: the request id says
+/// which operation an answer belongs to).
+pub struct KvClient;
+
+fn command(op: &ClientOp) -> KvCommand {
+    let key = op.key.clone();
+    match (op.f, op.input.as_slice()) {
+        (Function::Read, _) => KvCommand::Get { key },
+        (Function::Write, [v]) => KvCommand::Put {
+            key,
+            value: v.clone(),
+        },
+        (Function::Append, [Value::Str(s)]) => KvCommand::Append {
+            key,
+            value: s.clone(),
+        },
+        (Function::Cas, [from, to]) => KvCommand::Cas {
+            key,
+            from: from.clone(),
+            to: to.clone(),
+        },
+        _ => panic!("workload generated a malformed op: {op:?}"),
+    }
+}
+
+impl Client for KvClient {
+    fn call<'a>(
+        &'a mut self,
+        conn: &'a ClientConn,
+        server: u64,
+        request: u64,
+        op: &'a ClientOp,
+    ) -> ClientFuture<'a> {
+        Box::pin(async move {
+            let req = Request {
+                id: request,
+                command: command(op),
+            };
+            conn.send(server, wire::encode(&req));
+            // Wait for an answer to this request; answers to earlier ones are skipped.
+            loop {
+                let (from, bytes) = conn.recv().await?;
+                let reply = match wire::decode(&bytes) {
+                    Response::Ok { id, result } if id == request => Reply::Ok(match result {
+                        KvResult::Value(v) => v,
+                        KvResult::Done => Value::Nil,
+                        KvResult::Swapped(b) => Value::Bool(b),
+                    }),
+                    Response::NotLeader { id, leader } if id == request => Reply::NotLeader {
+                        leader: (leader != 0).then_some(leader),
+                    },
+                    _ => {
+                        probe!(StaleResponseSkipped);
+                        continue;
+                    }
+                };
+                return Some(Answer { from, reply });
+            }
+        })
+    }
+}
