@@ -1,22 +1,17 @@
-//! primary-backup: a user's own register service under linsim, written against the
-//! framework's public boundary only (see docs/your-system.md).
+//! primary-backup: a user's own register service (read, write, cas) under linsim,
+//! written against the framework's public boundary only (see docs/your-system.md).
 //!
-//! Server 1 starts as the primary. The primary applies each client write, makes it
-//! durable, answers the client and only then sends its whole state to the backups,
-//! without waiting for them. It also sends its state every tick as a heartbeat. A
-//! backup that hears nothing from the primary for an election timeout (staggered by
-//! its id) makes itself primary of the next view. Servers follow the highest (view,
-//! primary) they hear of.
-//!
-//! It is not linearizable: a write acknowledged by a primary that is then cut off or
-//! crashes may never reach a backup, and a primary on the minority side of a partition
-//! keeps answering reads and writes. linsim finds it (`linsim hunt --system
-//! primary-backup --workload register --nemesis all`).
+//! Server 1 starts as the primary. The primary applies a write, makes it durable,
+//! answers the client, and only then sends its whole state to the backups, without
+//! waiting for them; it also sends it every tick as a heartbeat. A backup that hears
+//! nothing for an election timeout (staggered by id) makes itself primary of the next
+//! view. Servers follow the highest (view, primary) they hear of. So a write that a
+//! cut-off primary acknowledged can vanish: not linearizable, and linsim shows it.
 
 use futures::channel::mpsc;
 use futures::StreamExt;
 use linsim_checker::{Function, Value};
-use linsim_sim::disk::Durable;
+use linsim_sim::disk::{DiskHandle, Durable};
 use linsim_sim::net::{ClientAddr, ClientConn, Delivery};
 use linsim_sim::system::{Answer, Client, ClientFuture, Reply, ServerFuture, ServerNode, System};
 use linsim_sim::ClientOp;
@@ -24,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The system, as registered under the name `primary-backup`.
+/// The system, registered as `primary-backup`.
 pub struct PrimaryBackup;
 
 impl System for PrimaryBackup {
@@ -47,7 +42,7 @@ impl System for PrimaryBackup {
 
 /// A server's whole state: the view it follows and the data. It is also the one
 /// record its disk holds, and the message servers send each other.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 struct State {
     view: u64,
     primary: u64,
@@ -67,18 +62,14 @@ impl Durable for State {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Request {
-    id: u64,
-    f: Function,
-    key: String,
-    input: Vec<Value>,
-}
+/// A client's request: its id (the same on every resend) and the operation.
+type Request = (u64, ClientOp);
 
+/// The answer to request `.0`: done (with what a read saw), or who the primary is.
 #[derive(Serialize, Deserialize)]
 enum Response {
-    Ok { id: u64, value: Value },
-    NotPrimary { id: u64, primary: u64 },
+    Ok(u64, Value),
+    NotPrimary(u64, u64),
 }
 
 enum Input {
@@ -89,9 +80,9 @@ enum Input {
 
 async fn serve(node: ServerNode) {
     let me = node.id();
+    // Peer messages (the inbox), ticks and client requests feed one queue, so one
+    // loop owns the state.
     let (tx, mut inputs) = mpsc::unbounded();
-    // Peer messages arrive through the inbox; the ticker and the client port feed the
-    // same queue, so one loop owns the state.
     let peers = tx.clone();
     node.set_inbox(Arc::new(move |d| match d {
         Delivery::Peer { bytes, .. } => match serde_json::from_slice(&bytes) {
@@ -105,7 +96,9 @@ async fn serve(node: ServerNode) {
     let port = node.clients().clone();
     madsim::task::spawn(async move {
         while let Some((from, bytes)) = port.recv().await {
-            let Ok(req) = serde_json::from_slice(&bytes) else { continue };
+            let Ok(req) = serde_json::from_slice(&bytes) else {
+                continue;
+            };
             if tx.unbounded_send(Input::Client(req, from)).is_err() {
                 return;
             }
@@ -115,9 +108,7 @@ async fn serve(node: ServerNode) {
     // After a crash the disk holds the last state made durable.
     let disk = node.disk::<State>();
     let mut state = disk.durable(|s| s.clone());
-    if state.primary == 0 {
-        state.primary = 1;
-    }
+    state.primary = state.primary.max(1);
     let patience = node.knobs().election_tick as u64 * (1 + me);
     let mut silent = 0;
     while let Some(input) = inputs.next().await {
@@ -126,44 +117,37 @@ async fn serve(node: ServerNode) {
             Input::Tick => {
                 silent += 1;
                 if silent > patience {
-                    state.view += 1;
-                    state.primary = me;
-                    silent = 0;
+                    (state.view, state.primary, silent) = (state.view + 1, me, 0);
                     persist(&disk, &state).await;
                     broadcast(&node, &state);
                 }
             }
-            Input::Peer(theirs) => {
-                if (theirs.view, theirs.primary) >= (state.view, state.primary) {
-                    let changed = theirs.data != state.data || theirs.view != state.view;
+            Input::Peer(theirs) if (theirs.view, theirs.primary) >= (state.view, state.primary) => {
+                silent = 0;
+                if theirs != state {
                     state = theirs;
-                    silent = 0;
-                    if changed {
-                        persist(&disk, &state).await;
-                    }
-                }
-            }
-            Input::Client(req, from) if state.primary != me => {
-                let r = Response::NotPrimary {
-                    id: req.id,
-                    primary: state.primary,
-                };
-                node.clients().reply(from, serde_json::to_vec(&r).unwrap());
-            }
-            Input::Client(req, from) => {
-                let value = apply(&mut state.data, &req);
-                if req.f != Function::Read {
                     persist(&disk, &state).await;
                 }
-                let r = Response::Ok { id: req.id, value };
+            }
+            Input::Peer(_) => {} // from an older view
+            Input::Client((id, _), from) if state.primary != me => {
+                let r = Response::NotPrimary(id, state.primary);
                 node.clients().reply(from, serde_json::to_vec(&r).unwrap());
-                broadcast(&node, &state); // no waiting for the backups: the flaw
+            }
+            Input::Client((id, op), from) => {
+                let value = apply(&mut state.data, &op);
+                if op.f != Function::Read {
+                    persist(&disk, &state).await;
+                }
+                let r = Response::Ok(id, value);
+                node.clients().reply(from, serde_json::to_vec(&r).unwrap());
+                broadcast(&node, &state); // without waiting for the backups: the flaw
             }
         }
     }
 }
 
-async fn persist(disk: &linsim_sim::disk::DiskHandle<State>, state: &State) {
+async fn persist(disk: &DiskHandle<State>, state: &State) {
     disk.with(|d| d.write(state.clone()));
     disk.fsync().await;
 }
@@ -175,30 +159,21 @@ fn broadcast(node: &ServerNode, state: &State) {
     }
 }
 
-/// Applies one operation; returns what the client gets back.
-fn apply(data: &mut BTreeMap<String, Value>, req: &Request) -> Value {
-    let current = data.get(&req.key).cloned().unwrap_or(Value::Nil);
-    match (req.f, req.input.as_slice()) {
+/// Applies a read, write or cas; returns what the client gets back.
+fn apply(data: &mut BTreeMap<String, Value>, op: &ClientOp) -> Value {
+    let current = data.get(&op.key).cloned().unwrap_or(Value::Nil);
+    match (op.f, op.input.as_slice()) {
         (Function::Write, [v]) => {
-            data.insert(req.key.clone(), v.clone());
+            data.insert(op.key.clone(), v.clone());
             Value::Nil
         }
         (Function::Cas, [from, to]) => {
-            let swapped = current == *from;
-            if swapped {
-                data.insert(req.key.clone(), to.clone());
+            if current == *from {
+                data.insert(op.key.clone(), to.clone());
             }
-            Value::Bool(swapped)
+            Value::Bool(current == *from)
         }
-        (Function::Append, [Value::Str(s)]) => {
-            let old = match current {
-                Value::Str(old) => old,
-                _ => String::new(),
-            };
-            data.insert(req.key.clone(), Value::Str(old + s));
-            Value::Nil
-        }
-        _ => current, // a read
+        _ => current,
     }
 }
 
@@ -214,23 +189,22 @@ impl Client for PbClient {
         op: &'a ClientOp,
     ) -> ClientFuture<'a> {
         Box::pin(async move {
-            let req = Request {
-                id: request,
-                f: op.f,
-                key: op.key.clone(),
-                input: op.input.clone(),
-            };
-            conn.send(server, serde_json::to_vec(&req).expect("a request encodes"));
+            if !matches!(op.f, Function::Read | Function::Write | Function::Cas) {
+                // A register has no other operations: this one never happens.
+                return Some(Answer {
+                    from: server,
+                    reply: Reply::Fail,
+                });
+            }
+            conn.send(server, serde_json::to_vec(&(request, op)).unwrap());
             loop {
                 let (from, bytes) = conn.recv().await?;
                 let reply = match serde_json::from_slice(&bytes) {
-                    Ok(Response::Ok { id, value }) if id == request => Reply::Ok(value),
-                    Ok(Response::NotPrimary { id, primary }) if id == request => {
-                        Reply::NotLeader {
-                            leader: Some(primary),
-                        }
+                    Ok(Response::Ok(id, value)) if id == request => Reply::Ok(value),
+                    Ok(Response::NotPrimary(id, p)) if id == request => {
+                        Reply::NotLeader { leader: Some(p) }
                     }
-                    _ => continue,
+                    _ => continue, // an answer to an earlier request
                 };
                 return Some(Answer { from, reply });
             }

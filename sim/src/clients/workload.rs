@@ -5,8 +5,9 @@ use linsim_checker::{Function, Value};
 use rand::rngs::StdRng;
 use rand::Rng;
 
-/// One client operation to perform: function, key, arguments.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One client operation to perform: function, key, arguments. A system's client may
+/// send it as it is (it is serde).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientOp {
     /// What to do.
     pub f: Function,
