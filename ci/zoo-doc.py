@@ -38,7 +38,7 @@ def main():
     w("injected with `--bug NAME` on `run`, `sweep`, `hunt`, `bugs` and `shrink`. Raft's")
     w("bugs are a bitmask in `linsim_raft::Config::bugs` (one AND to check, free when off);")
     w("the others live in the server, the disk, the client protocol and the state machine.")
-    w("The catalogue is `sim/src/zoo.rs`; `linsim list` prints it.\n")
+    w("The catalogue is `systems/linsim-kv/src/zoo.rs`; `linsim list` prints it.\n")
     w("Two measures, both through the CLI a user runs, and both replayed by `cargo test`")
     w("(tests/zoo.rs), so a change that blinds linsim to any bug fails the tests:\n")
     w("- **Under the defaults** (`linsim bugs --defaults`): each bug under the sweep a user")
