@@ -22,7 +22,7 @@ pub fn run(args: ProbesArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let probes = linsim_sim::probes::all(&*system);
+    let probes = linsim_sim::probes::all(&system.probes());
     println!(
         "{} code probes ({} safety guards); `linsim sweep` reports the share of seeds hitting each",
         probes.len(),

@@ -46,7 +46,6 @@ macro_rules! probe {
 }
 pub(crate) use probe;
 
-use crate::system::System;
 use linsim_probes::{ProbeInfo, ProbeSet};
 
 /// The framework's own probe set.
@@ -55,10 +54,9 @@ pub const SET: ProbeSet = ProbeSet {
     take,
 };
 
-/// Every probe a run of `system` reports: the system's sets, then the framework's.
-pub fn all(system: &dyn System) -> Vec<ProbeInfo> {
-    system
-        .probes()
+/// Every probe a run reports: the system's sets (`System::probes`), then the framework's.
+pub fn all(system_sets: &[ProbeSet]) -> Vec<ProbeInfo> {
+    system_sets
         .iter()
         .chain([&SET])
         .flat_map(|set| set.probes.iter().copied())
@@ -66,9 +64,8 @@ pub fn all(system: &dyn System) -> Vec<ProbeInfo> {
 }
 
 /// This thread's hits of every probe since the last call, in the order of `all`.
-pub fn take_all(system: &dyn System) -> Vec<u64> {
-    system
-        .probes()
+pub fn take_all(system_sets: &[ProbeSet]) -> Vec<u64> {
+    system_sets
         .iter()
         .chain([&SET])
         .flat_map(|set| (set.take)())

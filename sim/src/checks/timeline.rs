@@ -66,24 +66,8 @@ mod tests {
     #[test]
     fn the_observer_records_roles_commits_and_applies_in_order() {
         let mut o = Observer::default();
-        o.role(
-            5,
-            2,
-            1,
-            Role::Candidate,
-            1,
-            |_| None,
-            &Config::default(),
-        );
-        o.role(
-            9,
-            2,
-            1,
-            Role::Leader,
-            1,
-            |_| Some(0),
-            &Config::default(),
-        );
+        o.role(5, 2, 1, Role::Candidate, 1, |_| None, &Config::default());
+        o.role(9, 2, 1, Role::Leader, 1, |_| Some(0), &Config::default());
         o.leader_committed(12, 2, 1, 1, |_| Some(1), None);
         // Not an advance of the cluster's commit index: nothing recorded.
         o.leader_committed(13, 2, 1, 1, |_| Some(1), None);

@@ -3,8 +3,8 @@
 //! fared (processes retired, the longest time a slot went without an operation
 //! completing, which clients' final reads were served).
 
-use crate::probes::probe;
 use super::workload::OpMix;
+use crate::probes::probe;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -32,7 +32,7 @@ pub struct ClientLoad {
 
 impl ClientLoad {
     /// The load the knobs describe.
-    pub fn new(knobs: &crate::engine::knobs::Knobs) -> ClientLoad {
+    pub fn new(knobs: &crate::knobs::Knobs) -> ClientLoad {
         ClientLoad {
             read_share: knobs.read_share,
             key_processes: knobs.key_processes,

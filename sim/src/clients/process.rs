@@ -7,10 +7,11 @@
 
 use super::load::{ClientLoad, Slot};
 use super::workload::ClientOp;
-use crate::engine::knobs::ClientRouting;
-use crate::engine::world::{stream, Phase, World};
+use crate::engine::world::{Phase, World};
+use crate::knobs::ClientRouting;
 use crate::net::ClientConn;
 use crate::probes::probe;
+use crate::streams::stream;
 use crate::system::{Answer, Client, Reply};
 use linsim_checker::{Function, Outcome, Value};
 use madsim::time::{sleep, Duration, Instant};
@@ -77,11 +78,8 @@ pub async fn run(index: u64, world: Arc<World>) {
             slot.process = world.new_process();
             continue;
         }
-        let think = ClientLoad::think_time(
-            world.scenario.max_think_time,
-            world.client_slots,
-        )
-        .as_nanos() as u64;
+        let think = ClientLoad::think_time(world.scenario.max_think_time, world.client_slots)
+            .as_nanos() as u64;
         if think > 0 {
             sleep(Duration::from_nanos(rng.random_range(0..=think))).await;
         }
@@ -118,7 +116,16 @@ pub async fn run(index: u64, world: Arc<World>) {
             .max(world.liveness_bound() / ATTEMPTS),
     };
     loop {
-        if perform(&world, &mut conn, &mut target, slot.process, &read, patience).await {
+        if perform(
+            &world,
+            &mut conn,
+            &mut target,
+            slot.process,
+            &read,
+            patience,
+        )
+        .await
+        {
             world.clients.finished(index, true);
             return;
         }

@@ -281,11 +281,21 @@ mod tests {
             // What survived is a prefix of the writes, and exactly what recovery reads.
             assert_eq!(loss.writes_lost as usize + d.durable().0.len(), 4);
             let mut replay = d.clone();
-            assert!(!replay.recover(), "recovery already truncated the torn tail");
+            assert!(
+                !replay.recover(),
+                "recovery already truncated the torn tail"
+            );
             assert_eq!(replay.durable(), d.durable());
         }
-        assert_eq!(kept, [1, 2, 3, 4].into_iter().collect(), "every prefix occurs");
-        assert!(torn > 100, "most byte cuts fall inside a record: {torn} of 200");
+        assert_eq!(
+            kept,
+            [1, 2, 3, 4].into_iter().collect(),
+            "every prefix occurs"
+        );
+        assert!(
+            torn > 100,
+            "most byte cuts fall inside a record: {torn} of 200"
+        );
     }
 
     #[test]

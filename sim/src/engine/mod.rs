@@ -1,8 +1,7 @@
 //! The run and sweep engine: one seed in, one report out (`run`), many seeds at once
 //! (`sweep`), a failing run made small (`shrink`); the scenario that says what runs,
-//! the knobs drawn per seed, the run's shared state (`world`) and its report.
+//! the run's shared state (`world`) and its report.
 
-pub mod knobs;
 pub mod log_capture;
 pub mod report;
 pub mod run;

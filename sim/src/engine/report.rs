@@ -1,8 +1,8 @@
 //! The result of one seed, as data.
 
-use crate::faults::FaultEvent;
-use super::knobs::Knobs;
 use crate::checks::observer::Violation;
+use crate::faults::FaultEvent;
+use crate::knobs::Knobs;
 use linsim_checker::{CheckResult, History};
 use serde::Serialize;
 use std::collections::BTreeMap;

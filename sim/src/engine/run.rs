@@ -2,12 +2,13 @@
 
 use super::report::{FailedCheck, RunReport, RunStats, Verdict};
 use super::scenario::{FaultSource, Scenario};
-use super::world::{stream, Phase, World};
+use super::world::{Phase, World};
 use crate::checks::liveness::check_liveness;
 use crate::checks::observer::Violation;
 use crate::clients::process as client;
 use crate::faults::{Faults, GRID};
 use crate::net::{Host, Net};
+use crate::streams::stream;
 use linsim_checker::{check_named, CheckOptions, History, Outcome};
 use madsim::runtime::{Handle, Runtime};
 use madsim::task::NodeId;
@@ -46,12 +47,12 @@ pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunRe
         .spawn(move || {
             let _guard = thread_log.map(|buf| buf.install());
             // Probe counters are per thread: this fresh thread counts only this run.
-            let _ = crate::probes::take_all(&*system);
+            let _ = crate::probes::take_all(&system.probes());
             let mut config = madsim::Config::default();
             config.net.send_latency = crate::net::MADSIM_LATENCY;
             let rt = Runtime::with_seed_and_config(seed, config);
             let virtual_ms = rt.block_on(simulate(sim_world));
-            (virtual_ms, crate::probes::take_all(&*system))
+            (virtual_ms, crate::probes::take_all(&system.probes()))
         })
         .expect("spawn the seed's thread")
         .join();
@@ -66,15 +67,13 @@ pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunRe
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "non-string panic payload".to_string());
-        world.checks.observer().report(
-            "no-panic",
-            0,
-            0,
-            format!("the simulation panicked: {msg}"),
-        );
+        world
+            .checks
+            .observer()
+            .report("no-panic", 0, 0, format!("the simulation panicked: {msg}"));
     }
     let mut report = finish(&world, seed, sim_wall_ms, virtual_ms);
-    report.probes = crate::probes::all(&*scenario.system)
+    report.probes = crate::probes::all(&scenario.system.probes())
         .iter()
         .zip(probe_hits)
         .filter(|(_, hits)| *hits > 0)
@@ -205,7 +204,10 @@ fn finish(world: &World, seed: u64, sim_wall_ms: u64, virtual_ms: u64) -> RunRep
 /// The simulation of one run; returns its virtual duration in milliseconds.
 async fn simulate(world: Arc<World>) -> u64 {
     world.start_clock();
-    let knobs = format!("knobs {}", world.knobs.describe_for(world.scenario.system.knobs()));
+    let knobs = format!(
+        "knobs {}",
+        world.knobs.describe_for(world.scenario.system.knobs())
+    );
     world.checks.observer().trace(0, knobs);
     let handle = Handle::current();
     let sc = world.scenario.clone();

@@ -1,9 +1,9 @@
 //! What one seed runs: the system under test, cluster size, timing, knobs, workload,
 //! nemesis, and bugs.
 
-use super::knobs::KnobChoice;
 use crate::clients::workload::Workload;
 use crate::faults::{FaultEvent, Nemesis};
+use crate::knobs::KnobChoice;
 use crate::system::{BugSet, System};
 use std::sync::Arc;
 use std::time::Duration;

@@ -11,10 +11,10 @@
 //! is spent. Candidates of one step run in parallel and the first in order that still
 //! fails is taken, so the result does not depend on timing.
 
-use crate::faults::{Fault, FaultEvent};
 use super::report::RunReport;
 use super::run::run_seed;
 use super::scenario::{FaultSource, Scenario};
+use crate::faults::{Fault, FaultEvent};
 use linsim_checker::{
     check_named, CheckOptions, Function, History, Operation, Outcome, Value, Verdict,
 };

@@ -289,7 +289,7 @@ impl SweepSummary {
     /// Every probe of `system`'s runs (the framework's and its own) with the share of
     /// seeds that hit it, in table order.
     pub fn probe_coverage(&self, system: &dyn System) -> Vec<ProbeCoverage> {
-        probes::all(system)
+        probes::all(&system.probes())
             .iter()
             .map(|p: &ProbeInfo| {
                 let seeds_hit = self.probe_seeds.get(p.name).copied().unwrap_or(0);

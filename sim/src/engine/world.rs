@@ -6,18 +6,17 @@
 //! scenario, the phase, the history and which servers are down. It lives outside the
 //! nodes' tasks, so disks, the observer and the history survive crashes (and panics).
 
-use super::knobs::Knobs;
 use super::scenario::Scenario;
 use crate::checks::Checks;
 use crate::disk::Disks;
 use crate::faults::FaultEvent;
+use crate::knobs::Knobs;
 use crate::net::Net;
 use crate::stats::Counters;
+use crate::streams::stream;
 use crate::time::{Clocks, RunClock};
 use linsim_checker::{Operation, Outcome, Value};
 use madsim::time::Instant;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -102,11 +101,6 @@ pub struct World {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock()
         .expect("the simulation is single-threaded; no lock is poisoned")
-}
-
-/// Derives an independent RNG stream from the run's seed and a stream name.
-pub fn stream(seed: u64, name: &str) -> StdRng {
-    StdRng::seed_from_u64(seed ^ linsim_checker::history::fnv1a(name.as_bytes()))
 }
 
 impl World {

@@ -72,7 +72,10 @@ impl Faults {
 
     /// The newest membership configuration any server applied.
     pub fn config(&self) -> Config {
-        self.world.lock(&self.world.checks.membership).latest().clone()
+        self.world
+            .lock(&self.world.checks.membership)
+            .latest()
+            .clone()
     }
 
     /// The current leader, if one is known.

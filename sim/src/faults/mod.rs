@@ -167,4 +167,3 @@ pub struct FaultEvent {
     #[serde(flatten)]
     pub fault: Fault,
 }
-

@@ -18,7 +18,10 @@ const TAG_ANSWER: u64 = 3;
 /// delivery order. madsim still sleeps 1 ms in every send and receive.
 pub const MADSIM_LATENCY: std::ops::Range<Duration> = Duration::ZERO..Duration::from_nanos(1);
 
-const _: () = assert!(MIN_LATENCY_NS >= 1_000_000, "madsim's sleeps are 1 ms at least");
+const _: () = assert!(
+    MIN_LATENCY_NS >= 1_000_000,
+    "madsim's sleeps are 1 ms at least"
+);
 
 /// Where a request came from: the client to answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -98,7 +101,9 @@ impl ClientConn {
                 if now >= end {
                     return None;
                 }
-                timeout(end - now, self.ep.recv_from_raw(TAG_ANSWER)).await.ok()?
+                timeout(end - now, self.ep.recv_from_raw(TAG_ANSWER))
+                    .await
+                    .ok()?
             }
             None => self.ep.recv_from_raw(TAG_ANSWER).await,
         };

@@ -95,12 +95,7 @@ pub fn enqueue(net: &Arc<Net>, from: u64, to: u64, due: u64, msg: Queued) {
 /// message 1 ns after the one before it on its link, so the two were due together
 /// and went out in either order. The bug zoo's read bugs depend on that reordering
 /// (strict order made them several times rarer), so it is kept as it was.
-fn pick_due(
-    pending: &BTreeMap<(u64, u64), Queued>,
-    due: u64,
-    seq: u64,
-    net: &Net,
-) -> (u64, u64) {
+fn pick_due(pending: &BTreeMap<(u64, u64), Queued>, due: u64, seq: u64, net: &Net) -> (u64, u64) {
     let mut keys = pending.keys();
     keys.next();
     let Some(&(second, _)) = keys.next() else {

@@ -33,7 +33,7 @@ impl BugSpec {
         self.knobs
             .iter()
             .copied()
-            .filter(|k| crate::engine::knobs::NEVER_DRAWN.contains(k))
+            .filter(|k| crate::knobs::NEVER_DRAWN.contains(k))
             .collect()
     }
 }

@@ -1,7 +1,7 @@
 //! A system's client: one attempt of one operation against one server.
 
-use crate::net::ClientConn;
 use crate::clients::workload::ClientOp;
+use crate::net::ClientConn;
 use linsim_checker::Value;
 use std::future::Future;
 use std::pin::Pin;

@@ -42,7 +42,7 @@ pub use client::{Answer, Client, ClientFuture, Reply};
 pub use events::RaftEvents;
 pub use node::{PeerSender, ServerFuture, ServerNode};
 pub use raft::{
-    Config, ConfChange, ConfChangeSingle, ConfChangeTransition, ConfChangeType, HardState,
+    ConfChange, ConfChangeSingle, ConfChangeTransition, ConfChangeType, Config, HardState,
     LogEntry, Promise, Role, Sent,
 };
 
@@ -58,7 +58,7 @@ pub trait System: Send + Sync {
     /// What it is, in one line, for `linsim list`.
     fn about(&self) -> &'static str;
     /// The knobs (see `linsim list`) its servers read besides the framework's own
-    /// (`engine::knobs::FRAMEWORK_KNOBS`: clients, timeouts, fsync latency, the
+    /// (`knobs::FRAMEWORK_KNOBS`: clients, timeouts, fsync latency, the
     /// election timeout), which apply to every system. Others are not shown in its
     /// reports, and fixing one is an error. Every knob is drawn for every seed all
     /// the same, so what a seed means does not depend on the system.

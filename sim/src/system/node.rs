@@ -5,7 +5,7 @@
 
 use super::{BugSet, RaftEvents};
 use crate::disk::{DiskHandle, Disks, Durable};
-use crate::engine::knobs::Knobs;
+use crate::knobs::Knobs;
 use crate::net::{ClientPort, Inbox, Net};
 use crate::stats::Counters;
 use crate::time::{Clocks, RunClock};

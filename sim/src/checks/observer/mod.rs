@@ -9,8 +9,8 @@ mod reads;
 mod snapshots;
 
 use crate::checks::timeline::{RaftChange, RaftTimeline};
-use linsim_checker::history::{fnv1a, fnv1a_continue};
 use crate::system::{Config, HardState, LogEntry, Promise, Role, Sent};
+use linsim_checker::history::{fnv1a, fnv1a_continue};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use tracing::debug;
@@ -550,25 +550,9 @@ mod tests {
     #[test]
     fn two_leaders_in_one_term_break_election_safety() {
         let mut o = Observer::default();
-        o.role(
-            1,
-            1,
-            3,
-            Role::Leader,
-            1,
-            |_| None,
-            &Config::default(),
-        );
+        o.role(1, 1, 3, Role::Leader, 1, |_| None, &Config::default());
         assert!(o.violation().is_none());
-        o.role(
-            2,
-            2,
-            3,
-            Role::Leader,
-            1,
-            |_| None,
-            &Config::default(),
-        );
+        o.role(2, 2, 3, Role::Leader, 1, |_| None, &Config::default());
         assert_eq!(o.violation().unwrap().invariant, "election-safety");
     }
 
@@ -590,15 +574,7 @@ mod tests {
     fn new_leader_missing_an_earlier_term_commit_breaks_leader_completeness() {
         let mut o = Observer::default();
         o.leader_committed(1, 1, 1, 1, |_| Some(1), None);
-        o.role(
-            2,
-            2,
-            2,
-            Role::Leader,
-            1,
-            |_| Some(2),
-            &Config::default(),
-        );
+        o.role(2, 2, 2, Role::Leader, 1, |_| Some(2), &Config::default());
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 
@@ -607,25 +583,9 @@ mod tests {
         let mut o = Observer::default();
         // Term 8's leader committed index 1; a term-7 leader that lacks it takes office late.
         o.leader_committed(1, 1, 8, 1, |_| Some(8), None);
-        o.role(
-            2,
-            2,
-            7,
-            Role::Leader,
-            1,
-            |_| Some(7),
-            &Config::default(),
-        );
+        o.role(2, 2, 7, Role::Leader, 1, |_| Some(7), &Config::default());
         assert!(o.violation().is_none(), "{:?}", o.violation());
-        o.role(
-            3,
-            3,
-            9,
-            Role::Leader,
-            1,
-            |_| Some(7),
-            &Config::default(),
-        );
+        o.role(3, 3, 9, Role::Leader, 1, |_| Some(7), &Config::default());
         assert_eq!(o.violation().unwrap().invariant, "leader-completeness");
     }
 

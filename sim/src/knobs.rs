@@ -10,7 +10,7 @@
 //! resolved `Knobs` of a run are reported, and replaying the seed with the same
 //! overrides redraws exactly the same values.
 
-use super::world::stream;
+use crate::streams::stream;
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde::Serialize;
@@ -168,10 +168,7 @@ impl Knobs {
 
     /// The value of knob `name` as text (`None` if no knob has that name).
     pub fn get(&self, name: &str) -> Option<String> {
-        KNOBS
-            .iter()
-            .find(|k| k.name == name)
-            .map(|k| (k.get)(self))
+        KNOBS.iter().find(|k| k.name == name).map(|k| (k.get)(self))
     }
 }
 
