@@ -54,10 +54,7 @@ pub fn run(args: HuntArgs) -> ExitCode {
     );
     let (dir, report) = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
     println!("{}", text_line(&report));
-    println!(
-            "knobs: {}",
-            report.knobs.describe_for(sc.system.knobs())
-        );
+    println!("knobs: {}", report.knobs.describe_for(sc.system.knobs()));
     for f in &report.failures {
         println!("failed: {}: {}", f.check, f.facts);
     }

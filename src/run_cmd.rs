@@ -151,10 +151,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         println!("{}", json_line(&report, &repro));
     } else {
         println!("{}", text_line(&report));
-        println!(
-            "knobs: {}",
-            report.knobs.describe_for(sc.system.knobs())
-        );
+        println!("knobs: {}", report.knobs.describe_for(sc.system.knobs()));
         if let Some(reason) = &report.reason {
             println!("reason: {reason}");
         }

@@ -108,8 +108,8 @@ impl ScenarioArgs {
     pub fn build(&self) -> Result<Scenario, String> {
         let system = crate::systems::by_name(&self.system)?;
         let workload = linsim_workloads::workload(&self.workload).map_err(|e| e.to_string())?;
-        let nemesis = linsim_workloads::nemesis_for(&self.nemesis, &*system)
-            .map_err(|e| e.to_string())?;
+        let nemesis =
+            linsim_workloads::nemesis_for(&self.nemesis, &*system).map_err(|e| e.to_string())?;
         let mut sc = Scenario::new(system, workload, nemesis);
         sc.nodes = self.nodes;
         sc.voters = self.voters.unwrap_or(self.nodes);

@@ -171,7 +171,9 @@ fn bad_knobs_and_bugs_exit_2_naming_the_valid_ones() {
     let (code, _, err) = linsim(&["run", "--seed", "1", "--bug", "nosuch"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("unknown bug \"nosuch\" for system linsim-kv; valid bugs: commit-earlier-term"),
+        err.contains(
+            "unknown bug \"nosuch\" for system linsim-kv; valid bugs: commit-earlier-term"
+        ),
         "{err}"
     );
 }

@@ -43,7 +43,13 @@ fn an_unknown_system_exits_2_naming_the_valid_ones() {
 fn a_system_gets_only_the_knobs_bugs_and_nemeses_its_capabilities_allow() {
     // pre_vote is linsim-kv's knob: fixing it for another system is an error.
     let (code, _, err) = linsim(&[
-        "run", "--seed", "1", "--system", "primary-backup", "--knob", "pre_vote=true",
+        "run",
+        "--seed",
+        "1",
+        "--system",
+        "primary-backup",
+        "--knob",
+        "pre_vote=true",
     ]);
     assert_eq!(code, 2);
     assert!(
@@ -52,7 +58,10 @@ fn a_system_gets_only_the_knobs_bugs_and_nemeses_its_capabilities_allow() {
     );
     let (code, _, err) = linsim(&["bugs", "--system", "primary-backup"]);
     assert_eq!(code, 2);
-    assert!(err.contains("system primary-backup has no named bugs"), "{err}");
+    assert!(
+        err.contains("system primary-backup has no named bugs"),
+        "{err}"
+    );
     // A nemesis that aims at the leader needs a system that reports roles.
     let (code, _, err) = linsim(&[
         "sweep",
@@ -129,7 +138,10 @@ fn the_example_service_is_found_non_linearizable_and_shrinks_small() {
     assert_eq!(v["check"], "linearizable", "{v}");
     assert!(v["faults_after"].as_u64().unwrap() <= 3, "{v}");
     assert!(v["ops_after"].as_u64().unwrap() <= 40, "{v}");
-    assert!(v["repro"].as_str().unwrap().contains("--system primary-backup"));
+    assert!(v["repro"]
+        .as_str()
+        .unwrap()
+        .contains("--system primary-backup"));
 }
 
 /// Every `.rs` file under `dir`, recursively.
