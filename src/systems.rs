@@ -48,8 +48,16 @@ pub fn capabilities(system: &dyn System) -> String {
         caps.push(format!("{bugs} named bugs"));
     }
     if caps.is_empty() {
-        "linearizability only".to_string()
-    } else {
-        caps.join(", ")
+        caps.push("linearizability only".to_string());
     }
+    // The nemeses it cannot run (`all` leaves them out for it).
+    let without: Vec<&str> = linsim_workloads::nemesis_entries()
+        .into_iter()
+        .filter(|e| linsim_sim::faults::unmet_needs(&*(e.make)(), system).is_some())
+        .map(|e| e.name)
+        .collect();
+    if !without.is_empty() {
+        caps.push(format!("no {} nemesis", without.join("/")));
+    }
+    caps.join(", ")
 }
