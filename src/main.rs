@@ -53,13 +53,31 @@ enum Command {
 /// every poll costs about an eighth of a sweep's time. `RUST_LOG` overrides this.
 const DEFAULT_LOG: &str = "warn,madsim=off";
 
+/// Whether a panic is `print!`'s on a closed stdout (the reader of a pipe exited).
+/// Rust ignores SIGPIPE, so writing to a closed pipe is an error, which `print!`
+/// turns into this panic.
+fn closed_pipe(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
+}
+
 /// A panic inside a simulated seed is a finding, reported as the seed's `no-panic`
 /// failure with its message (and in its trace.log); printing it to stderr as it
 /// happens would only scatter backtraces over a sweep's output. Panics elsewhere are
-/// printed as usual; a seed's panic goes to its DEBUG log with its location.
+/// printed as usual, except `print!`'s on a closed pipe: then the command exits
+/// quietly, 0. A seed's panic goes to its DEBUG log with its location.
 fn quiet_seed_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if closed_pipe(info) {
+            // The reader went away (`linsim probes | head`): nothing more to say to it.
+            std::process::exit(0);
+        }
         let in_seed = std::thread::current()
             .name()
             .is_some_and(|n| n.starts_with("linsim-seed-"));

@@ -292,3 +292,40 @@ fn bugs_defaults_hunts_each_bug_under_the_default_sweep_on_each_workload() {
     );
     assert!(summary["median_seeds"].as_u64().is_some() && summary["max_seeds"].as_u64().is_some());
 }
+
+/// Runs `linsim args`, reads one line of its stdout and closes the pipe: the command
+/// must exit quietly, with status 0.
+fn closes_quietly(args: &[&str]) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let cwd = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linsim"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty(), "{args:?} printed a line");
+    // The reader is gone: the rest of the output meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{args:?}: {err}"
+    );
+}
+
+#[test]
+fn every_command_exits_quietly_when_its_reader_closes_the_pipe() {
+    closes_quietly(&["probes"]);
+    closes_quietly(&["list"]);
+    closes_quietly(&["run", "--seed", "1", "--duration", "1s"]);
+    closes_quietly(&["sweep", "--json", "--seeds", "0..40", "--duration", "1s"]);
+}
