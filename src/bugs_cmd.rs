@@ -41,7 +41,7 @@ pub struct BugsArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub clients: Option<u64>,
     /// Seeds run at once (default: the number of cores).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::scenario_args::parse_jobs)]
     pub jobs: Option<usize>,
     /// Print one JSON object per bug, then a summary object.
     #[arg(long)]

@@ -19,7 +19,7 @@ pub struct HuntArgs {
     #[arg(long, default_value = "0..100000", value_parser = parse_range)]
     pub seeds: Range<u64>,
     /// Seeds run at once (default: the number of cores).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::scenario_args::parse_jobs)]
     pub jobs: Option<usize>,
     #[command(flatten)]
     pub scenario: ScenarioArgs,
@@ -44,7 +44,10 @@ pub fn run(args: HuntArgs) -> ExitCode {
     });
     progress.finish();
     let Some(report) = first else {
-        println!("no failure in seeds {:?} ({done} run)", args.seeds);
+        println!(
+            "no failure in seeds {}..{} ({done} run)",
+            args.seeds.start, args.seeds.end
+        );
         return ExitCode::SUCCESS;
     };
     let repro = format!(

@@ -3,7 +3,9 @@
 use crate::artifacts;
 use crate::scenario_args::ScenarioArgs;
 use clap::Args;
-use linsim_sim::{run_seed_with, FaultEvent, FaultSource, RunOptions, RunReport, Verdict};
+use linsim_sim::{
+    run_seed_with, FaultEvent, FaultSource, RunOptions, RunReport, Scenario, Verdict,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -87,16 +89,21 @@ pub fn text_line(r: &RunReport) -> String {
     )
 }
 
-pub fn load_schedule(path: &PathBuf) -> Result<Vec<FaultEvent>, String> {
+/// Reads a fault schedule for scenario `sc` and checks it can run there (see
+/// `check_schedule`); the error names the file and the line or event.
+pub fn load_schedule(path: &PathBuf, sc: &Scenario) -> Result<Vec<FaultEvent>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}:0: cannot read: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    let events: Vec<FaultEvent> = serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}:{}: invalid fault schedule: {e} (expected a run's schedule.json: [{{\"at_ns\": N, \"fault\": \"partition\", ...}}])",
             path.display(),
             e.line()
         )
-    })
+    })?;
+    linsim_sim::faults::check_schedule(&events, sc.nodes, &*sc.system)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(events)
 }
 
 /// Runs `linsim run`; exit 0 pass, 1 fail, 2 bad usage, 3 unknown.
@@ -110,7 +117,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let mut repro = format!("linsim run --seed {} {}", args.seed, args.scenario.flags());
     if let Some(path) = &args.schedule {
-        match load_schedule(path) {
+        match load_schedule(path, &sc) {
             Ok(events) => sc.faults = FaultSource::Schedule(Arc::new(events)),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -63,6 +63,15 @@ pub struct ScenarioArgs {
     pub storage: Option<String>,
 }
 
+/// Parses `--jobs N`: at least 1 (0 would run nothing, and is not silently made 1).
+pub fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("0 runs nothing: give at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a number of jobs")),
+    }
+}
+
 /// Parses `10s`, `500ms`, `1.5s`, `2m`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s
@@ -123,6 +132,9 @@ impl ScenarioArgs {
         sc.duration = self.duration;
         sc.client_ops = self.client_ops;
         sc.knobs = self.knob_choice()?;
+        if let Some(e) = sc.knobs.contradiction() {
+            return Err(e);
+        }
         let own = sc.system.knobs();
         if let Some(name) = sc.knobs.fixed.keys().find(|k| !applies(k, own)) {
             let applicable: Vec<&str> = KNOBS

@@ -36,7 +36,7 @@ pub struct ShrinkArgs {
     #[arg(long, default_value_t = 600)]
     pub budget: usize,
     /// Candidate runs at once (default: the number of cores).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::scenario_args::parse_jobs)]
     pub jobs: Option<usize>,
     /// End with a JSON summary object.
     #[arg(long)]
@@ -100,7 +100,7 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
         }
     };
     if let Some(path) = &schedule {
-        match load_schedule(path) {
+        match load_schedule(path, &sc) {
             Ok(events) => sc.faults = FaultSource::Schedule(Arc::new(events)),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -329,3 +329,56 @@ fn every_command_exits_quietly_when_its_reader_closes_the_pipe() {
     closes_quietly(&["run", "--seed", "1", "--duration", "1s"]);
     closes_quietly(&["sweep", "--json", "--seeds", "0..40", "--duration", "1s"]);
 }
+
+#[test]
+fn bad_input_is_refused_before_a_run_starts_naming_what_and_where() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad-input");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A schedule naming a server the cluster does not have: usage, not a finding.
+    let schedule = dir.join("server9.json");
+    std::fs::write(
+        &schedule,
+        r#"[{"at_ns": 100, "fault": "crash", "node": 9, "torn": false}]"#,
+    )
+    .unwrap();
+    let (code, out, err) = linsim(&[
+        "run",
+        "--seed",
+        "1",
+        "--schedule",
+        schedule.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(
+            "server9.json: event 0 (at_ns 100) names server 9, but the cluster has servers 1 to 5"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("context:") && !err.contains("panicked"),
+        "{err}"
+    );
+    // Flags that contradict each other are an error, never silently overridden.
+    let (code, _, err) = linsim(&[
+        "run",
+        "--seed",
+        "1",
+        "--reads",
+        "lease",
+        "--knob",
+        "check_quorum=false",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("reads=lease needs check_quorum=true"), "{err}");
+    let (code, _, err) = linsim(&["sweep", "--jobs", "0", "--seeds", "0..2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("0 runs nothing"), "{err}");
+    // An over-sharded CI matrix: a shard without seeds has nothing to do.
+    let (code, out, _) = linsim(&["sweep", "--seeds", "0..3", "--shard", "4/4"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        "shard 4/4 of seeds 0..3 holds no seeds: nothing to run"
+    );
+}

@@ -533,6 +533,19 @@ impl KnobChoice {
         Ok(())
     }
 
+    /// Knobs fixed to values that contradict each other (the run would have to
+    /// override one): an error naming both.
+    pub fn contradiction(&self) -> Option<String> {
+        let fixed = |name: &str| self.fixed.get(name).map(String::as_str);
+        // Lease reads are only safe with check-quorum (raft refuses them otherwise), so
+        // a drawn check_quorum is forced on with them; a fixed `false` is a contradiction.
+        (fixed("reads") == Some("lease") && fixed("check_quorum") == Some("false")).then(|| {
+            "reads=lease needs check_quorum=true (lease reads are only safe with \
+             check-quorum): drop check_quorum=false or choose another read path"
+                .to_string()
+        })
+    }
+
     /// Fixes a knob from `NAME=VALUE`.
     pub fn fix_pair(&mut self, pair: &str) -> Result<(), KnobError> {
         let (name, value) = pair

@@ -5,9 +5,11 @@
 
 mod handle;
 mod nemesis;
+mod schedule;
 
 pub use handle::{Faults, GRID};
 pub use nemesis::{unmet_needs, Nemesis, NemesisFuture};
+pub use schedule::check_schedule;
 
 use crate::system::ConfChange;
 use serde::{Deserialize, Serialize};

@@ -234,8 +234,8 @@ impl Observer {
                 at_ns,
                 node,
                 format!(
-                    "new leader of term {term} has term {:?} at index {i}, where an entry of term {entry_term} was committed in term {commit_term}",
-                    term_at(i)
+                    "new leader of term {term} has {} at index {i}, where an entry of term {entry_term} was committed in term {commit_term}",
+                    term_at(i).map_or("no entry".to_string(), |t| format!("term {t}"))
                 ),
             );
         }
@@ -272,8 +272,10 @@ impl Observer {
                     at_ns,
                     node,
                     format!(
-                        "leader of term {term} advanced its commit index from {c} to {commit}, an entry of term {:?}",
-                        term_at(commit)
+                        "leader of term {term} advanced its commit index from {c} to {commit}, {}",
+                        term_at(commit).map_or("where it has no entry".to_string(), |t| format!(
+                            "an entry of term {t}"
+                        ))
                     ),
                 );
             }
