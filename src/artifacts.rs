@@ -1,7 +1,8 @@
 //! A run's artifacts: history (JSON and EDN), result, schedule, trace, timeline.
 
+use crate::scenario_args::ScenarioArgs;
 use linsim_checker::formats::{write_edn, write_json};
-use linsim_sim::{run_seed_with, RunOptions, RunReport, Scenario};
+use linsim_sim::{run_seed_with, FaultEvent, RunOptions, RunReport, Scenario};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -55,6 +56,24 @@ pub fn default_dir(scenario: &str, seed: u64) -> PathBuf {
         .join("linsim")
         .join(scenario)
         .join(seed.to_string())
+}
+
+/// Where the artifacts of a run of `args` with `seed` go: `<scenario>/<seed>/` for the
+/// scenario's plain run (as a sweep or hunt runs it), `<seed>-<hash>/` for any other
+/// (other flags, a replayed schedule, a shrunk run), the hash naming those flags and
+/// that schedule. So a replay or a shrink never replaces an earlier failure's files.
+pub fn run_dir(args: &ScenarioArgs, seed: u64, schedule: Option<&[FaultEvent]>) -> PathBuf {
+    let plain = default_dir(&args.name(), seed);
+    let variant = args.variant();
+    if variant.is_none() && schedule.is_none() {
+        return plain;
+    }
+    let mut key = variant.unwrap_or_default();
+    if let Some(events) = schedule {
+        key.push_str(&serde_json::to_string(events).expect("a schedule serializes"));
+    }
+    let hash = linsim_checker::history::fnv1a(key.as_bytes());
+    plain.with_file_name(format!("{seed}-{:08x}", hash as u32))
 }
 
 /// Writes history.json, history.edn, result.json, schedule.json, trace.log and
@@ -120,10 +139,10 @@ pub fn save_regression(report: &RunReport, scenario: &str) -> Option<PathBuf> {
 pub fn write_failure(
     sc: &Scenario,
     scenario: &str,
+    dir: PathBuf,
     report: &RunReport,
     repro: &str,
 ) -> (PathBuf, RunReport) {
-    let dir = default_dir(scenario, report.seed);
     let mut full = run_seed_with(sc, report.seed, &RunOptions { capture_log: true });
     if let Some(m) = linsim_sim::sweep::determinism_mismatch(report, &full) {
         eprintln!(

@@ -55,7 +55,8 @@ pub fn run(args: HuntArgs) -> ExitCode {
         report.seed,
         args.scenario.flags()
     );
-    let (dir, report) = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
+    let dir = artifacts::run_dir(&args.scenario, report.seed, None);
+    let (dir, report) = artifacts::write_failure(&sc, &args.scenario.name(), dir, &report, &repro);
     println!("{}", text_line(&report));
     println!("knobs: {}", report.knobs.describe_for(sc.system.knobs()));
     for f in &report.failures {

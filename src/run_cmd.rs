@@ -148,7 +148,13 @@ pub fn run(args: RunArgs) -> ExitCode {
         (None, Verdict::Fail) => {
             // Replay the seed with its DEBUG log captured (checked to match the first
             // run) and write its artifacts.
-            let (dir, full) = artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro);
+            let schedule = match &sc.faults {
+                FaultSource::Schedule(events) => Some(&events[..]),
+                FaultSource::Nemesis(_) => None,
+            };
+            let dir = artifacts::run_dir(&args.scenario, args.seed, schedule);
+            let (dir, full) =
+                artifacts::write_failure(&sc, &args.scenario.name(), dir, &report, &repro);
             report = full;
             Some(dir)
         }

@@ -113,6 +113,19 @@ impl ScenarioArgs {
         Wrapper::parse_from(["linsim"]).args
     }
 
+    /// The flags that set this scenario apart from its plain run (the system, workload
+    /// and nemesis with every other flag at its default); `None` for the plain run.
+    pub fn variant(&self) -> Option<String> {
+        let plain = ScenarioArgs {
+            system: self.system.clone(),
+            workload: self.workload.clone(),
+            nemesis: self.nemesis.clone(),
+            ..ScenarioArgs::defaults()
+        };
+        let flags = self.flags();
+        (flags != plain.flags()).then_some(flags)
+    }
+
     /// The scenario, or a usage error naming what is wrong and the valid names.
     pub fn build(&self) -> Result<Scenario, String> {
         let system = crate::systems::by_name(&self.system)?;

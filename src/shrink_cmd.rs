@@ -127,9 +127,6 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let dir = args.out.clone().unwrap_or_else(|| {
-        artifacts::default_dir(&scenario_args.name(), seed).with_file_name(format!("{seed}-shrunk"))
-    });
     let shrunk_args = ScenarioArgs {
         nodes: shrunk.after.nodes,
         voters: scenario_args.voters.map(|v| v.min(shrunk.after.nodes)),
@@ -138,15 +135,22 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
         client_ops: shrunk.after.client_ops,
         ..scenario_args.clone()
     };
-    let repro = format!(
-        "linsim run --seed {seed} {} --schedule {}",
-        shrunk_args.flags(),
-        dir.join("schedule.json").display()
-    );
     let full = run_seed_with(
         &shrunk.after.scenario(&sc),
         seed,
         &RunOptions { capture_log: true },
+    );
+    // The shrunk run's own folder, named by its flags and the schedule it recorded (as
+    // its schedule.json holds it): replaying its repro line writes the same files
+    // there, and the original seed's folder stays.
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| artifacts::run_dir(&shrunk_args, seed, Some(&full.faults)));
+    let repro = format!(
+        "linsim run --seed {seed} {} --schedule {}",
+        shrunk_args.flags(),
+        dir.join("schedule.json").display()
     );
     if let Err(e) = artifacts::write(&dir, &full, shrunk.after.nodes, &repro) {
         eprintln!("error: cannot write artifacts to {}: {e}", dir.display());

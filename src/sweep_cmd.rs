@@ -124,8 +124,13 @@ pub fn run(args: SweepArgs) -> ExitCode {
         summary.add(&report);
         if report.verdict == Verdict::Fail {
             let reason = report.reason.clone().unwrap_or_default();
-            let (dir, _) =
-                artifacts::write_failure(&sc, &args.scenario.name(), &report, &repro(report.seed));
+            let (dir, _) = artifacts::write_failure(
+                &sc,
+                &args.scenario.name(),
+                artifacts::run_dir(&args.scenario, report.seed, None),
+                &report,
+                &repro(report.seed),
+            );
             failures.push((
                 report.seed,
                 format!("{reason}\n    artifacts: {}", dir.display()),

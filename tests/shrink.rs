@@ -159,3 +159,55 @@ fn the_shrink_command_prints_a_repro_line_that_replays_the_shrunk_run() {
     assert!(out_dir.join("history.min.json").exists());
     assert!(out_dir.join("history.min.edn").exists());
 }
+
+#[test]
+fn replays_and_shrinks_never_replace_the_original_failures_artifacts() {
+    let args = [
+        "--system",
+        "primary-backup",
+        "--workload",
+        "register",
+        "--nemesis",
+        "all",
+    ];
+    let cwd = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    let with = |head: &[&str]| -> Vec<String> {
+        head.iter()
+            .chain(args.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |argv: Vec<String>| {
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        linsim(&argv)
+    };
+    let (code, out, err) = run(with(&["hunt", "--seeds", "0..20"]));
+    assert_eq!(code, 1, "{out}{err}");
+    let dir_of = |out: &str| {
+        let line = out.lines().find(|l| l.starts_with("artifacts: ")).unwrap();
+        cwd.join(line.trim_start_matches("artifacts: "))
+    };
+    let original = dir_of(&out);
+    let seed = original.file_name().unwrap().to_str().unwrap().to_string();
+    let history = std::fs::read(original.join("history.json")).unwrap();
+    let (code, out, err) = run(with(&["shrink", "--seed", &seed]));
+    assert_eq!(code, 1, "{out}{err}");
+    let shrunk = dir_of(&out);
+    assert_ne!(shrunk, original, "the shrunk run has its own folder");
+    let repro = out
+        .lines()
+        .find_map(|l| l.strip_prefix("repro: linsim "))
+        .unwrap();
+    let (code, out, err) = linsim(&repro.split_whitespace().collect::<Vec<_>>());
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        dir_of(&out),
+        shrunk,
+        "a replay of the shrunk run writes to its folder"
+    );
+    assert_eq!(
+        std::fs::read(original.join("history.json")).unwrap(),
+        history,
+        "the original failure's history is untouched"
+    );
+}
