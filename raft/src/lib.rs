@@ -133,7 +133,10 @@
 #![warn(missing_docs)]
 
 pub mod async_storage;
+#[cfg(feature = "bugs")]
 pub mod bugs;
+#[cfg(not(feature = "bugs"))]
+mod bugs;
 pub mod confchange;
 pub mod config;
 pub mod describe;
@@ -154,6 +157,7 @@ pub mod tracker;
 pub mod util;
 
 pub use async_storage::{LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
+#[cfg(feature = "bugs")]
 pub use bugs::{RaftBug, RaftBugs};
 pub use confchange::ConfChangeError;
 pub use config::{Config, ReadOnlyOption};

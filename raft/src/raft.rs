@@ -160,7 +160,7 @@ impl<S: Storage> Raft<S> {
             pending_append_bcast: false,
             async_storage_writes: c.async_storage_writes,
             rng: StdRng::seed_from_u64(seed),
-            bugs: c.bugs,
+            bugs: c.bugs(),
         };
         let next = r.raft_log.last_index() + 1;
         r.trk.apply_conf_state(&rs.conf_state, next)?;

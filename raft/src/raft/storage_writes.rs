@@ -19,7 +19,7 @@ use tracing::info;
 
 impl<S: Storage> Raft<S> {
     /// The bugs injected into this node.
-    pub fn bugs(&self) -> crate::bugs::RaftBugs {
+    pub(crate) fn bugs(&self) -> crate::bugs::RaftBugs {
         self.bugs
     }
 
