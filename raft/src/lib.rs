@@ -121,7 +121,7 @@
 //!         }
 //!     }
 //!     node.advance();
-//!     if !proposed && node.raft.raft_log.applied >= 1 {
+//!     if !proposed && node.applied() >= 1 {
 //!         // The leader's empty entry is applied: conf changes are accepted now.
 //!         node.propose_conf_change(&add_learner).unwrap();
 //!         proposed = true;
