@@ -55,8 +55,8 @@ struct Handed {
 
 /// A raft node driven synchronously by its caller, as etcd's `RawNode`.
 pub struct RawNode<S: Storage> {
-    /// The state machine (public for inspection by tests and invariant checkers).
-    pub raft: Raft<S>,
+    /// The state machine (observers read it through the methods of `inspect`).
+    pub(crate) raft: Raft<S>,
     prev_soft: SoftState,
     prev_hard: HardState,
     handed: Option<Handed>,

@@ -24,7 +24,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Whether this node runs with asynchronous storage writes.
-    pub fn async_storage_writes(&self) -> bool {
+    pub(crate) fn async_storage_writes(&self) -> bool {
         self.async_storage_writes
     }
 
