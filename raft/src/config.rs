@@ -57,7 +57,9 @@ pub struct Config {
     /// the application's append and apply threads, whose responses are stepped back
     /// in (see `crate::async_storage`). Off by default: the `Ready`/`advance` contract.
     pub async_storage_writes: bool,
-    /// Deliberate bugs to inject (none by default): see `crate::bugs`.
+    /// Deliberate bugs to inject (none by default): see `crate::bugs`. Only with the
+    /// cargo feature `bugs`.
+    #[cfg(feature = "bugs")]
     pub bugs: crate::bugs::RaftBugs,
 }
 
@@ -80,6 +82,7 @@ impl Default for Config {
             step_down_on_removal: false,
             seed: 0,
             async_storage_writes: false,
+            #[cfg(feature = "bugs")]
             bugs: crate::bugs::RaftBugs::NONE,
         }
     }
@@ -92,6 +95,14 @@ impl Config {
             id,
             ..Config::default()
         }
+    }
+
+    /// The bugs to inject: `Config::bugs`, or none without the `bugs` feature.
+    pub(crate) fn bugs(&self) -> crate::bugs::RaftBugs {
+        #[cfg(feature = "bugs")]
+        return self.bugs;
+        #[cfg(not(feature = "bugs"))]
+        crate::bugs::RaftBugs::NONE
     }
 
     /// Checks the configuration, naming the first field that is wrong and why.

@@ -1,9 +1,12 @@
 //! linsim-raft: an etcd-style Raft consensus state machine, written fresh in Rust.
 //!
-//! The core (`Raft`) is a pure state machine: no I/O, no clocks, no threads. Time is
-//! `tick()`; everything else is a `Message` passed to `step()`. What the application
-//! must persist, send and apply comes out of `RawNode::ready()` and is acknowledged with
-//! `RawNode::advance()`. Storage is read-only to raft: the application writes it.
+//! The core (`Raft`, internal to the crate) is a pure state machine: no I/O, no
+//! clocks, no threads. Time is `tick()`; everything else is a `Message` passed to
+//! `step()`. What the application must persist, send and apply comes out of
+//! `RawNode::ready()` and is acknowledged with `RawNode::advance()`. Storage is
+//! read-only to raft: the application writes it. An observer (an invariant checker, a
+//! tracer) reads a node's state through `RawNode`'s read-only inspection methods
+//! (`term`, `role`, `committed`, `term_at`, `conf_state`, `progress`, ...).
 //!
 //! Modelled on etcd's raft package: the same roles (`StateType`), the same 24 message
 //! types with etcd's numbers (`MessageType`), the same Message and Entry fields, PreVote,
@@ -78,8 +81,8 @@
 //!    of A: no conf change may lie between that snapshot and A. It creates a snapshot
 //!    at the index of every conf change it applies (or at A whenever it persists A).
 //!    Snapshots carry joint configurations whole, and a node restoring one
-//!    (`Raft::restore`, or `RawNode::new` over storage holding one) rebuilds both
-//!    halves.
+//!    (installing one from its leader, or `RawNode::new` over storage holding one)
+//!    rebuilds both halves.
 //!
 //! A new node boots with the cluster's initial membership
 //! (`MemStorage::new_with_conf_state`: it replays every change from index 1) or with
@@ -121,7 +124,7 @@
 //!         }
 //!     }
 //!     node.advance();
-//!     if !proposed && node.raft.raft_log.applied >= 1 {
+//!     if !proposed && node.applied() >= 1 {
 //!         // The leader's empty entry is applied: conf changes are accepted now.
 //!         node.propose_conf_change(&add_learner).unwrap();
 //!         proposed = true;
@@ -133,27 +136,34 @@
 #![warn(missing_docs)]
 
 pub mod async_storage;
+#[cfg(feature = "bugs")]
 pub mod bugs;
+#[cfg(not(feature = "bugs"))]
+mod bugs;
 pub mod confchange;
 pub mod config;
 pub mod describe;
 pub mod eraftpb;
 pub mod errors;
-pub mod log;
-pub mod log_unstable;
+mod log;
+mod log_unstable;
 pub mod node;
 pub mod probes;
 pub mod quorum;
 pub mod raft;
 pub mod raw_node;
-pub mod read_only;
+mod read_only;
 pub mod shared_storage;
 pub mod status;
 pub mod storage;
 pub mod tracker;
-pub mod util;
+mod util;
+
+#[cfg(test)]
+mod tests;
 
 pub use async_storage::{LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
+#[cfg(feature = "bugs")]
 pub use bugs::{RaftBug, RaftBugs};
 pub use confchange::ConfChangeError;
 pub use config::{Config, ReadOnlyOption};
@@ -164,7 +174,7 @@ pub use eraftpb::{
 };
 pub use errors::{Error, Result, StorageError};
 pub use node::{Node, ReadyStream};
-pub use raft::{Raft, SoftState, StateType, NONE};
+pub use raft::{SoftState, StateType, NONE};
 pub use raw_node::{RawNode, Ready};
 pub use read_only::ReadState;
 pub use shared_storage::SharedStorage;

@@ -9,28 +9,28 @@ use crate::util::limit_size;
 /// The log of one raft node, as etcd's `raftLog`.
 ///
 /// Invariant: `applied <= committed <= last_index()`, and `persisted <= last_index()`.
-pub struct RaftLog<S: Storage> {
+pub(crate) struct RaftLog<S: Storage> {
     /// Durable entries, written by the application.
-    pub storage: S,
+    pub(crate) storage: S,
     /// Entries not yet persisted.
-    pub unstable: Unstable,
+    pub(crate) unstable: Unstable,
     /// The highest index known to be committed by a quorum.
-    pub committed: u64,
+    pub(crate) committed: u64,
     /// The highest index handed to the application for applying and acknowledged.
-    pub applied: u64,
+    pub(crate) applied: u64,
     /// The highest index handed to the apply thread (async storage writes only; the
     /// synchronous path hands out from `applied`).
-    pub applying: u64,
+    pub(crate) applying: u64,
     /// The highest index known durable on this node (acknowledged by `advance`).
-    pub persisted: u64,
+    pub(crate) persisted: u64,
     /// Byte limit of committed entries returned at once.
-    pub max_next_ents_size: u64,
+    pub(crate) max_next_ents_size: u64,
 }
 
 impl<S: Storage> RaftLog<S> {
     /// A log over `storage`, with everything in storage taken as durable and everything
     /// before its first index as committed and applied.
-    pub fn new(storage: S, max_next_ents_size: u64) -> Result<RaftLog<S>> {
+    pub(crate) fn new(storage: S, max_next_ents_size: u64) -> Result<RaftLog<S>> {
         let first = storage.first_index()?;
         let last = storage.last_index()?;
         Ok(RaftLog {
@@ -45,7 +45,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// The first index still in the log.
-    pub fn first_index(&self) -> u64 {
+    pub(crate) fn first_index(&self) -> u64 {
         self.unstable.maybe_first_index().unwrap_or_else(|| {
             self.storage
                 .first_index()
@@ -54,7 +54,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// The last index in the log.
-    pub fn last_index(&self) -> u64 {
+    pub(crate) fn last_index(&self) -> u64 {
         self.unstable.maybe_last_index().unwrap_or_else(|| {
             self.storage
                 .last_index()
@@ -63,13 +63,13 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// The term of the last entry.
-    pub fn last_term(&self) -> u64 {
+    pub(crate) fn last_term(&self) -> u64 {
         self.term(self.last_index())
             .expect("the last entry's term is always available")
     }
 
     /// The term of the entry at `i`: `Compacted` before the log, `Unavailable` after it.
-    pub fn term(&self, i: u64) -> Result<u64> {
+    pub(crate) fn term(&self, i: u64) -> Result<u64> {
         let dummy = self.first_index() - 1;
         if i < dummy {
             return Err(Error::Store(StorageError::Compacted));
@@ -84,14 +84,14 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Whether the entry at `i` has term `term`.
-    pub fn match_term(&self, i: u64, term: u64) -> bool {
+    pub(crate) fn match_term(&self, i: u64, term: u64) -> bool {
         self.term(i).is_ok_and(|t| t == term)
     }
 
     /// Follower side of MsgApp: if the entry at `index` has `log_term`, append the
     /// entries (truncating a conflicting suffix), advance commit, and return the index
     /// of the last new entry. `None` means the consistency check failed.
-    pub fn maybe_append(
+    pub(crate) fn maybe_append(
         &mut self,
         index: u64,
         log_term: u64,
@@ -129,7 +129,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Appends entries after truncating any conflicting suffix; returns the last index.
-    pub fn append(&mut self, ents: &[Entry]) -> u64 {
+    pub(crate) fn append(&mut self, ents: &[Entry]) -> u64 {
         let Some(first) = ents.first() else {
             return self.last_index();
         };
@@ -147,7 +147,7 @@ impl<S: Storage> RaftLog<S> {
 
     /// The index of the first entry in `ents` whose term differs from ours (or that we
     /// lack); 0 if every entry is already present.
-    pub fn find_conflict(&self, ents: &[Entry]) -> u64 {
+    pub(crate) fn find_conflict(&self, ents: &[Entry]) -> u64 {
         for e in ents {
             if !self.match_term(e.index, e.term) {
                 return e.index;
@@ -159,7 +159,7 @@ impl<S: Storage> RaftLog<S> {
     /// The largest `(index, term)` with `index <= index` and `term <= term`: where a
     /// leader should probe next after a rejection (fast backtracking). A compacted or
     /// unavailable position returns `(index, 0)`.
-    pub fn find_conflict_by_term(&self, mut index: u64, term: u64) -> (u64, u64) {
+    pub(crate) fn find_conflict_by_term(&self, mut index: u64, term: u64) -> (u64, u64) {
         loop {
             match self.term(index) {
                 Ok(t) if t > term => index -= 1,
@@ -171,7 +171,7 @@ impl<S: Storage> RaftLog<S> {
 
     /// Advances the commit index (never backwards). Panics if asked to commit past the
     /// end of the log: that means the log was lost or corrupted.
-    pub fn commit_to(&mut self, to_commit: u64) {
+    pub(crate) fn commit_to(&mut self, to_commit: u64) {
         if self.committed < to_commit {
             assert!(
                 self.last_index() >= to_commit,
@@ -185,7 +185,7 @@ impl<S: Storage> RaftLog<S> {
 
     /// Leader side: commits `max_index` if it is past the commit index and its entry is
     /// of the leader's `term` (Raft §5.4.2: never commit older terms by counting).
-    pub fn maybe_commit(&mut self, max_index: u64, term: u64) -> bool {
+    pub(crate) fn maybe_commit(&mut self, max_index: u64, term: u64) -> bool {
         if max_index <= self.committed {
             return false;
         }
@@ -200,7 +200,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Records that entries up to `i` were applied.
-    pub fn applied_to(&mut self, i: u64) {
+    pub(crate) fn applied_to(&mut self, i: u64) {
         if i == 0 {
             return;
         }
@@ -216,7 +216,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Records that entries up to `(i, t)` are durable.
-    pub fn stable_to(&mut self, i: u64, t: u64) {
+    pub(crate) fn stable_to(&mut self, i: u64, t: u64) {
         self.unstable.stable_to(i, t);
         if i > self.persisted && self.match_term(i, t) {
             self.persisted = i;
@@ -224,24 +224,24 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Records that the snapshot at `i` is durable.
-    pub fn stable_snap_to(&mut self, i: u64) {
+    pub(crate) fn stable_snap_to(&mut self, i: u64) {
         self.unstable.stable_snap_to(i);
         self.persisted = self.persisted.max(i);
     }
 
     /// Whether a candidate with last entry `(lasti, term)` is at least as up to date as
     /// this log (Raft §5.4.1).
-    pub fn is_up_to_date(&self, lasti: u64, term: u64) -> bool {
+    pub(crate) fn is_up_to_date(&self, lasti: u64, term: u64) -> bool {
         term > self.last_term() || (term == self.last_term() && lasti >= self.last_index())
     }
 
     /// Committed entries not yet applied, up to `max_next_ents_size` bytes.
-    pub fn next_committed_entries(&self) -> Vec<Entry> {
+    pub(crate) fn next_committed_entries(&self) -> Vec<Entry> {
         self.committed_entries_between(self.applied, self.committed)
     }
 
     /// Committed entries after `after` up to `hi`, up to `max_next_ents_size` bytes.
-    pub fn committed_entries_between(&self, after: u64, hi: u64) -> Vec<Entry> {
+    pub(crate) fn committed_entries_between(&self, after: u64, hi: u64) -> Vec<Entry> {
         let lo = (after + 1).max(self.first_index());
         if hi + 1 > lo {
             return self
@@ -252,26 +252,27 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Whether any committed entries wait to be applied.
-    pub fn has_next_committed_entries(&self) -> bool {
+    pub(crate) fn has_next_committed_entries(&self) -> bool {
         self.committed > self.applied.max(self.first_index() - 1)
     }
 
     /// Entries from `i` to the end, limited to `max_size` bytes.
-    pub fn entries(&self, i: u64, max_size: u64) -> Result<Vec<Entry>> {
+    pub(crate) fn entries(&self, i: u64, max_size: u64) -> Result<Vec<Entry>> {
         if i > self.last_index() {
             return Ok(Vec::new());
         }
         self.slice(i, self.last_index() + 1, max_size)
     }
 
-    /// Every entry in the log (for tests and invariant checks).
-    pub fn all_entries(&self) -> Vec<Entry> {
+    /// Every entry in the log (tests).
+    #[cfg(test)]
+    pub(crate) fn all_entries(&self) -> Vec<Entry> {
         self.entries(self.first_index(), u64::MAX)
             .expect("the whole log is readable")
     }
 
     /// The snapshot to send or persist: the unstable one if pending, else storage's.
-    pub fn snapshot(&self, request_index: u64) -> Result<Snapshot> {
+    pub(crate) fn snapshot(&self, request_index: u64) -> Result<Snapshot> {
         if let Some(s) = &self.unstable.snapshot {
             return Ok(s.clone());
         }
@@ -279,14 +280,14 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Replaces the log with a snapshot (follower installing one).
-    pub fn restore(&mut self, snap: Snapshot) {
+    pub(crate) fn restore(&mut self, snap: Snapshot) {
         self.committed = snap.metadata.index;
         self.persisted = self.persisted.min(snap.metadata.index.saturating_sub(1));
         self.unstable.restore(snap);
     }
 
     /// Entries in `[lo, hi)` from storage and the unstable tail, limited to `max_size`.
-    pub fn slice(&self, lo: u64, hi: u64, max_size: u64) -> Result<Vec<Entry>> {
+    pub(crate) fn slice(&self, lo: u64, hi: u64, max_size: u64) -> Result<Vec<Entry>> {
         let first = self.first_index();
         if lo < first {
             return Err(Error::Store(StorageError::Compacted));

@@ -10,23 +10,23 @@ use crate::eraftpb::{Entry, Snapshot};
 /// `offset_in_progress` and `snapshot_in_progress` say what was handed out already, so
 /// the next `Ready` carries only what is new. The synchronous path never reads them.
 #[derive(Clone, Debug, Default)]
-pub struct Unstable {
+pub(crate) struct Unstable {
     /// A snapshot received from the leader, waiting to be persisted.
-    pub snapshot: Option<Snapshot>,
+    pub(crate) snapshot: Option<Snapshot>,
     /// Entries waiting to be persisted.
-    pub entries: Vec<Entry>,
+    pub(crate) entries: Vec<Entry>,
     /// The log index of `entries[0]`.
-    pub offset: u64,
+    pub(crate) offset: u64,
     /// The first index not yet handed to the append thread (async storage writes):
     /// entries in `[offset, offset_in_progress)` are being written.
-    pub offset_in_progress: u64,
+    pub(crate) offset_in_progress: u64,
     /// Whether the snapshot was handed to the append thread (async storage writes).
-    pub snapshot_in_progress: bool,
+    pub(crate) snapshot_in_progress: bool,
 }
 
 impl Unstable {
     /// An empty unstable log whose next entry will be at `offset`.
-    pub fn new(offset: u64) -> Unstable {
+    pub(crate) fn new(offset: u64) -> Unstable {
         Unstable {
             offset,
             offset_in_progress: offset,
@@ -35,20 +35,20 @@ impl Unstable {
     }
 
     /// The entries not yet handed to the append thread.
-    pub fn next_entries(&self) -> &[Entry] {
+    pub(crate) fn next_entries(&self) -> &[Entry] {
         let start = self.offset_in_progress.max(self.offset) - self.offset;
         &self.entries[(start as usize).min(self.entries.len())..]
     }
 
     /// The snapshot, if it was not yet handed to the append thread.
-    pub fn next_snapshot(&self) -> Option<&Snapshot> {
+    pub(crate) fn next_snapshot(&self) -> Option<&Snapshot> {
         self.snapshot
             .as_ref()
             .filter(|_| !self.snapshot_in_progress)
     }
 
     /// Marks every entry and the snapshot as handed to the append thread.
-    pub fn accept_in_progress(&mut self) {
+    pub(crate) fn accept_in_progress(&mut self) {
         if let Some(last) = self.entries.last() {
             self.offset_in_progress = last.index + 1;
         }
@@ -58,12 +58,12 @@ impl Unstable {
     }
 
     /// The first index, if a pending snapshot determines it.
-    pub fn maybe_first_index(&self) -> Option<u64> {
+    pub(crate) fn maybe_first_index(&self) -> Option<u64> {
         self.snapshot.as_ref().map(|s| s.metadata.index + 1)
     }
 
     /// The last index, if there are unstable entries or a pending snapshot.
-    pub fn maybe_last_index(&self) -> Option<u64> {
+    pub(crate) fn maybe_last_index(&self) -> Option<u64> {
         if !self.entries.is_empty() {
             return Some(self.offset + self.entries.len() as u64 - 1);
         }
@@ -71,7 +71,7 @@ impl Unstable {
     }
 
     /// The term of the entry at `i`, if this unstable log knows it.
-    pub fn maybe_term(&self, i: u64) -> Option<u64> {
+    pub(crate) fn maybe_term(&self, i: u64) -> Option<u64> {
         if i < self.offset {
             return self
                 .snapshot
@@ -88,7 +88,7 @@ impl Unstable {
 
     /// Marks entries up to `(i, t)` as persisted. Ignored if the entry at `i` was since
     /// replaced (its term no longer matches) or is already stable.
-    pub fn stable_to(&mut self, i: u64, t: u64) {
+    pub(crate) fn stable_to(&mut self, i: u64, t: u64) {
         if i < self.offset || self.maybe_term(i) != Some(t) {
             return;
         }
@@ -98,7 +98,7 @@ impl Unstable {
     }
 
     /// Marks the pending snapshot at index `i` as persisted.
-    pub fn stable_snap_to(&mut self, i: u64) {
+    pub(crate) fn stable_snap_to(&mut self, i: u64) {
         if self
             .snapshot
             .as_ref()
@@ -110,7 +110,7 @@ impl Unstable {
     }
 
     /// Replaces everything with a snapshot from the leader.
-    pub fn restore(&mut self, s: Snapshot) {
+    pub(crate) fn restore(&mut self, s: Snapshot) {
         self.offset = s.metadata.index + 1;
         self.offset_in_progress = self.offset;
         self.entries.clear();
@@ -119,7 +119,7 @@ impl Unstable {
     }
 
     /// Appends `ents`, first truncating any entries at or after `ents[0].index`.
-    pub fn truncate_and_append(&mut self, ents: &[Entry]) {
+    pub(crate) fn truncate_and_append(&mut self, ents: &[Entry]) {
         let Some(after) = ents.first().map(|e| e.index) else {
             return;
         };
@@ -139,7 +139,7 @@ impl Unstable {
     }
 
     /// The entries in `[lo, hi)`, which must lie within the unstable range.
-    pub fn slice(&self, lo: u64, hi: u64) -> &[Entry] {
+    pub(crate) fn slice(&self, lo: u64, hi: u64) -> &[Entry] {
         let upper = self.offset + self.entries.len() as u64;
         assert!(
             lo <= hi && lo >= self.offset && hi <= upper,

@@ -1,8 +1,8 @@
 //! raft's code probes (see `linsim_probes`): above all at every safety guard's
 //! refusal branch, the places where Raft refuses to do something unsafe.
 
-pub use linsim_probes::ProbeInfo;
 use linsim_probes::define_probes;
+pub use linsim_probes::ProbeInfo;
 
 /// Counts a hit of one of this crate's probes: `probe!(VoteRejectedStaleLog)`.
 #[macro_export]

@@ -27,7 +27,7 @@ mod storage_writes;
 pub const NONE: u64 = 0;
 
 /// The context marking a campaign started by leader transfer (it bypasses leases).
-pub const CAMPAIGN_TRANSFER: &[u8] = b"CampaignTransfer";
+pub(crate) const CAMPAIGN_TRANSFER: &[u8] = b"CampaignTransfer";
 
 /// A node's role. Display prints etcd's names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,43 +66,44 @@ enum CampaignType {
     Transfer,
 }
 
-/// One raft node's consensus state.
-pub struct Raft<S: Storage> {
+/// One raft node's consensus state (crate-internal: applications drive it through
+/// `RawNode` or `Node`, and observe it through `RawNode`'s inspection methods).
+pub(crate) struct Raft<S: Storage> {
     /// This node's id.
-    pub id: u64,
+    pub(crate) id: u64,
     /// The current term.
-    pub term: u64,
+    pub(crate) term: u64,
     /// Whom we voted for in `term`.
-    pub vote: u64,
+    pub(crate) vote: u64,
     /// The log.
-    pub raft_log: RaftLog<S>,
+    pub(crate) raft_log: RaftLog<S>,
     /// The membership and (as leader) every member's progress.
-    pub trk: ProgressTracker,
+    pub(crate) trk: ProgressTracker,
     /// The role.
-    pub state: StateType,
+    pub(crate) state: StateType,
     /// The known leader of `term`.
-    pub lead: u64,
+    pub(crate) lead: u64,
     /// Messages to send, released by `RawNode::ready` after persistence.
-    pub msgs: Vec<Message>,
+    pub(crate) msgs: Vec<Message>,
     /// Async storage writes only: votes and append acks (and a candidate's own vote)
     /// that depend on state not yet durable. They leave as the `responses` of the next
     /// MsgStorageAppend, so the append thread releases them once that state is synced
     /// (etcd's `msgsAfterAppend`).
-    pub msgs_after_append: Vec<Message>,
+    pub(crate) msgs_after_append: Vec<Message>,
     /// The node a leader is transferring leadership to (`NONE`: none).
-    pub lead_transferee: u64,
+    pub(crate) lead_transferee: u64,
     /// The log index up to which a conf change may be pending (leader only): a new
     /// conf change is refused until the applied index reaches it.
-    pub pending_conf_index: u64,
+    pub(crate) pending_conf_index: u64,
     /// Bytes of uncommitted entries on a leader.
-    pub uncommitted_size: u64,
+    pub(crate) uncommitted_size: u64,
     /// Reads the application may serve, handed out (and cleared) by `RawNode::ready`.
-    pub read_states: Vec<ReadState>,
+    pub(crate) read_states: Vec<ReadState>,
     /// A leader's reads waiting for a heartbeat quorum, and how reads are served.
-    pub read_only: ReadOnly,
+    pub(crate) read_only: ReadOnly,
     /// Reads a new leader holds until it has committed an entry of its own term (see
     /// `committed_entry_in_current_term`), released in arrival order.
-    pub pending_read_index_messages: Vec<Message>,
+    pub(crate) pending_read_index_messages: Vec<Message>,
 
     max_msg_size: u64,
     max_uncommitted_size: u64,
@@ -125,7 +126,7 @@ pub struct Raft<S: Storage> {
 
 impl<S: Storage> Raft<S> {
     /// A follower at the persisted term, with membership and log from `storage`.
-    pub fn new(c: &Config, storage: S) -> Result<Raft<S>> {
+    pub(crate) fn new(c: &Config, storage: S) -> Result<Raft<S>> {
         c.validate()?;
         let rs = storage.initial_state()?;
         let raft_log = RaftLog::new(storage, c.max_committed_size_per_ready)?;
@@ -160,7 +161,7 @@ impl<S: Storage> Raft<S> {
             pending_append_bcast: false,
             async_storage_writes: c.async_storage_writes,
             rng: StdRng::seed_from_u64(seed),
-            bugs: c.bugs,
+            bugs: c.bugs(),
         };
         let next = r.raft_log.last_index() + 1;
         r.trk.apply_conf_state(&rs.conf_state, next)?;
@@ -199,7 +200,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// The soft state (leader and role).
-    pub fn soft_state(&self) -> SoftState {
+    pub(crate) fn soft_state(&self) -> SoftState {
         SoftState {
             lead: self.lead,
             raft_state: self.state,
@@ -207,7 +208,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// The hard state (term, vote, commit).
-    pub fn hard_state(&self) -> HardState {
+    pub(crate) fn hard_state(&self) -> HardState {
         HardState {
             term: self.term,
             vote: self.vote,
@@ -216,7 +217,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// The randomized election timeout currently in force, in ticks.
-    pub fn randomized_election_timeout(&self) -> usize {
+    pub(crate) fn randomized_election_timeout(&self) -> usize {
         self.randomized_election_timeout
     }
 
@@ -224,18 +225,18 @@ impl<S: Storage> Raft<S> {
     /// snapshot. A node whose log starts with a snapshot not yet persisted and applied
     /// could not serve that snapshot to followers from its storage, and its state
     /// machine would lag the log it leads with.
-    pub fn promotable(&self) -> bool {
+    pub(crate) fn promotable(&self) -> bool {
         self.trk.is_voter(self.id) && self.raft_log.unstable.snapshot.is_none()
     }
 
     /// Whether a deferred MsgApp broadcast is waiting for `flush_appends`.
-    pub fn has_pending_appends(&self) -> bool {
+    pub(crate) fn has_pending_appends(&self) -> bool {
         self.pending_append_bcast
     }
 
     /// Sends the MsgApps deferred since the last flush (one per follower, carrying every
     /// new entry and the latest commit index).
-    pub fn flush_appends(&mut self) {
+    pub(crate) fn flush_appends(&mut self) {
         if !std::mem::take(&mut self.pending_append_bcast) || self.state != StateType::StateLeader {
             return;
         }
@@ -252,8 +253,9 @@ impl<S: Storage> Raft<S> {
         }
     }
 
-    /// Flushes deferred appends and takes every outgoing message (tests and drivers).
-    pub fn take_messages(&mut self) -> Vec<Message> {
+    /// Flushes deferred appends and takes every outgoing message (tests).
+    #[cfg(test)]
+    pub(crate) fn take_messages(&mut self) -> Vec<Message> {
         self.flush_appends();
         std::mem::take(&mut self.msgs)
     }
@@ -495,7 +497,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Releases the uncommitted budget of entries that were applied.
-    pub fn reduce_uncommitted_size(&mut self, applied: &[Entry]) {
+    pub(crate) fn reduce_uncommitted_size(&mut self, applied: &[Entry]) {
         if self.state != StateType::StateLeader {
             return;
         }
@@ -504,13 +506,13 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Called when the application has made the log durable up to `(index, term)`.
-    pub fn on_persisted(&mut self, index: u64, term: u64) {
+    pub(crate) fn on_persisted(&mut self, index: u64, term: u64) {
         self.raft_log.stable_to(index, term);
         self.on_self_progress();
     }
 
     /// Called when a snapshot at `index` is durable.
-    pub fn on_persisted_snapshot(&mut self, index: u64) {
+    pub(crate) fn on_persisted_snapshot(&mut self, index: u64) {
         self.raft_log.stable_snap_to(index);
         self.on_self_progress();
     }
@@ -577,7 +579,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Becomes a follower of `lead` at `term`.
-    pub fn become_follower(&mut self, term: u64, lead: u64) {
+    pub(crate) fn become_follower(&mut self, term: u64, lead: u64) {
         self.reset(term);
         self.lead = lead;
         self.state = StateType::StateFollower;
@@ -585,7 +587,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Becomes a candidate at `term + 1`, voting for itself.
-    pub fn become_candidate(&mut self) {
+    pub(crate) fn become_candidate(&mut self) {
         assert_ne!(
             self.state,
             StateType::StateLeader,
@@ -599,7 +601,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Becomes a pre-candidate: polls for votes without changing term or vote.
-    pub fn become_pre_candidate(&mut self) {
+    pub(crate) fn become_pre_candidate(&mut self) {
         assert_ne!(
             self.state,
             StateType::StateLeader,
@@ -614,7 +616,7 @@ impl<S: Storage> Raft<S> {
 
     /// Becomes leader of the current term and appends an empty entry, which commits
     /// every earlier entry once replicated (Raft §5.4.2).
-    pub fn become_leader(&mut self) {
+    pub(crate) fn become_leader(&mut self) {
         assert_ne!(
             self.state,
             StateType::StateFollower,
@@ -735,7 +737,7 @@ impl<S: Storage> Raft<S> {
     // ---- time ----
 
     /// Advances the logical clock by one tick.
-    pub fn tick(&mut self) {
+    pub(crate) fn tick(&mut self) {
         match self.state {
             StateType::StateLeader => self.tick_heartbeat(),
             _ => self.tick_election(),
@@ -808,7 +810,7 @@ impl<S: Storage> Raft<S> {
     // ---- step ----
 
     /// The entry point of every message, local or remote.
-    pub fn step(&mut self, m: Message) -> Result<()> {
+    pub(crate) fn step(&mut self, m: Message) -> Result<()> {
         if m.msg_type.is_storage_response() {
             self.step_storage_response(m);
             return Ok(());
@@ -1235,7 +1237,7 @@ impl<S: Storage> Raft<S> {
     /// leader's commit index may be behind the cluster's: a previous leader may have
     /// committed (and answered clients for) entries we hold without knowing they are
     /// committed. Once an entry of our term commits, every earlier one has too (§5.4.2).
-    pub fn committed_entry_in_current_term(&self) -> bool {
+    pub(crate) fn committed_entry_in_current_term(&self) -> bool {
         self.raft_log
             .term(self.raft_log.committed)
             .is_ok_and(|t| t == self.term)
@@ -1356,7 +1358,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Abandons a leadership transfer in progress.
-    pub fn abort_leader_transfer(&mut self) {
+    pub(crate) fn abort_leader_transfer(&mut self) {
         self.lead_transferee = NONE;
     }
 
@@ -1648,7 +1650,7 @@ impl<S: Storage> Raft<S> {
     }
 
     /// Installs a snapshot if it is newer than our commit index. Returns whether it did.
-    pub fn restore(&mut self, snap: Snapshot) -> bool {
+    pub(crate) fn restore(&mut self, snap: Snapshot) -> bool {
         if snap.metadata.index <= self.raft_log.committed {
             crate::probe!(SnapshotRefusedStale);
             return false;

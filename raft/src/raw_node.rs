@@ -2,9 +2,12 @@
 //!
 //! With `Config::async_storage_writes` the same `RawNode` hands out Readies whose
 //! writes travel as messages to local storage threads instead (`async_ready`, and
-//! `crate::async_storage` for the protocol); `advance` is then not needed.
+//! `crate::async_storage` for the protocol); `advance` is then not needed. What a
+//! node is (term, role, log indexes, membership, progress) an observer reads through
+//! the read-only methods of `inspect`.
 
 mod async_ready;
+mod inspect;
 
 use crate::config::Config;
 use crate::eraftpb::{ConfChangeI, ConfState, Entry, HardState, Message, MessageType, Snapshot};
@@ -52,8 +55,8 @@ struct Handed {
 
 /// A raft node driven synchronously by its caller, as etcd's `RawNode`.
 pub struct RawNode<S: Storage> {
-    /// The state machine (public for inspection by tests and invariant checkers).
-    pub raft: Raft<S>,
+    /// The state machine (observers read it through the methods of `inspect`).
+    pub(crate) raft: Raft<S>,
     prev_soft: SoftState,
     prev_hard: HardState,
     handed: Option<Handed>,

@@ -31,22 +31,22 @@ pub struct ReadState {
 
 /// A read recorded by the leader, waiting for a quorum to confirm its leadership.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReadIndexStatus {
+pub(crate) struct ReadIndexStatus {
     /// The MsgReadIndex that asked for it (its single entry carries the context; its
     /// `from` says whom to answer).
-    pub req: Message,
+    pub(crate) req: Message,
     /// The leader's commit index when the read arrived.
-    pub index: u64,
+    pub(crate) index: u64,
     /// The members that answered a heartbeat carrying this read's context (the leader
     /// counts itself). Learners may be here; only voters count toward the quorum.
-    pub acks: BTreeSet<u64>,
+    pub(crate) acks: BTreeSet<u64>,
 }
 
 /// The leader's pending reads, in arrival order, as etcd's `readOnly`.
 #[derive(Clone, Debug, Default)]
-pub struct ReadOnly {
+pub(crate) struct ReadOnly {
     /// How reads are served.
-    pub option: ReadOnlyOption,
+    pub(crate) option: ReadOnlyOption,
     /// Pending reads by context.
     pending_read_index: BTreeMap<Bytes, ReadIndexStatus>,
     /// Contexts of pending reads, oldest first.
@@ -55,7 +55,7 @@ pub struct ReadOnly {
 
 impl ReadOnly {
     /// An empty queue serving reads as `option` says.
-    pub fn new(option: ReadOnlyOption) -> ReadOnly {
+    pub(crate) fn new(option: ReadOnlyOption) -> ReadOnly {
         ReadOnly {
             option,
             ..ReadOnly::default()
@@ -64,7 +64,7 @@ impl ReadOnly {
 
     /// Records a read that arrived when the commit index was `index`. A second read
     /// with a context already pending is ignored: it will be answered with the first.
-    pub fn add_request(&mut self, index: u64, req: Message) {
+    pub(crate) fn add_request(&mut self, index: u64, req: Message) {
         let ctx = request_ctx(&req);
         if self.pending_read_index.contains_key(&ctx) {
             return;
@@ -83,7 +83,7 @@ impl ReadOnly {
     /// Records that `from` answered a heartbeat carrying `ctx`, and returns everyone
     /// who acknowledged that read so far (`None` if no such read is pending: it was
     /// already released, or belongs to an earlier term).
-    pub fn recv_ack(&mut self, from: u64, ctx: &[u8]) -> Option<&BTreeSet<u64>> {
+    pub(crate) fn recv_ack(&mut self, from: u64, ctx: &[u8]) -> Option<&BTreeSet<u64>> {
         let rs = self.pending_read_index.get_mut(ctx)?;
         rs.acks.insert(from);
         Some(&rs.acks)
@@ -92,7 +92,7 @@ impl ReadOnly {
     /// Releases the read whose context `ctx` a quorum acknowledged, together with every
     /// read queued before it: those were recorded earlier, so the same heartbeat round
     /// confirmed the leadership they need too. Returned oldest first.
-    pub fn advance(&mut self, ctx: &[u8]) -> Vec<ReadIndexStatus> {
+    pub(crate) fn advance(&mut self, ctx: &[u8]) -> Vec<ReadIndexStatus> {
         let Some(pos) = self.read_index_queue.iter().position(|c| c[..] == *ctx) else {
             return Vec::new();
         };
@@ -108,18 +108,19 @@ impl ReadOnly {
 
     /// The context of the newest pending read: a heartbeat carrying it confirms every
     /// pending read at once.
-    pub fn last_pending_request_ctx(&self) -> Option<Bytes> {
+    pub(crate) fn last_pending_request_ctx(&self) -> Option<Bytes> {
         self.read_index_queue.back().cloned()
     }
 
-    /// How many reads wait for a quorum.
-    pub fn pending_count(&self) -> usize {
+    /// How many reads wait for a quorum (tests).
+    #[cfg(test)]
+    pub(crate) fn pending_count(&self) -> usize {
         self.read_index_queue.len()
     }
 }
 
 /// The context of a MsgReadIndex: the data of its single entry.
-pub fn request_ctx(req: &Message) -> Bytes {
+pub(crate) fn request_ctx(req: &Message) -> Bytes {
     req.entries
         .first()
         .map(|e| e.data.clone())

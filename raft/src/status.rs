@@ -28,7 +28,7 @@ pub struct Status {
 
 impl Status {
     /// The status of `r`.
-    pub fn of<S: Storage>(r: &Raft<S>) -> Status {
+    pub(crate) fn of<S: Storage>(r: &Raft<S>) -> Status {
         Status {
             id: r.id,
             hard_state: r.hard_state(),

@@ -4,7 +4,7 @@ use crate::eraftpb::Entry;
 
 /// How many leading entries fit in `max_size` bytes (by `Entry::wire_size`); always at
 /// least one when `entries` is not empty, so replication can make progress.
-pub fn limit_size(entries: &[Entry], max_size: u64) -> usize {
+pub(crate) fn limit_size(entries: &[Entry], max_size: u64) -> usize {
     if max_size == u64::MAX {
         return entries.len();
     }

@@ -150,12 +150,12 @@ impl Schedule {
 
     fn check_leaders(&mut self) {
         for i in 0..self.nodes.len() {
-            let r = &self.nodes[i].raft;
-            if r.state != StateType::StateLeader {
+            let r = &self.nodes[i];
+            if r.role() != StateType::StateLeader {
                 self.leading[i] = None;
                 continue;
             }
-            let (id, term) = (r.id, r.term);
+            let (id, term) = (r.id(), r.term());
             match self.leaders.get(&term) {
                 Some(&other) if other != id => self.fail(format!(
                     "election safety: nodes {other} and {id} both lead term {term}"
@@ -167,7 +167,7 @@ impl Schedule {
             if self.leading[i] != Some(term) {
                 // Taking office: every entry committed so far must be in its log.
                 for (&index, (t, _)) in &self.committed {
-                    let have = r.raft_log.term(index).ok();
+                    let have = r.term_at(index);
                     if have != Some(*t) {
                         self.fail(format!(
                             "leader completeness: new leader {id} of term {term} has term {have:?} at committed index {index} (committed term {t})"
@@ -225,7 +225,7 @@ impl Schedule {
                 let i = self.rng.random_range(0..n);
                 self.next_value += 1;
                 let ctx = bytes::Bytes::from(format!("r{}", self.next_value));
-                let floor = self.nodes.iter().map(|n| n.raft.raft_log.committed).max();
+                let floor = self.nodes.iter().map(|n| n.committed()).max();
                 self.reads.insert(ctx.clone(), floor.unwrap_or(0));
                 self.nodes[i].read_index(ctx);
             }

@@ -1,11 +1,15 @@
 //! Injectable bugs: deliberate, named defects in raft's real code paths, off by
 //! default. They are the proof that linsim's checks and faults work: every one must
 //! be found by a plain sweep (`linsim bugs`). The catalogue with provenance lives in
-//! the simulator's zoo (`linsim_sim::zoo`); here is only the switch and, where a bug
+//! linsim-kv's zoo (`linsim_kv::zoo`); here is only the switch and, where a bug
 //! needs more than a flipped condition, its code (one small file each).
 //!
-//! A `RaftBugs` set is a bitmask carried in `Config`: checking it is one AND, free
-//! when no bug is on.
+//! The switch exists only with the cargo feature `bugs`, which the simulator's system
+//! (linsim-kv) turns on: then `RaftBug`, `RaftBugs` and `Config::bugs` are public, and
+//! a `RaftBugs` set is a bitmask carried in `Config` (checking it is one AND, free
+//! when no bug is on). Without the feature none of them is in the public API, and
+//! `RaftBugs::has` is the constant `false`, so every bug branch compiles away and an
+//! application depending on linsim-raft carries none of them.
 
 mod conf_change_without_joint;
 mod joint_commit_incoming_only;
@@ -92,8 +96,9 @@ pub enum RaftBug {
 
 /// A set of raft bugs (empty by default).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct RaftBugs(u32);
+pub struct RaftBugs(#[cfg(feature = "bugs")] u32);
 
+#[cfg(feature = "bugs")]
 impl RaftBugs {
     /// No bugs.
     pub const NONE: RaftBugs = RaftBugs(0);
@@ -112,5 +117,18 @@ impl RaftBugs {
     /// Whether any bug is on.
     pub fn any(self) -> bool {
         self.0 != 0
+    }
+}
+
+/// Without the `bugs` feature: the empty set, and every bug off.
+#[cfg(not(feature = "bugs"))]
+impl RaftBugs {
+    /// No bugs.
+    pub(crate) const NONE: RaftBugs = RaftBugs();
+
+    /// Never: no bug can be switched on (a constant, so bug branches compile away).
+    #[inline(always)]
+    pub(crate) const fn has(self, _bug: RaftBug) -> bool {
+        false
     }
 }

@@ -96,7 +96,7 @@ impl<S: Storage> Raft<S> {
     /// (which the application persists with its next snapshot). A change that is not
     /// valid in the current configuration is refused and changes nothing; every node
     /// applying the same log refuses it alike.
-    pub fn apply_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<ConfState> {
+    pub(crate) fn apply_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<ConfState> {
         let cc = cc.as_v2();
         let changer = Changer::new(&self.trk, self.raft_log.last_index());
         let next = if cc.leave_joint() {
@@ -177,7 +177,7 @@ impl<S: Storage> Raft<S> {
     /// (`RawNode::advance`, and the apply and append threads' answers in async mode):
     /// a path that moved the log's applied index alone would leave such a joint
     /// configuration in force for good, since nothing else proposes leaving it.
-    pub fn applied_to(&mut self, index: u64) {
+    pub(crate) fn applied_to(&mut self, index: u64) {
         let applied = self.raft_log.applied.max(index);
         self.raft_log.applied_to(applied);
         self.maybe_auto_leave();

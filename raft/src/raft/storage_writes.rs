@@ -19,12 +19,12 @@ use tracing::info;
 
 impl<S: Storage> Raft<S> {
     /// The bugs injected into this node.
-    pub fn bugs(&self) -> crate::bugs::RaftBugs {
+    pub(crate) fn bugs(&self) -> crate::bugs::RaftBugs {
         self.bugs
     }
 
     /// Whether this node runs with asynchronous storage writes.
-    pub fn async_storage_writes(&self) -> bool {
+    pub(crate) fn async_storage_writes(&self) -> bool {
         self.async_storage_writes
     }
 

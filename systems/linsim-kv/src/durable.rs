@@ -411,7 +411,14 @@ mod tests {
         assert_eq!(durable(&d).entries().len(), 4, "not durable yet");
         d.sync(false);
         assert_eq!(durable(&d).entries(), &[e(3, 1), e(4, 2)]);
-        assert_eq!((durable(&d).compacted_to(), durable(&d).term(2), durable(&d).term(1)), (2, Some(1), None));
+        assert_eq!(
+            (
+                durable(&d).compacted_to(),
+                durable(&d).term(2),
+                durable(&d).term(1)
+            ),
+            (2, Some(1), None)
+        );
         assert_eq!(durable(&d).last_index(), 4);
         // A restart sees the snapshot and the log after it.
         let s = durable(&d).to_storage([1, 2, 3]);
@@ -440,7 +447,10 @@ mod tests {
         d.write_entries(&[e(11, 4)]);
         d.sync(false);
         assert_eq!(durable(&d).entries(), &[e(11, 4)]);
-        assert_eq!((durable(&d).compacted_to(), durable(&d).term(10)), (10, Some(4)));
+        assert_eq!(
+            (durable(&d).compacted_to(), durable(&d).term(10)),
+            (10, Some(4))
+        );
         // Recovery decodes the same state from the platter.
         let mut replay = d.clone();
         let loss = replay.crash(None::<&mut rand::rngs::StdRng>);
@@ -461,7 +471,10 @@ mod tests {
             d.write_installed_snapshot(&snap(9, 3, "kv@9"));
             d.crash(Some(&mut rng));
             // Either the whole snapshot survived or none of it did.
-            outcomes.insert((durable(&d).snapshot().metadata.index, durable(&d).entries().len()));
+            outcomes.insert((
+                durable(&d).snapshot().metadata.index,
+                durable(&d).entries().len(),
+            ));
         }
         assert_eq!(outcomes, [(0, 2), (9, 0)].into_iter().collect());
     }

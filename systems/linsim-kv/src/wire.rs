@@ -3,8 +3,8 @@
 
 use crate::probes::probe;
 use linsim_raft::{Message, MessageType};
-use linsim_sim::system::PeerSender;
 use linsim_sim::stats::Counters;
+use linsim_sim::system::PeerSender;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::atomic::Ordering;

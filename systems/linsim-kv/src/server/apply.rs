@@ -160,7 +160,7 @@ impl Server {
         if e.is_conf_change() {
             if let Some(Ok(cc)) = e.conf_change() {
                 let raw = self.node.raw();
-                let before = raw.raft.trk.conf_state();
+                let before = raw.conf_state();
                 match raw.apply_conf_change(&cc) {
                     Ok(after) => self.conf_change_applied(e.index, &before, after),
                     Err(_) => self.conf_change_refused(e.index),

@@ -30,8 +30,8 @@ use futures::StreamExt;
 use linsim_raft::async_storage::{hard_state_of, route, Routed};
 use linsim_raft::{Message, MessageType, Ready};
 use linsim_sim::disk::DiskHandle;
-use linsim_sim::system::{PeerSender, RaftDurable, RaftEvents, ServerNode};
 use linsim_sim::stats::Counters;
+use linsim_sim::system::{PeerSender, RaftDurable, RaftEvents, ServerNode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

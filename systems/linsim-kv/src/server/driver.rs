@@ -145,16 +145,16 @@ impl Driver {
     /// If the RawNode leads: the match index raft records for itself (what it counts
     /// toward commit).
     pub fn raw_leader_self_match(&self) -> Option<u64> {
-        let raft = &self.raw_ref().raft;
-        (raft.state == StateType::StateLeader)
-            .then(|| raft.trk.progress.get(&raft.id).map(|p| p.matched))
+        let raw = self.raw_ref();
+        (raw.role() == StateType::StateLeader)
+            .then(|| raw.progress(raw.id()).map(|p| p.matched))
             .flatten()
     }
 
     /// Term and role, as of the last Ready taken.
     pub fn role(&self) -> (u64, StateType) {
         match self {
-            Driver::Raw(raw) => (raw.raft.term, raw.raft.state),
+            Driver::Raw(raw) => (raw.term(), raw.role()),
             Driver::Node(n) => n.role,
         }
     }
@@ -162,7 +162,7 @@ impl Driver {
     /// The commit index, as of the last Ready taken.
     pub fn committed(&self) -> u64 {
         match self {
-            Driver::Raw(raw) => raw.raft.raft_log.committed,
+            Driver::Raw(raw) => raw.committed(),
             Driver::Node(n) => n.committed,
         }
     }
@@ -170,7 +170,7 @@ impl Driver {
     /// The term at `index` of raft's log (stable and unstable), if it holds it.
     pub fn log_term(&self, index: u64) -> Option<u64> {
         match self {
-            Driver::Raw(raw) => raw.raft.raft_log.term(index).ok(),
+            Driver::Raw(raw) => raw.term_at(index),
             Driver::Node(n) => n.unstable.term(&n.storage.lock(), index),
         }
     }
@@ -178,7 +178,7 @@ impl Driver {
     /// The first index of raft's log.
     pub fn first_index(&self) -> u64 {
         match self {
-            Driver::Raw(raw) => raw.raft.raft_log.first_index(),
+            Driver::Raw(raw) => raw.first_index(),
             Driver::Node(n) => n.unstable.first_index(&n.storage.lock()),
         }
     }
@@ -255,10 +255,7 @@ impl Driver {
     /// The known leader and this node's role now.
     pub async fn soft_state(&mut self) -> SoftState {
         match self {
-            Driver::Raw(raw) => SoftState {
-                lead: raw.raft.lead,
-                raft_state: raw.raft.state,
-            },
+            Driver::Raw(raw) => raw.soft_state(),
             Driver::Node(n) => soft_state_of(&n.node).await,
         }
     }
@@ -267,7 +264,7 @@ impl Driver {
     /// (a RawNode's is exact); a Node's, and the one before its last change.
     pub fn commit_confs(&self) -> Vec<ConfState> {
         match self {
-            Driver::Raw(raw) => vec![raw.raft.trk.conf_state()],
+            Driver::Raw(raw) => vec![raw.conf_state()],
             Driver::Node(n) => vec![n.conf.clone(), n.prev_conf.clone()],
         }
     }
@@ -275,7 +272,7 @@ impl Driver {
     /// The configuration raft runs with (as of the applied index).
     pub fn conf_state(&self) -> ConfState {
         match self {
-            Driver::Raw(raw) => raw.raft.trk.conf_state(),
+            Driver::Raw(raw) => raw.conf_state(),
             Driver::Node(n) => n.conf.clone(),
         }
     }
@@ -301,24 +298,23 @@ impl Driver {
     pub async fn status_line(&mut self, id: u64) -> String {
         match self {
             Driver::Raw(raw) => {
-                let r = &raw.raft;
                 let mut line = format!(
                     "{id} status: {} term {} lead {} commit {} applied {} (applying {}, persisted {}{}) last {} uncommitted bytes {} promotable {} election timeout {}",
-                    r.state,
-                    r.term,
-                    r.lead,
-                    r.raft_log.committed,
-                    r.raft_log.applied,
-                    r.raft_log.applying,
-                    r.raft_log.persisted,
-                    if r.raft_log.unstable.snapshot.is_some() { ", snapshot pending" } else { "" },
-                    r.raft_log.last_index(),
-                    r.uncommitted_size,
-                    r.promotable(),
-                    r.randomized_election_timeout()
+                    raw.role(),
+                    raw.term(),
+                    raw.leader(),
+                    raw.committed(),
+                    raw.applied(),
+                    raw.applying(),
+                    raw.persisted(),
+                    if raw.has_pending_snapshot() { ", snapshot pending" } else { "" },
+                    raw.last_index(),
+                    raw.uncommitted_size(),
+                    raw.promotable(),
+                    raw.election_timeout()
                 );
-                if r.state == StateType::StateLeader {
-                    for (id, pr) in &r.trk.progress {
+                if raw.role() == StateType::StateLeader {
+                    for (id, pr) in raw.progresses() {
                         line.push_str(&format!("; {id}: {pr}"));
                     }
                 }

@@ -342,11 +342,16 @@ impl Server {
             debug!("{id} is {state} at term {term}");
         }
         if let Some(commit) = commit.filter(|_| is_leader) {
-            let configs: Vec<_> = self.node.commit_confs().iter().map(convert::config).collect();
+            let configs: Vec<_> = self
+                .node
+                .commit_confs()
+                .iter()
+                .map(convert::config)
+                .collect();
             events.leader_committed(term, commit, &log_term, &configs);
         }
         if let (true, Driver::Raw(raw)) = (is_leader, &self.node) {
-            let to = raw.raft.lead_transferee;
+            let to = raw.lead_transferee();
             let election_tick = self.ctx.knobs().election_tick as u64;
             events.transfer_state(term, to, self.ticks, election_tick);
         }
@@ -449,7 +454,8 @@ impl Server {
             (Input::Tick, _) => self.on_tick(),
             (Input::Raft(m), _) => self.on_raft(m),
             (Input::Appended(appends), node)
-                if !(matches!(node, Driver::Node(_)) && self.bugs.has(SimBug::ApplyBeforeCommit)) =>
+                if !(matches!(node, Driver::Node(_))
+                    && self.bugs.has(SimBug::ApplyBeforeCommit)) =>
             {
                 self.appended(appends)
             }
@@ -478,12 +484,11 @@ impl Server {
         use linsim_raft::MessageType::{MsgApp, MsgHeartbeat, MsgPreVote, MsgSnap, MsgVote};
         match m.msg_type {
             MsgVote | MsgPreVote => {
-                let member = linsim_sim::membership::members(&self.ctx.raft().config())
-                    .contains(&m.from);
+                let member =
+                    linsim_sim::membership::members(&self.ctx.raft().config()).contains(&m.from);
                 if !member {
                     probe!(VoteFromNonMemberDropped);
-                    self.ctx
-                        .notify(m.from, Box::new(AdminCommand::Removed));
+                    self.ctx.notify(m.from, Box::new(AdminCommand::Removed));
                     return;
                 }
             }

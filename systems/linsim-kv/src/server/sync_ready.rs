@@ -68,8 +68,8 @@ impl Server {
 
     /// Sends messages, each checked against what is durable now.
     fn send_messages(&self, messages: &[Message]) {
-        let raft = &self.node.raw_ref().raft;
-        let log_term_at = |_: &dyn linsim_sim::system::RaftDurable, i: u64| raft.raft_log.term(i).ok();
+        let raw = self.node.raw_ref();
+        let log_term_at = |_: &dyn linsim_sim::system::RaftDurable, i: u64| raw.term_at(i);
         let leader_self_match = self.node.raw_leader_self_match();
         self.check_sent(messages.iter(), &log_term_at, leader_self_match);
         let peers = self.ctx.sender();
