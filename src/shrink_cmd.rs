@@ -176,7 +176,7 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
             "{}",
             serde_json::json!({
                 "check": shrunk.check, "same_check": same_check,
-                "faults_before": shrunk.before.events.len(), "faults_after": shrunk.after.events.len(),
+                "faults_before": shrunk.original.stats.faults, "faults_after": full.stats.faults,
                 "ops_before": ops(&shrunk.original), "ops_after": ops(&full),
                 "clients_before": shrunk.before.clients, "clients_after": shrunk.after.clients,
                 "nodes_before": shrunk.before.nodes, "nodes_after": shrunk.after.nodes,
@@ -193,8 +193,9 @@ pub fn run(args: ShrinkArgs) -> ExitCode {
         );
         println!(
             "faults {} -> {}, ops {} -> {}, clients {} -> {}, servers {} -> {}, virtual {} -> {}, runs tried {}, {:.1} s",
-            shrunk.before.events.len(),
-            shrunk.after.events.len(),
+            // Counted as `run` counts them (heals and undos are not faults).
+            shrunk.original.stats.faults,
+            full.stats.faults,
             ops(&shrunk.original),
             ops(&full),
             shrunk.before.clients,

@@ -100,6 +100,15 @@ fn shrinking_never_returns_a_run_that_passes_or_fails_with_another_check() {
         );
         assert!(s.after.events.len() <= s.before.events.len());
         assert!(s.after.clients <= s.before.clients && s.after.duration <= s.before.duration);
+        // Never a larger run reported as smaller: by ops, then faults, then time.
+        let size =
+            |r: &linsim_sim::RunReport| (r.history.ops.len(), r.stats.faults, r.stats.virtual_ms);
+        assert!(
+            size(&s.report) <= size(&s.original),
+            "{name}: {:?} is larger than {:?}",
+            size(&s.report),
+            size(&s.original)
+        );
     }
 }
 

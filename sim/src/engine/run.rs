@@ -59,7 +59,8 @@ pub fn run_seed_with(scenario: &Scenario, seed: u64, opts: &RunOptions) -> RunRe
     let sim_wall_ms = wall.elapsed().as_millis() as u64;
     let (virtual_ms, probe_hits) = match &outcome {
         Ok((ms, hits)) => (*ms, hits.clone()),
-        Err(_) => (0, Vec::new()),
+        // The runtime is gone with the panic: the time reached is the latest read.
+        Err(_) => (world.clock.latest_ns() / 1_000_000, Vec::new()),
     };
     if let Err(payload) = outcome {
         let msg = payload

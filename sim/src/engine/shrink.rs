@@ -111,6 +111,19 @@ struct Shrinker<'a, F: FnMut(usize)> {
     opts: ShrinkOptions,
     runs: usize,
     progress: F,
+    /// The smallest failing run so far and its candidate. The search goes on from
+    /// any failing candidate (a step that grows the run can open the way to a much
+    /// smaller one), but the result is the smallest seen, so it is never bigger than
+    /// the original: fewer faults or clients usually mean a smaller run, but not
+    /// always, since the seed's draws fall differently.
+    smallest: (RunSize, Candidate),
+}
+
+/// How big a run is, compared in this order: ops, then faults, then virtual time.
+type RunSize = (usize, u64, u64);
+
+fn size_of(r: &RunReport) -> RunSize {
+    (r.history.ops.len(), r.stats.faults, r.stats.virtual_ms)
 }
 
 impl<F: FnMut(usize)> Shrinker<'_, F> {
@@ -119,21 +132,23 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
     }
 
     /// The index of the first candidate that still fails with the check, running
-    /// them `jobs` at a time in order.
+    /// them `jobs` at a time in order; it becomes the smallest if it is.
     fn first_failing(&mut self, candidates: &[Candidate]) -> Option<usize> {
         for (chunk_no, chunk) in candidates.chunks(self.opts.jobs.max(1)).enumerate() {
             if self.out_of_budget() {
                 return None;
             }
             let take = chunk.len().min(self.opts.budget - self.runs);
-            let results: Vec<bool> = std::thread::scope(|s| {
+            let results: Vec<Option<RunSize>> = std::thread::scope(|s| {
                 let handles: Vec<_> = chunk[..take]
                     .iter()
                     .map(|c| {
                         let sc = c.scenario(self.base);
                         let (seed, check) = (self.seed, &self.check);
                         s.spawn(move || {
-                            first_check(&run_seed(&sc, seed)).as_deref() == Some(check.as_str())
+                            let r = run_seed(&sc, seed);
+                            (first_check(&r).as_deref() == Some(check.as_str()))
+                                .then(|| size_of(&r))
                         })
                     })
                     .collect();
@@ -144,7 +159,11 @@ impl<F: FnMut(usize)> Shrinker<'_, F> {
             });
             self.runs += take;
             (self.progress)(self.runs);
-            if let Some(i) = results.iter().position(|&f| f) {
+            if let Some(i) = results.iter().position(Option::is_some) {
+                let size = results[i].expect("a failing candidate's size");
+                if size <= self.smallest.0 {
+                    self.smallest = (size, chunk[i].clone());
+                }
                 return Some(chunk_no * self.opts.jobs.max(1) + i);
             }
         }
@@ -486,6 +505,7 @@ pub fn shrink(
         opts: *opts,
         runs: 1,
         progress,
+        smallest: (size_of(&original), before.clone()),
     };
     // The recorded schedule must replay the failure before anything is removed.
     let replay = run_seed(&before.scenario(scenario), seed);
@@ -497,6 +517,7 @@ pub fn shrink(
             got: first_check(&replay),
         });
     }
+    s.smallest.0 = s.smallest.0.max(size_of(&replay));
     let mut c = before.clone();
     loop {
         let mut progressed = s.shorten(&mut c);
@@ -515,7 +536,9 @@ pub fn shrink(
             break;
         }
     }
-    // The result is verified by replaying it twice.
+    // The result is the smallest failing run seen (by ops, then faults, then virtual
+    // time), verified by replaying it twice.
+    let c = s.smallest.1.clone();
     let sc = c.scenario(scenario);
     let (a, b) = (run_seed(&sc, seed), run_seed(&sc, seed));
     s.runs += 2;

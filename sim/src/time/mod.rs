@@ -7,12 +7,16 @@ mod ticks;
 pub use ticks::{Clock, Clocks};
 
 use madsim::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 /// Virtual time since the run started.
 #[derive(Debug, Default)]
 pub struct RunClock {
     start: OnceLock<Instant>,
+    /// The latest time read: what the run reached, even if it ends in a panic (the
+    /// runtime, and so its clock, is gone then).
+    latest_ns: AtomicU64,
 }
 
 impl RunClock {
@@ -30,7 +34,14 @@ impl RunClock {
 
     /// Virtual nanoseconds since the run started.
     pub fn now_ns(&self) -> u64 {
-        Instant::now().duration_since(self.zero()).as_nanos() as u64
+        let ns = Instant::now().duration_since(self.zero()).as_nanos() as u64;
+        self.latest_ns.fetch_max(ns, Ordering::Relaxed);
+        ns
+    }
+
+    /// The latest virtual time any task read (outside the runtime too).
+    pub fn latest_ns(&self) -> u64 {
+        self.latest_ns.load(Ordering::Relaxed)
     }
 
     /// The instant `ns` virtual nanoseconds after the run started.
