@@ -5,6 +5,7 @@ mod bugs_cmd;
 mod check_cmd;
 mod hunt_cmd;
 mod list_cmd;
+mod merge_cmd;
 mod probes_cmd;
 mod progress;
 mod run_cmd;
@@ -43,6 +44,8 @@ enum Command {
     Shrink(shrink_cmd::ShrinkArgs),
     /// Check history files for linearizability (exit 0 ok, 1 illegal, 2 bad input, 3 unknown).
     Check(check_cmd::CheckArgs),
+    /// Merge the `sweep --json` outputs of a sweep's shards into one summary.
+    Merge(merge_cmd::MergeArgs),
     /// List the systems, workloads, nemeses, models, knobs and named bugs.
     List,
     /// List the code probes of a system's runs and where they live.
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Probes(args)) => probes_cmd::run(args),
+        Some(Command::Merge(args)) => merge_cmd::run(args),
         None => sweep_cmd::run(sweep_cmd::SweepArgs::default_sweep()),
     }
 }

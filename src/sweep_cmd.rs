@@ -103,10 +103,17 @@ pub fn run(args: SweepArgs) -> ExitCode {
         // An over-sharded CI matrix (more shards than seeds) is not an error: this
         // shard has nothing to do.
         let (k, n) = args.shard.unwrap_or((1, 1));
-        println!(
+        let note = format!(
             "shard {k}/{n} of seeds {}..{} holds no seeds: nothing to run",
             args.seeds.start, args.seeds.end
         );
+        if args.json {
+            // Still a summary, so that `linsim merge` takes every shard's output.
+            eprintln!("{note}");
+            println!("{}", SweepSummary::default().to_json(&*sc.system));
+        } else {
+            println!("{note}");
+        }
         return ExitCode::SUCCESS;
     }
     let opts = SweepOptions {
@@ -122,7 +129,7 @@ pub fn run(args: SweepArgs) -> ExitCode {
     let repro = |seed: u64| format!("linsim run --seed {seed} {}", args.scenario.flags());
     sweep(&sc, &opts, |SeedResult { report, .. }| {
         summary.add(&report);
-        if report.verdict == Verdict::Fail {
+        let dir = (report.verdict == Verdict::Fail).then(|| {
             let reason = report.reason.clone().unwrap_or_default();
             let (dir, _) = artifacts::write_failure(
                 &sc,
@@ -135,9 +142,14 @@ pub fn run(args: SweepArgs) -> ExitCode {
                 report.seed,
                 format!("{reason}\n    artifacts: {}", dir.display()),
             ));
-        }
+            dir
+        });
         if args.json {
-            println!("{}", json_line(&report, &repro(report.seed)));
+            let mut line = json_line(&report, &repro(report.seed));
+            if let Some(dir) = dir {
+                line["artifacts"] = serde_json::json!(dir.display().to_string());
+            }
+            println!("{line}");
         }
         progress.update(summary.seeds, summary.fail);
     });
@@ -150,7 +162,7 @@ pub fn run(args: SweepArgs) -> ExitCode {
         json["wall_s"] = serde_json::json!(wall);
         println!("{json}");
     } else {
-        print_summary(&summary, &*sc.system, seeds_per_sec, wall);
+        print_summary(&summary, &*sc.system, Some((seeds_per_sec, wall)));
         failures.sort();
         for (seed, reason) in &failures {
             println!("FAIL seed {seed}: {reason}\n    repro: {}", repro(*seed));
@@ -166,14 +178,19 @@ pub fn run(args: SweepArgs) -> ExitCode {
 }
 
 /// The text summary: counts, crash bite, and probe coverage.
-fn print_summary(s: &SweepSummary, system: &dyn linsim_sim::System, seeds_per_sec: f64, wall: f64) {
+/// `speed` is (seeds per second, wall seconds), unknown for merged shards.
+pub fn print_summary(s: &SweepSummary, system: &dyn linsim_sim::System, speed: Option<(f64, f64)>) {
     println!(
         "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8} {:>8}",
         "seeds", "pass", "fail", "unknown", "ops", "messages", "seeds/s", "wall"
     );
+    let (rate, wall) = match speed {
+        Some((rate, wall)) => (format!("{rate:.2}"), format!("{wall:.1}s")),
+        None => ("-".to_string(), "-".to_string()),
+    };
     println!(
-        "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8.2} {:>7.1}s",
-        s.seeds, s.pass, s.fail, s.unknown, s.ops, s.messages, seeds_per_sec, wall
+        "{:>6} {:>6} {:>6} {:>8} {:>10} {:>12} {:>8} {:>8}",
+        s.seeds, s.pass, s.fail, s.unknown, s.ops, s.messages, rate, wall
     );
     println!(
         "crashes {}: unsynced writes lost {} ({} entries) in {} of {} seeds, torn records truncated {}; ops with unknown outcome {}",

@@ -382,3 +382,88 @@ fn bad_input_is_refused_before_a_run_starts_naming_what_and_where() {
         "shard 4/4 of seeds 0..3 holds no seeds: nothing to run"
     );
 }
+
+/// A sweep with failures (respond-on-propose answers before commit), as JSON lines.
+fn sweep_json(extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec![
+        "sweep",
+        "--json",
+        "--seeds",
+        "0..12",
+        "--jobs",
+        "2",
+        "--duration",
+        "3s",
+        "--workload",
+        "register",
+        "--nemesis",
+        "partition-leader",
+        "--bug",
+        "respond-on-propose",
+    ];
+    args.extend_from_slice(extra);
+    let (_, out, err) = linsim(&args);
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{err}")))
+        .collect()
+}
+
+#[test]
+fn sweep_json_is_in_seed_order_names_artifacts_and_lists_failing_seeds() {
+    let lines = sweep_json(&[]);
+    let (summary, records) = lines.split_last().unwrap();
+    let seeds: Vec<u64> = records
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, (0..12).collect::<Vec<_>>(), "records in seed order");
+    let failing: Vec<u64> = records
+        .iter()
+        .filter(|r| r["verdict"] == "fail")
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert!(!failing.is_empty(), "the bug fails some seeds");
+    assert_eq!(summary["failing_seeds"], serde_json::json!(failing));
+    for r in records.iter().filter(|r| r["verdict"] == "fail") {
+        let dir = r["artifacts"]
+            .as_str()
+            .expect("a failing seed's record names its folder");
+        let cwd = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+        assert!(cwd.join(dir).join("history.json").exists(), "{dir}");
+    }
+}
+
+#[test]
+fn merging_the_shards_gives_the_whole_sweeps_summary() {
+    let whole = sweep_json(&[]).pop().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("merge");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for k in 1..=5 {
+        // 5 shards of 12 seeds: every shard has seeds; a 13th would have none.
+        let lines = sweep_json(&["--shard", &format!("{k}/5")]);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let path = dir.join(format!("shard{k}.json"));
+        std::fs::write(&path, text.join("\n")).unwrap();
+        files.push(path.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["merge", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = linsim(&args);
+    assert_eq!(code, 1, "failures merge as failures: {err}");
+    let merged: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for (field, value) in whole.as_object().unwrap() {
+        if field != "seeds_per_sec" && field != "wall_s" {
+            assert_eq!(&merged[field], value, "{field}");
+        }
+    }
+    // A shard file that is not a sweep's output: exit 2 naming it.
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"seed\": 1, \"verdict\": \"pass\"}\nnot json\n").unwrap();
+    let (code, _, err) = linsim(&["merge", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.json:2: not a line of `linsim sweep --json`"),
+        "{err}"
+    );
+}

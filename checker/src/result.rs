@@ -2,7 +2,7 @@
 //! and for an illegal history where the search got stuck.
 
 use crate::search::{GaveUp, SearchStats};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The verdict of a check.
@@ -71,7 +71,7 @@ pub struct PartitionResult {
 }
 
 /// Ops a model leaves out before the search (`Model::prepare` gives them no form).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pruned {
     /// Reads of unknown outcome: whatever they returned constrains nothing.
     pub unknown_reads: usize,

@@ -58,14 +58,14 @@ pub struct SeedResult {
     pub mismatch: Option<String>,
 }
 
-/// Runs `scenario` over the seeds, calling `on_result` (on the calling thread) as each
-/// finishes, in completion order.
+/// Runs `scenario` over the seeds, `jobs` at a time, calling `on_result` (on the
+/// calling thread) with each seed's result in seed order.
 pub fn sweep(scenario: &Scenario, opts: &SweepOptions, mut on_result: impl FnMut(SeedResult)) {
     let jobs = opts.jobs.clamp(1, opts.seeds.len().max(1));
     let next = AtomicUsize::new(0);
     // Position (in `seeds`) of the first failure so far; no later seed is started.
     let first_failure = AtomicU64::new(u64::MAX);
-    let (tx, rx) = mpsc::channel::<SeedResult>();
+    let (tx, rx) = mpsc::channel::<(usize, SeedResult)>();
     std::thread::scope(|s| {
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -90,13 +90,26 @@ pub fn sweep(scenario: &Scenario, opts: &SweepOptions, mut on_result: impl FnMut
                 if opts.stop_at_first_failure && report.verdict == Verdict::Fail {
                     first_failure.fetch_min(pos as u64, Ordering::SeqCst);
                 }
-                if tx.send(SeedResult { report, mismatch }).is_err() {
+                if tx.send((pos, SeedResult { report, mismatch })).is_err() {
                     return;
                 }
             });
         }
         drop(tx);
-        for result in rx {
+        // Results reach `on_result` in seed order (a CI log or JSON stream reads the
+        // same for any `jobs`): the ones that finish early wait here for the seeds
+        // before them. With `stop_at_first_failure`, seeds after the first failure may
+        // never run; whatever did is handed over in order at the end.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next_pos = 0;
+        for (pos, result) in rx {
+            waiting.insert(pos, result);
+            while let Some(result) = waiting.remove(&next_pos) {
+                on_result(result);
+                next_pos += 1;
+            }
+        }
+        for (_, result) in waiting {
             on_result(result);
         }
     });
@@ -169,8 +182,9 @@ pub struct ProbeCoverage {
     pub share: f64,
 }
 
-/// Totals over a sweep, fed one report at a time.
-#[derive(Clone, Debug, Default)]
+/// Totals over a sweep, fed one report at a time. Serde, and mergeable: the summaries
+/// of a sweep's shards add up to the summary of the whole (`merge`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SweepSummary {
     /// Seeds run.
     pub seeds: u64,
@@ -234,7 +248,9 @@ pub struct SweepSummary {
     /// Seeds by how many membership changes they applied: 0, 1, 2-4, 5+.
     pub conf_change_seeds: [u64; 4],
     /// Seeds that hit each probe, by name.
-    pub probe_seeds: std::collections::BTreeMap<&'static str, u64>,
+    pub probe_seeds: std::collections::BTreeMap<String, u64>,
+    /// The seeds that failed, in order.
+    pub failing_seeds: Vec<u64>,
 }
 
 impl SweepSummary {
@@ -282,8 +298,92 @@ impl SweepSummary {
         };
         self.conf_change_seeds[bucket] += 1;
         for &name in r.probes.keys() {
-            *self.probe_seeds.entry(name).or_default() += 1;
+            *self.probe_seeds.entry(name.to_string()).or_default() += 1;
         }
+        if r.verdict == Verdict::Fail {
+            let at = self.failing_seeds.partition_point(|&s| s < r.seed);
+            self.failing_seeds.insert(at, r.seed);
+        }
+    }
+
+    /// Adds another sweep's totals (another shard of the same sweep): counts add up,
+    /// maxima take the larger, failing seeds join in order.
+    pub fn merge(&mut self, o: &SweepSummary) {
+        let SweepSummary {
+            seeds,
+            pass,
+            fail,
+            unknown,
+            ops,
+            messages,
+            crashes,
+            unsynced_writes_lost,
+            seeds_losing_writes,
+            entries_lost,
+            torn_records_truncated,
+            ops_info,
+            reads_log,
+            reads_read_index,
+            reads_lease,
+            snapshots_sent,
+            snapshots_installed,
+            seeds_installing_snapshots,
+            compactions,
+            conf_changes_proposed,
+            conf_changes_applied,
+            joint_entered,
+            joint_left,
+            joints_open_at_end,
+            processes_retired,
+            max_slot_idle_ms,
+            max_client_timeout_ms,
+            pruned,
+            conf_change_seeds,
+            probe_seeds,
+            failing_seeds,
+        } = o;
+        // Destructured in full: a field added to the summary must be merged here too.
+        for (mine, theirs) in [
+            (&mut self.seeds, seeds),
+            (&mut self.pass, pass),
+            (&mut self.fail, fail),
+            (&mut self.unknown, unknown),
+            (&mut self.ops, ops),
+            (&mut self.messages, messages),
+            (&mut self.crashes, crashes),
+            (&mut self.unsynced_writes_lost, unsynced_writes_lost),
+            (&mut self.seeds_losing_writes, seeds_losing_writes),
+            (&mut self.entries_lost, entries_lost),
+            (&mut self.torn_records_truncated, torn_records_truncated),
+            (&mut self.ops_info, ops_info),
+            (&mut self.reads_log, reads_log),
+            (&mut self.reads_read_index, reads_read_index),
+            (&mut self.reads_lease, reads_lease),
+            (&mut self.snapshots_sent, snapshots_sent),
+            (&mut self.snapshots_installed, snapshots_installed),
+            (&mut self.seeds_installing_snapshots, seeds_installing_snapshots),
+            (&mut self.compactions, compactions),
+            (&mut self.conf_changes_proposed, conf_changes_proposed),
+            (&mut self.conf_changes_applied, conf_changes_applied),
+            (&mut self.joint_entered, joint_entered),
+            (&mut self.joint_left, joint_left),
+            (&mut self.joints_open_at_end, joints_open_at_end),
+            (&mut self.processes_retired, processes_retired),
+        ] {
+            *mine += *theirs;
+        }
+        self.pruned.unknown_reads += pruned.unknown_reads;
+        self.pruned.unseen_writes += pruned.unseen_writes;
+        self.max_slot_idle_ms = self.max_slot_idle_ms.max(*max_slot_idle_ms);
+        self.max_client_timeout_ms = self.max_client_timeout_ms.max(*max_client_timeout_ms);
+        for (mine, theirs) in self.conf_change_seeds.iter_mut().zip(conf_change_seeds) {
+            *mine += theirs;
+        }
+        for (name, n) in probe_seeds {
+            *self.probe_seeds.entry(name.clone()).or_default() += n;
+        }
+        self.failing_seeds.extend(failing_seeds);
+        self.failing_seeds.sort_unstable();
     }
 
     /// Every probe of `system`'s runs (the framework's and its own) with the share of
@@ -350,6 +450,10 @@ impl SweepSummary {
             },
             "probes_total": cov.len(), "probes_hit": hit,
             "probe_share": shares, "probes_never_hit": never,
+            "failing_seeds": self.failing_seeds,
+            "system": system.name(),
+            // The raw totals, from which shards' summaries merge (`linsim merge`).
+            "totals": self,
         })
     }
 }
