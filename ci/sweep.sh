@@ -5,6 +5,7 @@
 #   LINSIM_WORKLOAD workload name              (default kv)
 #   LINSIM_NEMESIS  nemesis list               (default all)
 #   LINSIM_EXTRA    extra flags, e.g. --check-determinism
+#   LINSIM_JSON     write the sweep's JSON lines to this file (for `linsim merge`)
 # Failing seeds leave their artifacts under target/linsim/ (upload that folder).
 # Never set RUSTFLAGS here: it would replace .cargo/config.toml and drop `--cfg madsim`.
 set -euo pipefail
@@ -16,4 +17,10 @@ fi
 # shellcheck disable=SC2206
 args+=(${LINSIM_EXTRA:-})
 cargo build --release --quiet
-exec target/release/linsim "${args[@]}"
+if [ -n "${LINSIM_JSON:-}" ]; then
+  # JSON lines to the file (records in seed order, then the summary); the exit code
+  # is the sweep's.
+  target/release/linsim "${args[@]}" --json > "$LINSIM_JSON"
+else
+  exec target/release/linsim "${args[@]}"
+fi
