@@ -12,6 +12,6 @@ pub mod workloads;
 
 pub use linsim_sim::{ClientOp, Fault, Faults, Nemesis, NemesisFuture, Workload};
 pub use registry::{
-    nemesis, nemesis_entries, nemesis_for, workload, workload_entries, NemesisEntry,
-    NemesisError, UnknownName, WorkloadEntry,
+    nemesis, nemesis_entries, nemesis_for, workload, workload_entries, NemesisEntry, NemesisError,
+    UnknownName, WorkloadEntry,
 };

@@ -11,7 +11,7 @@ use crate::registry::NemesisEntry;
 use linsim_sim::faults::GRID;
 use linsim_sim::membership::{is_quorum, members};
 use linsim_sim::system::{
-    Config, ConfChange, ConfChangeSingle, ConfChangeTransition, ConfChangeType,
+    ConfChange, ConfChangeSingle, ConfChangeTransition, ConfChangeType, Config,
 };
 use linsim_sim::{Fault, Faults, Nemesis, NemesisFuture};
 use rand::rngs::StdRng;
