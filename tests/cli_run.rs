@@ -78,11 +78,17 @@ fn unknown_names_exit_2_listing_the_valid_ones() {
     let names = |entries: Vec<&str>| entries.join(", ");
     let nemeses = names(
         std::iter::once("all")
-            .chain(linsim_workloads::registry::nemesis_entries().iter().map(|e| e.name))
+            .chain(
+                linsim_workloads::registry::nemesis_entries()
+                    .iter()
+                    .map(|e| e.name),
+            )
             .collect(),
     );
     assert!(
-        err.contains(&format!("unknown nemesis \"nosuch\"; valid names: {nemeses}")),
+        err.contains(&format!(
+            "unknown nemesis \"nosuch\"; valid names: {nemeses}"
+        )),
         "{err}"
     );
     let (code, _, err) = linsim(&["run", "--seed", "1", "--workload", "bank"]);

@@ -32,7 +32,9 @@ fn readme_screenshot_caption_matches_the_run_it_names() {
     let at = readme
         .find("![timeline.html of a failing seed]")
         .expect("the screenshot");
-    let caption = &readme[readme[..at].rfind("Here is `linsim run").expect("a caption")..at];
+    let caption = &readme[readme[..at]
+        .rfind("Here is `linsim run")
+        .expect("a caption")..at];
     let caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
     let between = |s: &str, from: &str| -> String {
         let start = s.find(from).unwrap() + from.len();

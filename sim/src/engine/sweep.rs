@@ -361,7 +361,10 @@ impl SweepSummary {
             (&mut self.reads_lease, reads_lease),
             (&mut self.snapshots_sent, snapshots_sent),
             (&mut self.snapshots_installed, snapshots_installed),
-            (&mut self.seeds_installing_snapshots, seeds_installing_snapshots),
+            (
+                &mut self.seeds_installing_snapshots,
+                seeds_installing_snapshots,
+            ),
             (&mut self.compactions, compactions),
             (&mut self.conf_changes_proposed, conf_changes_proposed),
             (&mut self.conf_changes_applied, conf_changes_applied),
