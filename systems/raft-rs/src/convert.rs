@@ -143,14 +143,19 @@ mod tests {
     fn a_joint_change_converts_and_configurations_sort() {
         let cc = system::ConfChange::new(
             system::ConfChangeTransition::Explicit,
-            vec![Single::new(Type::AddNode, 4), Single::new(Type::RemoveNode, 1)],
+            vec![
+                Single::new(Type::AddNode, 4),
+                Single::new(Type::RemoveNode, 1),
+            ],
         );
         let v2 = conf_change(&cc);
         assert_eq!(v2.get_transition(), ConfChangeTransition::Explicit);
         assert_eq!(v2.changes.len(), 2);
         assert_eq!(v2.changes[1].get_change_type(), ConfChangeType::RemoveNode);
-        let mut cs = ConfState::default();
-        cs.voters = vec![3, 1, 2];
+        let cs = ConfState {
+            voters: vec![3, 1, 2],
+            ..ConfState::default()
+        };
         assert_eq!(config(&cs).voters, vec![1, 2, 3]);
     }
 }

@@ -325,11 +325,12 @@ mod tests {
     use rand::SeedableRng;
 
     fn e(index: u64, term: u64) -> Entry {
-        let mut e = Entry::default();
-        e.index = index;
-        e.term = term;
-        e.data = format!("v{index}").into_bytes().into();
-        e
+        Entry {
+            index,
+            term,
+            data: format!("v{index}").into_bytes().into(),
+            ..Entry::default()
+        }
     }
 
     fn snap(index: u64, term: u64, data: &str) -> Snapshot {
@@ -345,9 +346,11 @@ mod tests {
     fn records_round_trip_and_a_crash_keeps_only_synced_ones() {
         let mut d = Disk::<Stored>::default();
         d.write_entries(&[e(1, 1), e(2, 1)]);
-        let mut hs = HardState::default();
-        hs.term = 1;
-        hs.vote = 2;
+        let hs = HardState {
+            term: 1,
+            vote: 2,
+            ..HardState::default()
+        };
         d.write_hard_state(&hs);
         d.sync(false);
         d.write_entries(&[e(2, 2)]);
@@ -364,13 +367,23 @@ mod tests {
         d.write_compaction(snap(3, 1, "kv@3"), 2);
         d.sync(false);
         let s = d.durable();
-        assert_eq!((s.first_index(), s.last_index(), s.term(2), s.term(1)), (3, 4, Some(1), None));
-        assert_eq!(s.hard_state().commit, 3, "a snapshot holds committed entries");
+        assert_eq!(
+            (s.first_index(), s.last_index(), s.term(2), s.term(1)),
+            (3, 4, Some(1), None)
+        );
+        assert_eq!(
+            s.hard_state().commit,
+            3,
+            "a snapshot holds committed entries"
+        );
         d.write_installed_snapshot(&snap(10, 4, "kv@10"));
         d.write_entries(&[e(11, 4)]);
         d.sync(false);
         let s = d.durable();
-        assert_eq!((s.first_index(), s.last_index(), s.term(10)), (11, 11, Some(4)));
+        assert_eq!(
+            (s.first_index(), s.last_index(), s.term(10)),
+            (11, 11, Some(4))
+        );
         assert_eq!(&s.snapshot().data[..], b"kv@10");
     }
 

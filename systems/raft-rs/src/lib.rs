@@ -21,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bugs;
 mod client;
 pub mod convert;
 pub mod durable;
@@ -31,7 +32,7 @@ pub mod wire;
 
 use linsim_probes::ProbeSet;
 use linsim_sim::system::{
-    Client, ConfChange, LeadershipTransfer, MembershipChanges, NodeRef, RaftObserved,
+    BugSpec, Client, ConfChange, LeadershipTransfer, MembershipChanges, NodeRef, RaftObserved,
     ServerFuture, ServerNode, System,
 };
 pub use server::Command;
@@ -88,6 +89,10 @@ impl System for RaftRs {
 
     fn probes(&self) -> Vec<ProbeSet> {
         vec![probes::SET]
+    }
+
+    fn bugs(&self) -> Vec<BugSpec> {
+        bugs::BUGS.to_vec()
     }
 }
 

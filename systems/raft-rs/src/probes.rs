@@ -35,8 +35,8 @@ linsim_probes::define_probes! {
         "a follower made a leader's snapshot durable and restored its state machine from it";
     ConfChangeRefusedAtApply: "conf_change_refused_at_apply", "systems/raft-rs/src/server/apply.rs", true,
         "raft-rs refused a committed conf change when it was applied (invalid in the configuration)";
-    LeaderAppliedOwnRemoval: "leader_applied_own_removal", "systems/raft-rs/src/server/apply.rs", false,
-        "a leader applied a configuration without itself as a voter (raft-rs 0.7 keeps it in office)";
+    LeaderAppliedOwnRemoval: "leader_applied_own_removal", "systems/raft-rs/src/server/apply.rs", true,
+        "a leader applied a configuration without itself as a voter and stepped down (raft-rs 0.7 would keep it in office, then panic)";
     VoteFromNonMemberDropped: "vote_from_non_member_dropped", "systems/raft-rs/src/server/mod.rs", true,
         "a server dropped a vote request from a server outside its configuration and told it it was removed";
 }

@@ -24,8 +24,10 @@ pub struct DiskStorage {
 impl DiskStorage {
     /// The storage of the server whose disk is `disk`; `voters` are the initial voters.
     pub fn new(disk: DiskHandle<Stored>, voters: impl IntoIterator<Item = u64>) -> DiskStorage {
-        let mut initial = ConfState::default();
-        initial.voters = voters.into_iter().collect();
+        let initial = ConfState {
+            voters: voters.into_iter().collect(),
+            ..ConfState::default()
+        };
         DiskStorage { disk, initial }
     }
 
@@ -103,5 +105,70 @@ impl Storage for DiskStorage {
             }
             Ok(snap.clone())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::durable::Writes;
+    use linsim_sim::disk::Disks;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn entry(index: u64, term: u64) -> Entry {
+        Entry {
+            index,
+            term,
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn raft_reads_only_what_is_durable() {
+        let disk = DiskHandle::<Stored>::open(1, Arc::new(Disks::default()), Duration::ZERO);
+        let s = DiskStorage::new(disk.clone(), [1, 2, 3]);
+        assert_eq!(s.initial_state().unwrap().conf_state.voters, vec![1, 2, 3]);
+        disk.with(|d| d.write_entries(&[entry(1, 1), entry(2, 1), entry(3, 2)]));
+        assert_eq!(
+            (s.first_index().unwrap(), s.last_index().unwrap()),
+            (1, 0),
+            "not synced"
+        );
+        disk.with(|d| d.sync(false));
+        assert_eq!(s.last_index().unwrap(), 3);
+        assert_eq!(s.term(3).unwrap(), 2);
+        let ctx = || GetEntriesContext::empty(false);
+        assert_eq!(s.entries(2, 4, None, ctx()).unwrap().len(), 2);
+        assert_eq!(
+            s.entries(1, 4, Some(0), ctx()).unwrap().len(),
+            1,
+            "at least one"
+        );
+        let none = s.snapshot(0, 2);
+        assert_eq!(
+            none.unwrap_err(),
+            raft::Error::Store(StorageError::SnapshotTemporarilyUnavailable)
+        );
+        let mut snap = Snapshot::default();
+        snap.mut_metadata().index = 2;
+        snap.mut_metadata().term = 1;
+        snap.mut_metadata().mut_conf_state().voters = vec![1, 2];
+        disk.with(|d| {
+            d.write_compaction(snap, 2);
+            d.sync(false)
+        });
+        assert_eq!(s.first_index().unwrap(), 3);
+        assert_eq!(s.term(2).unwrap(), 1, "the compaction point keeps its term");
+        assert_eq!(
+            s.term(1).unwrap_err(),
+            raft::Error::Store(StorageError::Compacted)
+        );
+        assert_eq!(s.snapshot(2, 2).unwrap().get_metadata().index, 2);
+        let state = s.initial_state().unwrap();
+        assert_eq!(
+            (state.hard_state.commit, state.conf_state.voters),
+            (2, vec![1, 2])
+        );
     }
 }

@@ -41,15 +41,19 @@ mod tests {
 
     #[test]
     fn raft_messages_round_trip_through_the_wire() {
-        let mut m = Message::default();
+        let e = Entry {
+            index: 7,
+            data: b"put x 1".to_vec().into(),
+            ..Entry::default()
+        };
+        let mut m = Message {
+            to: 2,
+            from: 1,
+            term: 3,
+            entries: vec![e].into(),
+            ..Message::default()
+        };
         m.set_msg_type(MessageType::MsgAppend);
-        m.to = 2;
-        m.from = 1;
-        m.term = 3;
-        let mut e = Entry::default();
-        e.index = 7;
-        e.data = b"put x 1".to_vec().into();
-        m.entries = vec![e].into();
         assert_eq!(decode_raft(&encode_raft(&m)), m);
     }
 }

@@ -82,21 +82,36 @@ impl Server {
         match applied {
             Ok(after) => {
                 let (before, after) = (convert::config(&before), convert::config(&after));
-                if self.raw.raft.state == StateRole::Leader
-                    && !after.voters.contains(&self.id)
-                    && !after.voters_outgoing.contains(&self.id)
-                {
-                    // raft-rs 0.7 keeps a leader that applied its own removal in
-                    // office (it stops counting itself toward quorums).
-                    probe!(LeaderAppliedOwnRemoval);
-                }
                 self.ctx.raft().config_applied(e.index, &before, &after);
+                let voter =
+                    after.voters.contains(&self.id) || after.voters_outgoing.contains(&self.id);
+                if self.raw.raft.state == StateRole::Leader && !voter {
+                    self.step_down_removed();
+                }
             }
             Err(_) => {
                 probe!(ConfChangeRefusedAtApply);
                 self.ctx.raft().conf_change_refused(e.index);
             }
         }
+    }
+
+    /// This leader applied a configuration in which it does not vote. raft-rs 0.7
+    /// keeps it in office (its `post_conf_change` returns early, "untested") with no
+    /// progress of its own in the tracker, and panics unwrapping that progress at its
+    /// next commit (`maybe_commit`) or persisted append (`on_persist_entries`). Its
+    /// maintainers leave the clean-up to the application (tikv/raft-rs#373): TiKV
+    /// destroys the removed peer; this server steps down at once, at the same term,
+    /// as etcd's raft does with `StepDownOnRemoval` (and linsim-kv does). Not being a
+    /// voter, it never campaigns; the remaining voters elect a leader. It must happen
+    /// here, before `advance`, whose `on_persist_entries` would panic first.
+    fn step_down_removed(&mut self) {
+        probe!(LeaderAppliedOwnRemoval);
+        if self.bugs.removed_leader_stays {
+            return;
+        }
+        let term = self.raw.raft.term;
+        self.raw.raft.become_follower(term, raft::INVALID_ID);
     }
 
     fn apply_data(&mut self, e: &Entry) {
@@ -163,13 +178,16 @@ impl Server {
         if !events.snapshot_taken(index, digest, compact_to, self.applied) {
             return;
         }
-        let mut snap = Snapshot::default();
-        snap.data = data.into();
+        let mut snap = Snapshot {
+            data: data.into(),
+            ..Snapshot::default()
+        };
         let meta = snap.mut_metadata();
         meta.index = index;
         meta.term = term;
         meta.set_conf_state(conf_state);
         self.disk.with(|d| d.write_compaction(snap, compact_to));
+        self.snapshot_unsynced = true;
         probe!(LogCompacted);
         self.ctx.stats().compactions.fetch_add(1, Ordering::Relaxed);
     }

@@ -9,33 +9,36 @@
 //!
 //! The randomness comes back through the clock: each time raft-rs resets its election
 //! timer at a new term or role, the server draws `extra` in `[0, election_tick)` from
-//! its own RNG (seeded from the run's seed, its id and its incarnation), and each
-//! time raft-rs's timer restarts (that reset, a message from the leader, a granted
-//! vote, an election that could not start) the server withholds the next `extra`
-//! ticks from raft-rs while it does not lead. The timer then fires `election_tick +
-//! extra` ticks after it restarted: raft-rs's own distribution, `[election_tick, 2 *
-//! election_tick)`, one draw per term or role, as raft-rs draws it.
+//! its own RNG (seeded from the run's seed, its id and its incarnation). While it does
+//! not lead, the server then holds back up to `extra` ticks at the moment raft-rs's
+//! timer is one tick short of firing, once per run of the timer (a restart of the
+//! timer, by the leader's message, a granted vote or a new term, is seen as its
+//! elapsed count going down). The timer fires `election_tick + extra` ticks after it
+//! started: raft-rs's own distribution, `[election_tick, 2 * election_tick)`, drawn
+//! once per term or role as raft-rs draws it. Holding back at the end rather than at
+//! the start keeps every restart visible: the count is never still at zero then.
 //!
-//! What differs: a follower holding back ticks sees its leader's lease (the
-//! check-quorum test that ignores vote requests within an election timeout of hearing
-//! from the leader) last up to `extra` ticks longer, as a follower with a slow clock
-//! would. That is the conservative side: it refuses disruptive votes longer, and the
-//! clock-skew faults put every Raft through slower clocks than that anyway.
+//! What differs: while ticks are held back, a follower's count stands one short of
+//! the election timeout, so it sees its leader's lease (the check-quorum test that
+//! ignores vote requests within an election timeout of hearing from the leader) last
+//! up to `extra` ticks longer, as a follower with a slow clock would. That is the
+//! conservative side: it refuses disruptive votes longer, and the clock-skew faults
+//! put every Raft through slower clocks than that anyway.
 
 use crate::probes::probe;
 use crate::storage::DiskStorage;
 use linsim_sim::system::ServerNode;
+use raft::StateRole;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use raft::StateRole;
 
 /// A server's election timer jitter.
 pub(super) struct ElectionJitter {
     rng: StdRng,
     election_tick: usize,
-    /// Ticks withheld after each restart of raft-rs's timer, drawn per term and role.
+    /// Ticks held back in each run of raft-rs's timer, drawn per term and role.
     extra: usize,
-    /// Ticks still to withhold before raft-rs's timer runs again.
+    /// Ticks still to hold back in this run of the timer.
     owed: usize,
     /// Term, role and timer as last seen.
     seen: Option<(u64, StateRole, usize)>,
@@ -57,18 +60,15 @@ impl ElectionJitter {
     }
 
     /// Looks at raft-rs after a call into it: a new term or role draws a new `extra`;
-    /// a restart of its election timer (it went down, or `restarted` says the message
-    /// just stepped restarts it: one from the leader, or a granted vote) owes `extra`
+    /// a restart of its election timer (its elapsed count went down) owes `extra`
     /// ticks again.
-    pub fn observe(&mut self, raft: &raft::Raft<DiskStorage>, restarted: bool) {
+    pub fn observe(&mut self, raft: &raft::Raft<DiskStorage>) {
         let elapsed = raft.election_elapsed;
         let now = (raft.term, raft.state);
         match self.seen {
             Some((term, state, _)) if (term, state) != now => self.draw(),
             None => self.draw(),
-            Some((_, _, before)) if elapsed < before || (elapsed == 0 && restarted) => {
-                self.owed = self.extra;
-            }
+            Some((_, _, before)) if elapsed < before => self.owed = self.extra,
             Some(_) => {}
         }
         self.seen = Some((now.0, now.1, elapsed));
@@ -82,10 +82,12 @@ impl ElectionJitter {
         }
     }
 
-    /// Whether this tick of the server's clock goes to raft-rs (a leader's always do;
-    /// others' wait out what is owed).
+    /// Whether this tick of the server's clock goes to raft-rs: a leader's always do;
+    /// others' are held back while raft-rs's timer is one tick short of firing and
+    /// ticks are still owed.
     pub fn pass_tick(&mut self, raft: &raft::Raft<DiskStorage>) -> bool {
-        if raft.state == StateRole::Leader || self.owed == 0 {
+        let fires_next = raft.election_elapsed + 1 >= raft.randomized_election_timeout();
+        if raft.state == StateRole::Leader || !fires_next || self.owed == 0 {
             return true;
         }
         self.owed -= 1;
@@ -96,22 +98,53 @@ impl ElectionJitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::durable::Stored;
+    use linsim_sim::disk::{DiskHandle, Disks};
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    use std::time::Duration;
 
+    /// A lone server of three that never hears back campaigns again and again: the
+    /// ticks between its campaigns are raft-rs's election timeouts.
     #[test]
-    fn draws_cover_raft_rs_own_range() {
-        let mut j = ElectionJitter {
+    fn elections_time_out_over_raft_rs_own_range() {
+        let disk = DiskHandle::<Stored>::open(1, Arc::new(Disks::default()), Duration::ZERO);
+        let storage = DiskStorage::new(disk, [1, 2, 3]);
+        let config = raft::Config {
+            id: 1,
+            election_tick: 10,
+            heartbeat_tick: 2,
+            min_election_tick: 10,
+            max_election_tick: 11,
+            ..raft::Config::default()
+        };
+        let logger = slog::Logger::root(slog::Discard, slog::o!());
+        let mut raw = raft::RawNode::new(&config, storage, &logger).expect("valid config");
+        let mut jitter = ElectionJitter {
             rng: StdRng::seed_from_u64(7),
             election_tick: 10,
             extra: 0,
             owed: 0,
             seen: None,
         };
-        let mut seen = std::collections::BTreeSet::new();
-        for _ in 0..500 {
-            j.draw();
-            assert_eq!(j.owed, j.extra);
-            seen.insert(j.extra);
+        jitter.observe(&raw.raft);
+        let (mut timeouts, mut since) = (BTreeSet::new(), 0);
+        for _ in 0..3000 {
+            since += 1;
+            if jitter.pass_tick(&raw.raft) {
+                raw.tick();
+            }
+            let term = raw.raft.term;
+            jitter.observe(&raw.raft);
+            if jitter.seen.map(|s| s.0) == Some(term) && raw.raft.election_elapsed == 0 {
+                timeouts.insert(since);
+                since = 0;
+            }
         }
-        assert_eq!(seen, (0..10).collect(), "every timeout in [10, 20) occurs");
+        assert_eq!(
+            timeouts,
+            (10..20).collect(),
+            "every timeout in [10, 20) occurs"
+        );
     }
 }

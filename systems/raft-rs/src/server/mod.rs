@@ -4,14 +4,17 @@
 //!
 //! One loop owns everything: it takes in a batch of inputs (ticks, raft messages,
 //! client requests, commands; up to the `ready_batch` knob), then handles the Readies
-//! they made (`ready`), applying committed entries as it goes (`apply`) and answering
-//! clients (`requests`).
+//! they made (`ready`), applying committed entries as it goes (`apply`), answering
+//! clients (`requests`) and reporting what raft-rs does (`observe`). raft-rs's election
+//! timeouts come from the seed, through ticks (`election`).
 
 mod apply;
 mod election;
+mod observe;
 mod ready;
 mod requests;
 
+use crate::bugs::Bugs;
 use crate::convert;
 use crate::durable::Stored;
 use crate::probes::probe;
@@ -74,6 +77,8 @@ struct Server {
     id: u64,
     /// The handles the framework gave this server.
     ctx: ServerNode,
+    /// The named bugs it runs with.
+    bugs: Bugs,
     /// Its disk (raft-rs's storage reads the same disk's durable state).
     disk: DiskHandle<Stored>,
     raw: RawNode<DiskStorage>,
@@ -87,6 +92,9 @@ struct Server {
     reads: Reads,
     /// The last index applied to the state machine.
     applied: u64,
+    /// A snapshot of its own is in the page cache, not yet durable (see
+    /// `Server::process_readies`).
+    snapshot_unsynced: bool,
     /// Term and role as last reported.
     role: (u64, StateRole),
     /// Ticks of its clock taken since it started.
@@ -151,7 +159,7 @@ pub async fn run(ctx: ServerNode) {
     let config = raft_config(&ctx, snapshot_index);
     let raw = RawNode::new(&config, storage, &logger).expect("knobs give a valid config");
     let mut jitter = ElectionJitter::new(&ctx);
-    jitter.observe(&raw.raft, false);
+    jitter.observe(&raw.raft);
     let kv = if snapshot.is_empty() {
         KvStore::new(true)
     } else {
@@ -164,8 +172,10 @@ pub async fn run(ctx: ServerNode) {
     ctx.spawn_ticker(move || ticks.unbounded_send(Input::Tick).is_ok());
     spawn_client_receiver(&ctx, tx);
     let batch = ctx.knobs().ready_batch;
+    let bugs = Bugs::of(ctx.bugs());
     let mut server = Server {
         id,
+        bugs,
         ctx,
         disk,
         raw,
@@ -174,6 +184,7 @@ pub async fn run(ctx: ServerNode) {
         pending: BTreeMap::new(),
         reads: Reads::default(),
         applied: snapshot_index,
+        snapshot_unsynced: false,
         role: (0, StateRole::Follower),
         ticks: 0,
         removed: false,
@@ -238,19 +249,13 @@ impl Server {
     /// Takes in one input. raft-rs may restart its election timer in any call, so the
     /// jitter looks at it after each (`ElectionJitter::observe`).
     fn handle(&mut self, input: Input) {
-        use MessageType::{MsgAppend, MsgHeartbeat, MsgRequestVote, MsgSnapshot, MsgTimeoutNow};
-        // The messages after which raft-rs's timer may have restarted from zero.
-        let restarts = matches!(&input, Input::Raft(m) if matches!(
-            m.get_msg_type(),
-            MsgAppend | MsgHeartbeat | MsgSnapshot | MsgRequestVote | MsgTimeoutNow
-        ));
         match input {
             Input::Tick => self.on_tick(),
             Input::Raft(m) => self.on_raft(m),
             Input::Client(req, from) => self.handle_request(req, from),
             Input::Command(cmd) => self.on_command(cmd),
         }
-        self.jitter.observe(&self.raw.raft, restarts);
+        self.jitter.observe(&self.raw.raft);
     }
 
     /// One tick of the server's clock.
@@ -315,75 +320,5 @@ impl Server {
                 self.ctx.raft().trace(line);
             }
         }
-    }
-
-    /// A line of raft-rs's status, for the trace of a failing seed.
-    fn status_line(&self) -> String {
-        let r = &self.raw.raft;
-        let log = &r.raft_log;
-        let mut line = format!(
-            "{} status: {:?} term {} vote {} lead {} commit {} applied {} (state machine {}) persisted {} last {} first {} election timeout {} elapsed {} removed {} conf {:?}",
-            self.id,
-            r.state,
-            r.term,
-            r.vote,
-            r.leader_id,
-            log.committed,
-            log.applied,
-            self.applied,
-            log.persisted,
-            log.last_index(),
-            log.first_index(),
-            r.randomized_election_timeout(),
-            r.election_elapsed,
-            self.removed,
-            convert::config(&r.prs().conf().to_conf_state()),
-        );
-        if r.state == StateRole::Leader {
-            let mut progress: Vec<_> = r.prs().iter().collect();
-            progress.sort_by_key(|(id, _)| **id);
-            for (id, pr) in progress {
-                let state = pr.state;
-                line.push_str(&format!(
-                    "; {id}: {state:?} match {} next {} paused {} pending snapshot {}",
-                    pr.matched,
-                    pr.next_idx,
-                    pr.is_paused(),
-                    pr.pending_snapshot
-                ));
-            }
-        }
-        line
-    }
-
-    /// Reports role, term and (as leader) commit changes: called before any await, so
-    /// that a pause cannot make an election or a commit look later than it was.
-    fn report_state(&mut self, commit: Option<u64>) {
-        let raft = &self.raw.raft;
-        let (term, state) = (raft.term, raft.state);
-        if term != self.role.0 {
-            // raft-rs forgets the reads it was confirming when the term moves on.
-            self.drop_unconfirmed_reads();
-        }
-        let raft = &self.raw.raft;
-        let log = &raft.raft_log;
-        let log_term = |i: u64| log.term(i).ok().filter(|&t| t != 0 || i == 0);
-        let config = convert::config(&raft.prs().conf().to_conf_state());
-        let events = self.ctx.raft();
-        if (term, state) != self.role {
-            self.role = (term, state);
-            let role = convert::role(state);
-            events.role(term, role, log.first_index(), &log_term, &config, log.committed);
-            tracing::debug!("{} is {state:?} at term {term}", self.id);
-        }
-        if state != StateRole::Leader {
-            return;
-        }
-        if let Some(commit) = commit {
-            events.leader_committed(term, commit, &log_term, std::slice::from_ref(&config));
-        }
-        let to = raft.lead_transferee.unwrap_or(0);
-        let election_tick = self.ctx.knobs().election_tick as u64;
-        events.transfer_state(term, to, self.ticks, election_tick);
     }
 }

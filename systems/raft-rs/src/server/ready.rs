@@ -19,6 +19,16 @@ impl Server {
         while self.raw.has_ready() {
             self.process_ready().await;
         }
+        // A snapshot of its own (taken at every membership change, among others) is
+        // what raft-rs's storage hands a follower the log no longer reaches, and the
+        // storage reads only the durable state: left in the page cache until the next
+        // append, the newest snapshot would stay invisible while the cluster is idle,
+        // and a follower just added would be sent an older one, whose configuration
+        // lacks it, and which raft-rs refuses to restore, for good (seed 181 of
+        // `kv --nemesis all`). So it is synced at once.
+        if self.snapshot_unsynced {
+            self.fsync().await;
+        }
     }
 
     /// Handles one Ready synchronously: nothing that promises durability leaves before
@@ -86,7 +96,8 @@ impl Server {
 
     /// fsyncs the disk: takes the fsync latency of virtual time (a crash in it loses
     /// the page cache), then makes the writes durable and tells the observer.
-    async fn fsync(&self) {
+    async fn fsync(&mut self) {
+        self.snapshot_unsynced = false;
         let written = self.disk.fsync().await;
         let entries: Vec<_> = entries_of(&written).map(convert::entry).collect();
         self.ctx.raft().synced(&entries);
@@ -98,7 +109,17 @@ impl Server {
             return;
         }
         let raft = &self.raw.raft;
-        let log_term_at = |_: &dyn RaftDurable, i: u64| raft.raft_log.term(i).ok();
+        // raft-rs's log as the messages were made: its unstable part, then its stable
+        // part, which is the durable log the check hands in (`DiskStorage`). Asked
+        // under the disks' lock, so raft-rs's storage (which takes it) is not read.
+        let log = &raft.raft_log;
+        let (first, last) = (log.first_index(), log.last_index());
+        let log_term_at = |durable: &dyn RaftDurable, i: u64| {
+            if i + 1 < first || i > last {
+                return None;
+            }
+            log.unstable().maybe_term(i).or_else(|| durable.term(i))
+        };
         let leader_self_match = (raft.state == StateRole::Leader)
             .then(|| raft.prs().get(self.id).map(|p| p.matched))
             .flatten();

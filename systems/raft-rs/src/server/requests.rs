@@ -32,6 +32,8 @@ pub(super) struct Reads {
     pending: BTreeMap<Vec<u8>, PendingRead>,
     /// Read states raft-rs confirmed, waiting for the state machine to reach them.
     confirmed: Vec<ReadState>,
+    /// Reads asked of raft-rs so far in this incarnation (each ask's context is new).
+    asked: u64,
 }
 
 /// How long a server waits for raft-rs to confirm a ReadIndex read, and then for its
@@ -98,22 +100,38 @@ impl Server {
                 if is_read {
                     events.read_dropped(req.id, self.applied);
                 }
-                self.respond(from, Response::NotLeader { id: req.id, leader: lead });
+                self.respond(
+                    from,
+                    Response::NotLeader {
+                        id: req.id,
+                        leader: lead,
+                    },
+                );
             }
         }
     }
 
     /// ReadIndex: raft-rs confirms the read (the leader's commit index, checked by a
     /// heartbeat quorum or its lease; a follower forwards the ask to its leader), and
-    /// the read is served once this server has applied up to that index. The context
-    /// names the request, this server and this incarnation: a leader keeps one pending
-    /// read per context, so two servers asking for the same client request must not
-    /// share one confirmation, and an answer to an ask from before a restart must not
-    /// confirm the same request asked again.
+    /// the read is served once this server has applied up to that index.
+    ///
+    /// Every ask gets a context of its own (the request, this server, this incarnation
+    /// and a count of its asks), as etcd's and TiKV's servers give each read a unique
+    /// id. raft-rs matches a leader's heartbeat acknowledgements to pending reads by
+    /// context alone: a context asked again (a client resending its read to the same
+    /// server) re-enters the leader's queue behind newer reads, and a delayed
+    /// acknowledgement from the round of the first ask, perhaps sent before a newer
+    /// leader was elected, then confirms it and every read queued before it with no
+    /// quorum heard since (register seed 230 with 3 servers answered a read 15 entries
+    /// stale that way).
     fn ask_read(&mut self, id: u64, key: String, client: ClientAddr) {
+        self.reads.asked += 1;
         let mut ctx = id.to_le_bytes().to_vec();
         ctx.extend(self.id.to_le_bytes());
         ctx.extend(self.incarnation.to_le_bytes());
+        if !self.bugs.read_context_reused {
+            ctx.extend(self.reads.asked.to_le_bytes());
+        }
         self.ctx.raft().read_asked(id);
         let read = PendingRead {
             client,
@@ -139,7 +157,13 @@ impl Server {
             let r = self.reads.pending.remove(&ctx).expect("listed above");
             probe!(ReadDroppedWithError);
             self.ctx.raft().read_dropped(r.id, self.applied);
-            self.respond(r.client, Response::NotLeader { id: r.id, leader: 0 });
+            self.respond(
+                r.client,
+                Response::NotLeader {
+                    id: r.id,
+                    leader: 0,
+                },
+            );
         }
         let pending = &self.reads.pending;
         (self.reads.confirmed).retain(|rs| pending.contains_key(&rs.request_ctx));
@@ -202,7 +226,13 @@ impl Server {
             };
             counter.fetch_add(1, Ordering::Relaxed);
             let result = KvResult::Value(self.kv.get(&read.key));
-            self.respond(read.client, Response::Ok { id: read.id, result });
+            self.respond(
+                read.client,
+                Response::Ok {
+                    id: read.id,
+                    result,
+                },
+            );
         }
     }
 
