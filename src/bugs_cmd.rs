@@ -86,6 +86,7 @@ pub fn bug_scenario(system: &str, bug: &BugSpec) -> ScenarioArgs {
         workload: bug.workload.to_string(),
         nemesis: bug.nemesis.to_string(),
         knob: bug.knobs.iter().map(|k| k.to_string()).collect(),
+        nodes: bug.nodes.unwrap_or(ScenarioArgs::defaults().nodes),
         voters: bug.voters,
         bug: vec![bug.name.to_string()],
         ..ScenarioArgs::defaults()
@@ -259,7 +260,7 @@ fn print_json(found: &[Found], med: u64, max: u64, defaults: bool) {
                 "description": f.bug.description, "provenance": f.bug.provenance,
                 "tailored": {
                     "workload": f.bug.workload, "nemesis": f.bug.nemesis,
-                    "knobs": f.bug.knobs, "voters": f.bug.voters,
+                    "knobs": f.bug.knobs, "nodes": f.bug.nodes, "voters": f.bug.voters,
                 },
                 "found": f.seeds().is_some(), "seeds_to_first_failure": f.seeds(),
                 "found_at_seed": first.found_at, "seeds_tried": first.tried,

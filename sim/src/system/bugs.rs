@@ -19,6 +19,8 @@ pub struct BugSpec {
     pub nemesis: &'static str,
     /// Knobs fixed to reach it (`NAME=VALUE`), if any.
     pub knobs: &'static [&'static str],
+    /// Servers in the cluster, if not the default (5).
+    pub nodes: Option<u64>,
     /// Voters the cluster boots with, if fewer than the servers (spares for the
     /// membership nemesis to add).
     pub voters: Option<u64>,

@@ -53,6 +53,7 @@ impl ZooBug {
             workload: self.workload,
             nemesis: self.nemesis,
             knobs: self.knobs,
+            nodes: None,
             voters: self.voters,
             check: self.check,
         }

@@ -13,6 +13,7 @@ pub const BUGS: &[BugSpec] = &[BugSpec {
     workload: "kv",
     nemesis: "membership",
     knobs: &[],
+    nodes: None,
     voters: None,
     check: "no-panic",
 }, BugSpec {
@@ -23,6 +24,7 @@ pub const BUGS: &[BugSpec] = &[BugSpec {
     workload: "register",
     nemesis: "all",
     knobs: &["reads=read-index"],
+    nodes: Some(3),
     voters: None,
     check: "read-index",
 }];
