@@ -121,8 +121,10 @@ fn write_timeline(
         ("search steps".to_string(), r.steps().to_string()),
     ];
     let title = format!("linsim check {}", file.display());
+    // Only linsim's JSON records times; the other formats are read in entry order.
+    let order_axis = format != "json";
     crate::artifacts::write_page(out, history.ops.len(), || {
-        linsim_report::history_timeline(&title, facts, model, history, r)
+        linsim_report::history_timeline(&title, facts, model, history, r, order_axis)
     })
 }
 

@@ -217,6 +217,9 @@ fn html_writes_the_timeline_of_an_illegal_history_and_says_where() {
         html.contains(r#""verdict":"illegal","gave_up":null"#),
         "the illegal partition"
     );
+    // A Jepsen log records no times: the page's axis is entry order, without
+    // latency or throughput (which would read entry numbers as nanoseconds).
+    assert!(html.contains(r#""order_axis":true"#), "entry-order axis");
     let again = scratch("etcd-again").join("etcd_000.html");
     linsim(&[
         "check",

@@ -305,4 +305,20 @@ fn check_html_draws_a_history_file_without_raft_lanes() {
         0,
         "a history has no servers"
     );
+    assert!(dom.contains(">virtual time<") && dom.contains(">throughput<"));
+    // The same history as EDN records no times: entry order, no time plots.
+    let edn_page = dir.join("check-edn.html");
+    let edn = dir.join("run").join("history.edn");
+    let (code, stdout, stderr) = linsim(&[
+        "check",
+        edn.to_str().unwrap(),
+        "--model",
+        "cas-register",
+        "--html",
+        edn_page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let dom = dump_dom(&edn_page, "", &dir);
+    assert!(dom.contains(">entry order<"), "the axis is entry order");
+    assert!(!dom.contains(">throughput<") && !dom.contains(">latency<"));
 }

@@ -62,8 +62,9 @@ function point(e, t, w) {
   return e;
 }
 
-/// A duration in virtual ns, readable.
+/// A duration in virtual ns, readable (in entries, on an entry-order axis).
 function fmtDur(ns) {
+  if (T.data.order_axis) return ns + (Math.abs(ns) === 1 ? " entry" : " entries");
   const a = Math.abs(ns);
   if (a >= 1e9) return (ns / 1e9).toFixed(a >= 1e10 ? 1 : 3).replace(/\.?0+$/, "") + " s";
   if (a >= 1e6) return (ns / 1e6).toFixed(a >= 1e8 ? 0 : 1).replace(/\.0$/, "") + " ms";
@@ -73,6 +74,7 @@ function fmtDur(ns) {
 
 /// A virtual time, in ms with µs precision (as trace.log prints it).
 function fmtTime(ns) {
+  if (T.data.order_axis) return "entry " + ns;
   return (ns / 1e6).toFixed(3) + " ms";
 }
 

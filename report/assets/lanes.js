@@ -26,7 +26,7 @@ function buildAxis() {
   const s = section("axis");
   const ticks = el("g", { class: "ticks" }, s.body);
   const grid = el("g", { class: "grid" }, svg.querySelector("#grid-layer"));
-  gutterLabel("virtual time", 30, s.g);
+  gutterLabel(T.data.order_axis ? "entry order" : "virtual time", 30, s.g);
   T.renderers.push(function () {
     ticks.textContent = "";
     grid.textContent = "";

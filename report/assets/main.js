@@ -9,7 +9,9 @@
   clip.setAttribute("x", LEFT);
   clip.setAttribute("width", T.width);
 
-  const sections = [buildAxis(), buildFaults(), buildRaft(), buildOps(), buildLatency(), buildThroughput()];
+  // Latency and throughput need times: a history read in entry order has none.
+  const plots = T.data.order_axis ? [] : [buildLatency(), buildThroughput()];
+  const sections = [buildAxis(), buildFaults(), buildRaft(), buildOps(), ...plots];
   const ops = sections[3];
   // The step cursor and the violation mark are drawn over every section.
   svg.appendChild(svg.querySelector("#cursor-layer"));

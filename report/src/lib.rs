@@ -33,15 +33,19 @@ pub fn run_timeline(report: &RunReport, nodes: u64, repro: &str) -> Result<Strin
 }
 
 /// The timeline page of a history checked with `model` (no faults, no Raft lanes):
-/// `facts` are shown under `title`.
+/// `facts` are shown under `title`. With `order_axis`, the history's call and return
+/// "times" are its entries' places in the file (it records no times): the axis reads
+/// as entry order, without latency or throughput.
 pub fn history_timeline(
     title: &str,
     facts: Vec<(String, String)>,
     model: &str,
     history: &History,
     result: &CheckResult,
+    order_axis: bool,
 ) -> Result<String, TimelineError> {
     let end = page::history_end(history);
-    let data = page::for_history(title.to_string(), facts, model, history, Some(result), end)?;
+    let mut data = page::for_history(title.to_string(), facts, model, history, Some(result), end)?;
+    data.order_axis = order_axis;
     Ok(html::render(&data))
 }

@@ -56,6 +56,10 @@ pub struct PageData {
     /// The run's first broken invariant (liveness and panics included), marked on the
     /// time axis.
     pub violation: Option<Violation>,
+    /// The time axis is the order of the history's entries, not time: a history file
+    /// that records no times (Jepsen's EDN is read in entry order). Then there is no
+    /// latency or throughput to plot, and positions read as entry numbers.
+    pub order_axis: bool,
 }
 
 fn outcome_code(o: Outcome) -> u8 {
@@ -136,6 +140,7 @@ pub fn for_history(
         faults: vec![],
         raft: None,
         violation: None,
+        order_axis: false,
     })
 }
 

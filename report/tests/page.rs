@@ -131,7 +131,7 @@ fn history_text_cannot_end_the_page_script_early() {
         op(1, Function::Read, "", evil, 2, 3),
     ]);
     let r = check_named("register", &h, &CheckOptions::default()).unwrap();
-    let html = history_timeline("<title>", vec![], "register", &h, &r).unwrap();
+    let html = history_timeline("<title>", vec![], "register", &h, &r, false).unwrap();
     // The error recorder, the data and the page script: nothing else closes a script.
     assert_eq!(html.matches("</script>").count(), 3);
     assert!(html.contains("<h1>&lt;title&gt;</h1>"));
@@ -179,7 +179,7 @@ fn ten_thousand_ops_fit_in_five_megabytes() {
     let h = big_history(10_000);
     let r = check_named("kv", &h, &CheckOptions::default()).unwrap();
     let start = std::time::Instant::now();
-    let html = history_timeline("big", vec![], "kv", &h, &r).unwrap();
+    let html = history_timeline("big", vec![], "kv", &h, &r, false).unwrap();
     eprintln!(
         "10,000 ops: {} bytes in {:.0} ms (test profile)",
         html.len(),
