@@ -35,7 +35,11 @@ impl RunClock {
     /// Virtual nanoseconds since the run started.
     pub fn now_ns(&self) -> u64 {
         let ns = Instant::now().duration_since(self.zero()).as_nanos() as u64;
-        self.latest_ns.fetch_max(ns, Ordering::Relaxed);
+        // A run's tasks all run on its one thread: a plain load and store keep the
+        // maximum (a read-modify-write would cost more on this hot path).
+        if ns > self.latest_ns.load(Ordering::Relaxed) {
+            self.latest_ns.store(ns, Ordering::Relaxed);
+        }
         ns
     }
 
