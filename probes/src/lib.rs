@@ -28,8 +28,10 @@ pub struct ProbeInfo {
 }
 
 /// Declares a crate's code probes: `define_probes! { Variant: "name", "file", guard, "description"; ... }`
-/// generates `enum Probe`, `PROBES: &[ProbeInfo]`, `hit(Probe)` and `take() -> Vec<u64>`
-/// (hits since the last take on this thread, in `PROBES` order) in the calling module.
+/// generates `enum Probe`, `PROBES: &[ProbeInfo]`, `hit(Probe)`, `take() -> Vec<u64>`
+/// (hits since the last take on this thread, in `PROBES` order) and `SET`, the
+/// crate's `ProbeSet`, in the calling module. Count a hit with `hit(Probe::X)` (each
+/// crate wraps it in a `probe!(X)` macro, which `check_files` looks for).
 #[macro_export]
 macro_rules! define_probes {
     ($($variant:ident : $name:literal, $file:literal, $guard:literal, $desc:literal;)*) => {
@@ -72,7 +74,35 @@ macro_rules! define_probes {
         pub fn take() -> Vec<u64> {
             PROBE_HITS.with(|h| h.iter().map(|c| c.replace(0)).collect())
         }
+
+        /// This crate's probes, as a run reports them.
+        pub const SET: $crate::ProbeSet = $crate::ProbeSet {
+            probes: PROBES,
+            take,
+        };
     };
+}
+
+/// Checks that every probe of a table is counted (`probe!(Variant)`) in the file the
+/// table names, relative to the workspace `root`; the error names the first that is
+/// not, or a name used twice.
+pub fn check_files<V: std::fmt::Debug>(
+    probes: &[ProbeInfo],
+    variants: &[V],
+    root: &std::path::Path,
+) -> Result<(), String> {
+    let mut names = std::collections::BTreeSet::new();
+    for (p, variant) in probes.iter().zip(variants) {
+        let src = std::fs::read_to_string(root.join(p.file))
+            .map_err(|e| format!("probe {}: cannot read {}: {e}", p.name, p.file))?;
+        if !src.contains(&format!("probe!({variant:?})")) {
+            return Err(format!("probe {} is not counted in {}", p.name, p.file));
+        }
+        if !names.insert(p.name) {
+            return Err(format!("probe name {} is used twice", p.name));
+        }
+    }
+    Ok(())
 }
 
 /// One crate's probes as a run reports them: the table and how to take this thread's

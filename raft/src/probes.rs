@@ -154,19 +154,7 @@ mod tests {
     fn every_probe_lives_in_the_file_its_table_names() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
-            .expect("raft/ has a parent");
-        for (i, p) in PROBES.iter().enumerate() {
-            let src = std::fs::read_to_string(root.join(p.file))
-                .unwrap_or_else(|e| panic!("probe {}: cannot read {}: {e}", p.name, p.file));
-            let variant = format!("{:?}", ALL_PROBES[i]);
-            assert!(
-                src.contains(&format!("probe!({variant})")),
-                "probe {} (Probe::{variant}) is not counted in {}",
-                p.name,
-                p.file
-            );
-        }
-        let names: std::collections::BTreeSet<_> = PROBES.iter().map(|p| p.name).collect();
-        assert_eq!(names.len(), PROBES.len(), "probe names are unique");
+            .unwrap();
+        linsim_probes::check_files(PROBES, ALL_PROBES, root).unwrap();
     }
 }

@@ -48,12 +48,6 @@ pub(crate) use probe;
 
 use linsim_probes::{ProbeInfo, ProbeSet};
 
-/// The framework's own probe set.
-pub const SET: ProbeSet = ProbeSet {
-    probes: PROBES,
-    take,
-};
-
 /// Every probe a run reports: the system's sets (`System::probes`), then the framework's.
 pub fn all(system_sets: &[ProbeSet]) -> Vec<ProbeInfo> {
     system_sets
@@ -80,17 +74,7 @@ mod tests {
     fn every_probe_lives_in_the_file_its_table_names() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
-            .expect("sim/ has a parent");
-        for (p, variant) in PROBES.iter().zip(ALL_PROBES) {
-            let src = std::fs::read_to_string(root.join(p.file)).expect("probe file exists");
-            assert!(
-                src.contains(&format!("probe!({variant:?})")),
-                "probe {} is not counted in {}",
-                p.name,
-                p.file
-            );
-        }
-        let names: std::collections::BTreeSet<_> = PROBES.iter().map(|p| p.name).collect();
-        assert_eq!(names.len(), PROBES.len(), "probe names are unique");
+            .unwrap();
+        linsim_probes::check_files(PROBES, ALL_PROBES, root).unwrap();
     }
 }

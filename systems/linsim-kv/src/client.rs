@@ -1,5 +1,6 @@
 //! linsim-kv's client: one attempt of an operation as a `Request` to a server, and
-//! the server's `Response` to it as the framework's `Reply`.
+//! the server's `Response` to it as the framework's `Reply`. Any server that speaks
+//! linsim-kv's client protocol uses it (raft-rs's does).
 
 use crate::kv::{KvCommand, KvResult, Request, Response};
 use crate::probes::probe;
@@ -11,7 +12,23 @@ use linsim_sim::ClientOp;
 
 /// The client of one slot (it keeps nothing between attempts: the request id says
 /// which operation an answer belongs to).
-pub struct KvClient;
+pub struct KvClient {
+    /// Counts an answer to an earlier request, skipped (the system's own probe).
+    stale_skipped: fn(),
+}
+
+impl KvClient {
+    /// A client that calls `stale_skipped` for each answer to an earlier request it
+    /// skips (a system counts it as its own code probe).
+    pub fn new(stale_skipped: fn()) -> KvClient {
+        KvClient { stale_skipped }
+    }
+
+    /// linsim-kv's own client.
+    pub fn linsim_kv() -> KvClient {
+        KvClient::new(|| probe!(StaleResponseSkipped))
+    }
+}
 
 fn command(op: &ClientOp) -> KvCommand {
     let key = op.key.clone();
@@ -61,7 +78,7 @@ impl Client for KvClient {
                         leader: (leader != 0).then_some(leader),
                     },
                     _ => {
-                        probe!(StaleResponseSkipped);
+                        (self.stale_skipped)();
                         continue;
                     }
                 };

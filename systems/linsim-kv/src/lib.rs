@@ -12,7 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod bugs;
-mod client;
+pub mod client;
 pub mod convert;
 pub mod durable;
 pub mod kv;
@@ -64,7 +64,7 @@ impl System for LinsimKv {
     }
 
     fn client(&self, _slot: u64) -> Box<dyn Client> {
-        Box::new(client::KvClient)
+        Box::new(client::KvClient::linsim_kv())
     }
 
     fn raft(&self) -> Option<&dyn RaftObserved> {
@@ -80,11 +80,7 @@ impl System for LinsimKv {
     }
 
     fn probes(&self) -> Vec<ProbeSet> {
-        let raft = ProbeSet {
-            probes: linsim_raft::probes::PROBES,
-            take: linsim_raft::probes::take,
-        };
-        vec![raft, probes::SET]
+        vec![linsim_raft::probes::SET, probes::SET]
     }
 
     fn bugs(&self) -> Vec<BugSpec> {

@@ -50,14 +50,6 @@ macro_rules! probe {
 }
 pub(crate) use probe;
 
-use linsim_probes::ProbeSet;
-
-/// linsim-kv's probe set.
-pub const SET: ProbeSet = ProbeSet {
-    probes: PROBES,
-    take,
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,15 +59,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
             .nth(2)
-            .expect("systems/linsim-kv is two levels down");
-        for (p, variant) in PROBES.iter().zip(ALL_PROBES) {
-            let src = std::fs::read_to_string(root.join(p.file)).expect("probe file exists");
-            assert!(
-                src.contains(&format!("probe!({variant:?})")),
-                "probe {} is not counted in {}",
-                p.name,
-                p.file
-            );
-        }
+            .unwrap();
+        linsim_probes::check_files(PROBES, ALL_PROBES, root).unwrap();
     }
 }

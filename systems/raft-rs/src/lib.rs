@@ -22,7 +22,6 @@
 #![warn(missing_docs)]
 
 pub mod bugs;
-mod client;
 pub mod convert;
 pub mod durable;
 pub mod probes;
@@ -72,7 +71,9 @@ impl System for RaftRs {
     }
 
     fn client(&self, _slot: u64) -> Box<dyn Client> {
-        Box::new(client::KvClient)
+        Box::new(linsim_kv::client::KvClient::new(|| {
+            probes::probe!(StaleResponseSkipped)
+        }))
     }
 
     fn raft(&self) -> Option<&dyn RaftObserved> {

@@ -23,7 +23,7 @@ linsim_probes::define_probes! {
         "a confirmed read waited for the state machine to apply up to its read index";
     ReadDroppedWithError: "read_dropped_with_error", "systems/raft-rs/src/server/requests.rs", true,
         "a server gave up on a ReadIndex read raft-rs never confirmed (a new term, or a timeout) and told its client to retry";
-    StaleResponseSkipped: "stale_response_skipped", "systems/raft-rs/src/client.rs", false,
+    StaleResponseSkipped: "stale_response_skipped", "systems/raft-rs/src/lib.rs", false,
         "a client received an answer to an earlier request and ignored it";
     LogCompacted: "log_compacted", "systems/raft-rs/src/server/apply.rs", false,
         "a server snapshotted its state machine and compacted its log";
@@ -49,14 +49,6 @@ macro_rules! probe {
 }
 pub(crate) use probe;
 
-use linsim_probes::ProbeSet;
-
-/// The raft-rs system's probe set.
-pub const SET: ProbeSet = ProbeSet {
-    probes: PROBES,
-    take,
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,15 +58,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
             .nth(2)
-            .expect("systems/raft-rs is two levels down");
-        for (p, variant) in PROBES.iter().zip(ALL_PROBES) {
-            let src = std::fs::read_to_string(root.join(p.file)).expect("probe file exists");
-            assert!(
-                src.contains(&format!("probe!({variant:?})")),
-                "probe {} is not counted in {}",
-                p.name,
-                p.file
-            );
-        }
+            .unwrap();
+        linsim_probes::check_files(PROBES, ALL_PROBES, root).unwrap();
     }
 }
