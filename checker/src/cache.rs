@@ -1,7 +1,6 @@
 //! Lowe's cache of visited (linearized set, state) pairs, and the hashers it uses.
 
-use crate::bitset::Bitset;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -70,64 +69,75 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
     (a ^ b.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Lowe's cache of visited (linearized set, state) pairs, in one arena: bitsets are
-/// stored flat, entries with equal keys are chained. No allocation per entry.
+/// One cached pair: the next entry with the same hash, where its key starts in the
+/// arena, the key's length, and the state.
+struct Entry<S> {
+    next: u32,
+    key_at: u32,
+    key_len: u32,
+    state: S,
+}
+
+/// Lowe's cache of visited (linearized set, state) pairs, in one arena: each set is held
+/// as its frontier key (`frontier`), a few words, stored flat; entries with equal
+/// hashes are chained. No allocation per entry.
 pub(crate) struct Cache<S> {
     heads: HashMap<u64, u32, BuildHasherDefault<PreHashed>>,
-    entries: Vec<(u32, S)>,
-    bits: Vec<u64>,
-    words: usize,
+    entries: Vec<Entry<S>>,
+    keys: Vec<u32>,
 }
 
 impl<S: Eq> Cache<S> {
-    pub(crate) fn new(n: usize) -> Cache<S> {
+    pub(crate) fn new() -> Cache<S> {
         Cache {
             heads: HashMap::default(),
             entries: Vec::new(),
-            bits: Vec::new(),
-            words: n.div_ceil(64),
+            keys: Vec::new(),
         }
     }
 
-    /// Inserts (`set` plus `id`, `state`) under `key` unless present; returns whether it
-    /// was new.
+    /// Inserts (`key`, `state`) under `hash` unless present; returns whether it was new.
+    /// `hash` must be a function of the pair (equal pairs, equal hashes).
     #[inline]
-    pub(crate) fn insert(&mut self, key: u64, set: &Bitset, id: usize, state: &S) -> bool
+    pub(crate) fn insert(&mut self, hash: u64, key: &[u32], state: &S) -> bool
     where
         S: Clone,
     {
         let idx = self.entries.len() as u32;
         // One probe of the table: found or not, the slot is at hand to update.
-        let head = match self.heads.entry(key) {
-            Entry::Occupied(mut slot) => {
+        let head = match self.heads.entry(hash) {
+            Slot::Occupied(mut slot) => {
                 let mut e = *slot.get();
                 while e != NIL {
-                    let (next, ref s) = self.entries[e as usize];
-                    let w = e as usize * self.words;
-                    if s == state && set.equals_with_words(&self.bits[w..w + self.words], id) {
+                    let entry = &self.entries[e as usize];
+                    let at = entry.key_at as usize;
+                    if entry.state == *state && self.keys[at..at + entry.key_len as usize] == *key {
                         return false;
                     }
-                    e = next;
+                    e = entry.next;
                 }
                 std::mem::replace(slot.get_mut(), idx)
             }
-            Entry::Vacant(slot) => {
+            Slot::Vacant(slot) => {
                 slot.insert(idx);
                 NIL
             }
         };
-        self.entries.push((head, state.clone()));
-        let start = self.bits.len();
-        self.bits.extend_from_slice(set.words());
-        self.bits[start + id / 64] |= 1 << (id % 64);
+        self.entries.push(Entry {
+            next: head,
+            key_at: self.keys.len() as u32,
+            key_len: key.len() as u32,
+            state: state.clone(),
+        });
+        self.keys.extend_from_slice(key);
         true
     }
 
-    /// Bytes one entry costs besides the heap its state owns: the entry, its bitset
-    /// words, and its share of the hash table (a key, a value and a control byte at a
-    /// load factor of 7/8, rounded up).
-    pub(crate) fn bytes_per_entry(&self) -> usize {
-        std::mem::size_of::<(u32, S)>() + self.words * 8 + 16
+    /// Bytes an entry with a key of `key_len` words costs besides the heap its state
+    /// owns: the entry, its key, and its share of the hash table (a key, a value and a
+    /// control byte at a load factor of 7/8, rounded up).
+    pub(crate) fn bytes_per_entry(key_len: usize) -> usize {
+        std::mem::size_of::<Entry<S>>() + key_len * 4 + 16
     }
 }
 
