@@ -1,5 +1,6 @@
 //! Lowe's cache of visited (linearized set, state) pairs, and the hashers it uses.
 
+use crate::bitset::Bitset;
 use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -27,7 +28,10 @@ impl Hasher for PreHashed {
 /// A fast multiplicative hasher for model states (FxHash's scheme). States are hashed
 /// once per search step, so SipHash's cost shows; flooding resistance is not needed.
 #[derive(Default)]
-struct StateHasher(u64);
+pub(crate) struct StateHasher(u64);
+
+/// Hash maps keyed by the search's own small keys, hashed with `StateHasher`.
+pub(crate) type FastHash = BuildHasherDefault<StateHasher>;
 
 impl Hasher for StateHasher {
     fn finish(&self) -> u64 {
@@ -69,6 +73,56 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
     (a ^ b.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// A key of the cache: words, compared and stored without being built first.
+pub(crate) trait Key {
+    /// Its length in words.
+    fn len(&self) -> usize;
+    /// Whether it equals `words` (of the same length).
+    fn equals(&self, words: &[u32]) -> bool;
+    /// Appends its words to `out`.
+    fn write(&self, out: &mut Vec<u32>);
+}
+
+impl Key for [u32] {
+    fn len(&self) -> usize {
+        <[u32]>::len(self)
+    }
+    #[inline]
+    fn equals(&self, words: &[u32]) -> bool {
+        // Keys are a few words: a plain loop beats a call to memcmp.
+        self.iter().zip(words).all(|(a, b)| a == b)
+    }
+    fn write(&self, out: &mut Vec<u32>) {
+        out.extend_from_slice(self);
+    }
+}
+
+/// A linearized set plus one op, as the key of a small component (`frontier`): the
+/// set's bits, in 32-bit words.
+pub(crate) struct BitsWith<'a> {
+    /// The set.
+    pub set: &'a Bitset,
+    /// The op added.
+    pub id: usize,
+}
+
+impl Key for BitsWith<'_> {
+    fn len(&self) -> usize {
+        self.set.words().len() * 2
+    }
+    #[inline]
+    fn equals(&self, words: &[u32]) -> bool {
+        self.set.equals_with_words(words, self.id)
+    }
+    fn write(&self, out: &mut Vec<u32>) {
+        let start = out.len();
+        for &w in self.set.words() {
+            out.extend([w as u32, (w >> 32) as u32]);
+        }
+        out[start + self.id / 32] |= 1 << (self.id % 32);
+    }
+}
+
 /// One cached pair: the next entry with the same hash, where its key starts in the
 /// arena, the key's length, and the state.
 struct Entry<S> {
@@ -99,11 +153,12 @@ impl<S: Eq> Cache<S> {
     /// Inserts (`key`, `state`) under `hash` unless present; returns whether it was new.
     /// `hash` must be a function of the pair (equal pairs, equal hashes).
     #[inline]
-    pub(crate) fn insert(&mut self, hash: u64, key: &[u32], state: &S) -> bool
+    pub(crate) fn insert<K: Key + ?Sized>(&mut self, hash: u64, key: &K, state: &S) -> bool
     where
         S: Clone,
     {
         let idx = self.entries.len() as u32;
+        let len = key.len();
         // One probe of the table: found or not, the slot is at hand to update.
         let head = match self.heads.entry(hash) {
             Slot::Occupied(mut slot) => {
@@ -111,7 +166,10 @@ impl<S: Eq> Cache<S> {
                 while e != NIL {
                     let entry = &self.entries[e as usize];
                     let at = entry.key_at as usize;
-                    if entry.state == *state && self.keys[at..at + entry.key_len as usize] == *key {
+                    if entry.key_len as usize == len
+                        && entry.state == *state
+                        && key.equals(&self.keys[at..at + len])
+                    {
                         return false;
                     }
                     e = entry.next;
@@ -126,10 +184,10 @@ impl<S: Eq> Cache<S> {
         self.entries.push(Entry {
             next: head,
             key_at: self.keys.len() as u32,
-            key_len: key.len() as u32,
+            key_len: len as u32,
             state: state.clone(),
         });
-        self.keys.extend_from_slice(key);
+        key.write(&mut self.keys);
         true
     }
 

@@ -10,8 +10,8 @@
 //! never returned are left (they may never have taken effect).
 
 use crate::bitset::Bitset;
-use crate::cache::{mix, state_hash, Cache};
-use crate::frontier::{Frontier, Saved};
+use crate::cache::{mix, state_hash, BitsWith, Cache};
+use crate::frontier::{Frontier, Limits, Saved};
 use crate::model::Model;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -199,13 +199,14 @@ fn unlift(nodes: &mut [Node], returns: &mut [Returns], e: u32, completed: bool) 
     }
 }
 
-/// One linearized call on the search's stack: its node, the state before it, whether it
-/// was forced (a read-only op taken without alternatives), and how to undo its frontier.
+/// One linearized call on the search's stack: its node, the state before it, and
+/// whether it was forced (a read-only op taken without alternatives). How to undo its
+/// frontier is on a stack of its own (`Linearizer::saves`), kept only where the key is
+/// the frontier's, so the frames of small components stay small.
 struct Frame<S> {
     entry: u32,
     prev_state: S,
     forced: bool,
-    saved: Saved,
 }
 
 /// The search over one component: the ops `members` (indexes into the partition's
@@ -229,6 +230,8 @@ pub(crate) struct Linearizer<'a, M: Model> {
     linearized: Bitset,
     state: M::State,
     calls: Vec<Frame<M::State>>,
+    /// Per frame (when the key is the frontier's): how to undo its frontier.
+    saves: Vec<Saved>,
     dead_end: bool,
     best: Option<Stuck<M::State>>,
     /// The lowest the stack has been since `best` was recorded: `best.prefix` up to it
@@ -245,6 +248,17 @@ impl<'a, M: Model> Linearizer<'a, M> {
         ops: &'a [SearchOp<M::Op>],
         members: Vec<usize>,
         start: M::State,
+    ) -> Linearizer<'a, M> {
+        Linearizer::with_keys(model, ops, members, start, Limits::default())
+    }
+
+    /// `new`, with the kind of cache key chosen by `limits` (see `frontier`).
+    pub(crate) fn with_keys(
+        model: &'a M,
+        ops: &'a [SearchOp<M::Op>],
+        members: Vec<usize>,
+        start: M::State,
+        limits: Limits,
     ) -> Linearizer<'a, M> {
         let n = members.len();
         let op = |id: usize| &ops[members[id]];
@@ -352,11 +366,12 @@ impl<'a, M: Model> Linearizer<'a, M> {
             returns,
             twin_before,
             cache: Cache::new(),
-            frontier: Frontier::new(ret_event),
+            frontier: Frontier::with_limits(ret_event, limits),
             bytes,
             linearized: Bitset::new(n),
             state: start,
             calls: Vec::new(),
+            saves: Vec::new(),
             dead_end: false,
             best: None,
             low_water: 0,
@@ -404,11 +419,16 @@ impl<'a, M: Model> Linearizer<'a, M> {
             linearized,
             state,
             calls,
+            saves,
             best,
             ..
         } = self;
         let (model, local, members) = (*model, &local[..], &members[..]);
         let (nodes, returns, twin_before) = (&mut nodes[..], &mut returns[..], &twin_before[..]);
+        // The list of completed returns still out is kept only where the key needs it.
+        let bits = frontier.keys_on_bits();
+        let track = !bits;
+        let bits_len = linearized.words().len() * 2;
         let outcome = loop {
             if nodes[0].next == NIL {
                 break SearchOutcome::Ok(order(calls, nodes, members));
@@ -418,7 +438,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
             if iterations >= budget.max_steps {
                 break SearchOutcome::Unknown(GaveUp::Steps);
             }
-            if bytes + frontier.bytes() > budget.max_bytes {
+            if bytes + if bits { 0 } else { frontier.bytes() } > budget.max_bytes {
                 break SearchOutcome::Unknown(GaveUp::Memory);
             }
             if iterations.is_multiple_of(4096) {
@@ -441,36 +461,45 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 }
                 let op = &local[id].op;
                 if let Some(next_state) = model.step(&*state, op) {
-                    // The frontier after this op: the next completed return still out,
-                    // past this op's own return if that was the first.
-                    let f = returns[0].next;
-                    let f = if node.matching == f {
-                        returns[f as usize].next
-                    } else {
-                        f
-                    };
-                    let key = frontier.key_with(node.id, f);
                     let hash = mix(linearized.hash_with(id), state_hash(&next_state));
                     let forced = model.is_read_only(op);
-                    let fresh = cache.insert(hash, key, &next_state);
+                    let (fresh, key_len) = if bits {
+                        let key = BitsWith {
+                            set: linearized,
+                            id,
+                        };
+                        (cache.insert(hash, &key, &next_state), bits_len)
+                    } else {
+                        // The frontier after this op: the next completed return still
+                        // out, past this op's own return if that was the first.
+                        let f = returns[0].next;
+                        let f = if node.matching == f {
+                            returns[f as usize].next
+                        } else {
+                            f
+                        };
+                        let key = frontier.key_with(node.id, f);
+                        (cache.insert(hash, key, &next_state), key.len())
+                    };
                     if forced && !fresh {
                         // The dominant choice here was explored and failed: so does
                         // every other choice at this point. Backtrack now.
                         dead_end = true;
                     }
                     if fresh {
-                        bytes += Cache::<M::State>::bytes_per_entry(key.len())
+                        bytes += Cache::<M::State>::bytes_per_entry(key_len)
                             + model.heap_bytes(&next_state);
                         let prev_state = std::mem::replace(&mut *state, next_state);
-                        let saved = frontier.push();
+                        if !bits {
+                            saves.push(frontier.push());
+                        }
                         calls.push(Frame {
                             entry,
                             prev_state,
                             forced,
-                            saved,
                         });
                         linearized.set(id);
-                        lift(nodes, returns, entry, local[id].ret != u64::MAX);
+                        lift(nodes, returns, entry, track && local[id].ret != u64::MAX);
                         entry = nodes[0].next;
                         continue;
                     }
@@ -499,8 +528,15 @@ impl<'a, M: Model> Linearizer<'a, M> {
                     let id = nodes[frame.entry as usize].id as usize;
                     *state = frame.prev_state;
                     linearized.clear(id);
-                    unlift(nodes, returns, frame.entry, local[id].ret != u64::MAX);
-                    frontier.pop(frame.saved);
+                    unlift(
+                        nodes,
+                        returns,
+                        frame.entry,
+                        track && local[id].ret != u64::MAX,
+                    );
+                    if !bits {
+                        frontier.pop(saves.pop().expect("one save per frame"));
+                    }
                     entry = nodes[frame.entry as usize].next;
                     if !frame.forced {
                         resumed = true;
@@ -624,5 +660,77 @@ mod tests {
             assert_eq!(got, fresh(max_steps), "after {max_steps} steps");
         }
         assert_eq!(fresh(u64::MAX).1.iterations, 410_092);
+    }
+
+    /// The three kinds of cache key (L's bits; the frontier with I's bits; the frontier
+    /// with I shared) encode the same sets one to one, so the search takes the same
+    /// steps and caches the same number of pairs with each, to the same outcome: on
+    /// generated histories, legal and not, with many ops of unknown outcome.
+    #[test]
+    fn every_kind_of_key_makes_the_same_search() {
+        use crate::generate::{generate, GenOptions};
+        let model = RegisterModel::cas_register();
+        for seed in 0..12u64 {
+            let opts = GenOptions {
+                ops: 400 + 150 * seed as usize,
+                processes: 2 + seed as usize % 5,
+                info_rate: [0.0, 0.05, 0.2][seed as usize % 3],
+                bad_at: (seed % 2 == 1).then_some(300),
+                seed,
+                ..GenOptions::default()
+            };
+            let h = generate(&opts);
+            let kept: Vec<_> = h
+                .ops
+                .iter()
+                .filter(|o| o.outcome != Outcome::Fail)
+                .collect();
+            let prepared = model.prepare(&kept).expect("fits");
+            let ops: Vec<SearchOp<_>> = prepared
+                .ops
+                .into_iter()
+                .zip(&kept)
+                .filter_map(|(op, h)| {
+                    let ret = match (h.outcome, h.ret) {
+                        (Outcome::Ok, Some(t)) => t,
+                        _ => u64::MAX,
+                    };
+                    op.map(|op| SearchOp {
+                        op,
+                        call: h.call,
+                        ret,
+                    })
+                })
+                .collect();
+            let members: Vec<usize> = (0..ops.len()).collect();
+            let run = |small_ops, inline_infos| {
+                let limits = Limits {
+                    small_ops,
+                    inline_infos,
+                };
+                let mut s = Linearizer::with_keys(
+                    &model,
+                    &ops,
+                    members.clone(),
+                    prepared.init.clone(),
+                    limits,
+                );
+                let outcome = match s.run(&Budget::new(20_000_000, usize::MAX), 0) {
+                    SearchOutcome::Ok(order) => format!("ok {order:?}"),
+                    SearchOutcome::Illegal(stuck) => format!(
+                        "illegal {:?} {} {:?}",
+                        stuck.prefix, stuck.blocked, stuck.candidates
+                    ),
+                    SearchOutcome::Unknown(why) => format!("unknown {why:?}"),
+                };
+                let stats = s.stats();
+                (outcome, stats.iterations, stats.cache_entries)
+            };
+            let bits = run(usize::MAX, 0);
+            assert!(!bits.0.starts_with("unknown"), "seed {seed}: {}", bits.0);
+            assert_eq!(bits.0.starts_with("illegal"), seed % 2 == 1, "seed {seed}");
+            assert_eq!(run(0, u32::MAX), bits, "seed {seed}: frontier, I as bits");
+            assert_eq!(run(0, 0), bits, "seed {seed}: frontier, I shared");
+        }
     }
 }

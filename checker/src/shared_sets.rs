@@ -5,6 +5,7 @@
 //! The search uses it for the operations that never returned and were linearized: that
 //! set can grow with the history (see `frontier`), so the cache key names it by id.
 
+use crate::cache::FastHash;
 use std::collections::HashMap;
 
 /// The id of the empty set.
@@ -21,7 +22,9 @@ pub(crate) struct SharedSets {
     levels: u32,
     /// Node id to its children (ids 0 and 1 are the empty set and a present element).
     nodes: Vec<(u32, u32)>,
-    interned: HashMap<(u32, u32, u32), u32>,
+    interned: HashMap<(u32, u32, u32), u32, FastHash>,
+    /// (set, element, present) to the resulting set, for the updates already made.
+    updates: HashMap<(u32, u32, bool), u32, FastHash>,
 }
 
 impl SharedSets {
@@ -31,17 +34,16 @@ impl SharedSets {
         SharedSets {
             levels,
             nodes: vec![(EMPTY, EMPTY), (EMPTY, EMPTY)],
-            interned: HashMap::new(),
+            interned: HashMap::default(),
+            updates: HashMap::default(),
         }
     }
 
-    /// Nodes created so far (the memory the sets hold grows with it).
-    pub(crate) fn nodes(&self) -> usize {
-        self.nodes.len()
+    /// Bytes held, counted from lengths: per node its children and its share of the
+    /// intern table, per update made its share of the table of updates.
+    pub(crate) fn bytes(&self) -> usize {
+        self.nodes.len() * (8 + 24) + self.updates.len() * 24
     }
-
-    /// Bytes one node costs: its children and its share of the intern table.
-    pub(crate) const NODE_BYTES: usize = 8 + 24;
 
     fn node(&mut self, level: u32, left: u32, right: u32) -> u32 {
         if left == EMPTY && right == EMPTY {
@@ -57,7 +59,12 @@ impl SharedSets {
 
     /// The set `set` with `element` added (`present`) or removed.
     pub(crate) fn with(&mut self, set: u32, element: u32, present: bool) -> u32 {
-        self.update(set, self.levels, element, present)
+        if let Some(&done) = self.updates.get(&(set, element, present)) {
+            return done;
+        }
+        let done = self.update(set, self.levels, element, present);
+        self.updates.insert((set, element, present), done);
+        done
     }
 
     fn update(&mut self, set: u32, level: u32, element: u32, present: bool) -> u32 {
