@@ -1,7 +1,7 @@
 //! Lowe's cache of visited (linearized set, state) pairs, and the hashers it uses.
 
 use crate::bitset::Bitset;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -28,7 +28,10 @@ impl Hasher for PreHashed {
 /// A fast multiplicative hasher for model states (FxHash's scheme). States are hashed
 /// once per search step, so SipHash's cost shows; flooding resistance is not needed.
 #[derive(Default)]
-struct StateHasher(u64);
+pub(crate) struct StateHasher(u64);
+
+/// Hash maps keyed by the search's own small keys, hashed with `StateHasher`.
+pub(crate) type FastHash = BuildHasherDefault<StateHasher>;
 
 impl Hasher for StateHasher {
     fn finish(&self) -> u64 {
@@ -70,64 +73,129 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
     (a ^ b.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Lowe's cache of visited (linearized set, state) pairs, in one arena: bitsets are
-/// stored flat, entries with equal keys are chained. No allocation per entry.
+/// A key of the cache: words, compared and stored without being built first.
+pub(crate) trait Key {
+    /// Its length in words.
+    fn len(&self) -> usize;
+    /// Whether it equals `words` (of the same length).
+    fn equals(&self, words: &[u32]) -> bool;
+    /// Appends its words to `out`.
+    fn write(&self, out: &mut Vec<u32>);
+}
+
+impl Key for [u32] {
+    fn len(&self) -> usize {
+        <[u32]>::len(self)
+    }
+    #[inline]
+    fn equals(&self, words: &[u32]) -> bool {
+        // Keys are a few words: a plain loop beats a call to memcmp.
+        self.iter().zip(words).all(|(a, b)| a == b)
+    }
+    fn write(&self, out: &mut Vec<u32>) {
+        out.extend_from_slice(self);
+    }
+}
+
+/// A linearized set plus one op, as the key of a small component (`frontier`): the
+/// set's bits, in 32-bit words.
+pub(crate) struct BitsWith<'a> {
+    /// The set.
+    pub set: &'a Bitset,
+    /// The op added.
+    pub id: usize,
+}
+
+impl Key for BitsWith<'_> {
+    fn len(&self) -> usize {
+        self.set.words().len() * 2
+    }
+    #[inline]
+    fn equals(&self, words: &[u32]) -> bool {
+        self.set.equals_with_words(words, self.id)
+    }
+    fn write(&self, out: &mut Vec<u32>) {
+        let start = out.len();
+        for &w in self.set.words() {
+            out.extend([w as u32, (w >> 32) as u32]);
+        }
+        out[start + self.id / 32] |= 1 << (self.id % 32);
+    }
+}
+
+/// One cached pair: the next entry with the same hash, where its key starts in the
+/// arena, the key's length, and the state.
+struct Entry<S> {
+    next: u32,
+    key_at: u32,
+    key_len: u32,
+    state: S,
+}
+
+/// Lowe's cache of visited (linearized set, state) pairs, in one arena: each set is held
+/// as its frontier key (`frontier`), a few words, stored flat; entries with equal
+/// hashes are chained. No allocation per entry.
 pub(crate) struct Cache<S> {
     heads: HashMap<u64, u32, BuildHasherDefault<PreHashed>>,
-    entries: Vec<(u32, S)>,
-    bits: Vec<u64>,
-    words: usize,
+    entries: Vec<Entry<S>>,
+    keys: Vec<u32>,
 }
 
 impl<S: Eq> Cache<S> {
-    pub(crate) fn new(n: usize) -> Cache<S> {
+    pub(crate) fn new() -> Cache<S> {
         Cache {
             heads: HashMap::default(),
             entries: Vec::new(),
-            bits: Vec::new(),
-            words: n.div_ceil(64),
+            keys: Vec::new(),
         }
     }
 
-    /// Inserts (`set` plus `id`, `state`) under `key` unless present; returns whether it
-    /// was new.
+    /// Inserts (`key`, `state`) under `hash` unless present; returns whether it was new.
+    /// `hash` must be a function of the pair (equal pairs, equal hashes).
     #[inline]
-    pub(crate) fn insert(&mut self, key: u64, set: &Bitset, id: usize, state: &S) -> bool
+    pub(crate) fn insert<K: Key + ?Sized>(&mut self, hash: u64, key: &K, state: &S) -> bool
     where
         S: Clone,
     {
         let idx = self.entries.len() as u32;
+        let len = key.len();
         // One probe of the table: found or not, the slot is at hand to update.
-        let head = match self.heads.entry(key) {
-            Entry::Occupied(mut slot) => {
+        let head = match self.heads.entry(hash) {
+            Slot::Occupied(mut slot) => {
                 let mut e = *slot.get();
                 while e != NIL {
-                    let (next, ref s) = self.entries[e as usize];
-                    let w = e as usize * self.words;
-                    if s == state && set.equals_with_words(&self.bits[w..w + self.words], id) {
+                    let entry = &self.entries[e as usize];
+                    let at = entry.key_at as usize;
+                    if entry.key_len as usize == len
+                        && entry.state == *state
+                        && key.equals(&self.keys[at..at + len])
+                    {
                         return false;
                     }
-                    e = next;
+                    e = entry.next;
                 }
                 std::mem::replace(slot.get_mut(), idx)
             }
-            Entry::Vacant(slot) => {
+            Slot::Vacant(slot) => {
                 slot.insert(idx);
                 NIL
             }
         };
-        self.entries.push((head, state.clone()));
-        let start = self.bits.len();
-        self.bits.extend_from_slice(set.words());
-        self.bits[start + id / 64] |= 1 << (id % 64);
+        self.entries.push(Entry {
+            next: head,
+            key_at: self.keys.len() as u32,
+            key_len: len as u32,
+            state: state.clone(),
+        });
+        key.write(&mut self.keys);
         true
     }
 
-    /// Bytes one entry costs besides the heap its state owns: the entry, its bitset
-    /// words, and its share of the hash table (a key, a value and a control byte at a
-    /// load factor of 7/8, rounded up).
-    pub(crate) fn bytes_per_entry(&self) -> usize {
-        std::mem::size_of::<(u32, S)>() + self.words * 8 + 16
+    /// Bytes an entry with a key of `key_len` words costs besides the heap its state
+    /// owns: the entry, its key, and its share of the hash table (a key, a value and a
+    /// control byte at a load factor of 7/8, rounded up).
+    pub(crate) fn bytes_per_entry(key_len: usize) -> usize {
+        std::mem::size_of::<Entry<S>>() + key_len * 4 + 16
     }
 }
 

@@ -79,10 +79,11 @@ fn prepare<M: Model>(
     for (key, idxs) in groups {
         let refs: Vec<&_> = idxs.iter().map(|&i| &history.ops[i]).collect();
         let prepared = model.prepare(&refs)?;
+        let deadlines = model.deadlines(&refs);
         let mut ops = Vec::new();
         let mut back = Vec::new();
         let mut pruned = Pruned::default();
-        for (p, &i) in prepared.ops.into_iter().zip(&idxs) {
+        for (k, (p, &i)) in prepared.ops.into_iter().zip(&idxs).enumerate() {
             if p.is_none() {
                 if history.ops[i].f == crate::history::Function::Read {
                     pruned.unknown_reads += 1;
@@ -93,9 +94,12 @@ fn prepare<M: Model>(
             if let Some(op) = p {
                 let h = &history.ops[i];
                 // u64::MAX marks an op that never returned: a completed op returns
-                // before it, whatever its recorded time.
-                let ret = match (h.outcome, h.ret) {
-                    (Outcome::Ok, Some(t)) => t.min(u64::MAX - 1),
+                // before it, whatever its recorded time. An unknown op the model
+                // bounds (`Model::deadlines`) returns at its deadline, never before
+                // its call.
+                let ret = match (h.outcome, h.ret, deadlines.get(k).copied().flatten()) {
+                    (Outcome::Ok, Some(t), _) => t.min(u64::MAX - 1),
+                    (_, _, Some(t)) => t.max(h.call).min(u64::MAX - 1),
                     _ => u64::MAX,
                 };
                 ops.push(SearchOp {

@@ -19,6 +19,8 @@ mod cache;
 pub mod check;
 mod components;
 pub mod formats;
+mod frontier;
+pub mod generate;
 pub mod history;
 pub mod model;
 pub mod models;
@@ -26,6 +28,7 @@ pub mod reference;
 pub mod result;
 mod rounds;
 pub mod search;
+mod shared_sets;
 pub mod steps;
 
 pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};

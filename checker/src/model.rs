@@ -90,6 +90,17 @@ pub trait Model: Sync {
         Vec::new()
     }
 
+    /// Ops of unknown outcome that every linearization places by a known time: for each
+    /// op of `ops` (one partition's, as `prepare` got them), the time by which it must
+    /// have taken effect, where the model can tell (for example: the op alone wrote a
+    /// value that a completed read returned). The search then treats such an op as
+    /// completed at that time, so it is not kept open to the end of the history. Naming
+    /// a time an op might in fact take effect after makes verdicts wrong. The default:
+    /// none (an empty list).
+    fn deadlines(&self, _ops: &[&Operation]) -> Vec<Option<u64>> {
+        Vec::new()
+    }
+
     /// A human-readable form of an operation, for reports.
     fn describe_operation(&self, op: &Operation) -> String {
         op.describe()

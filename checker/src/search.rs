@@ -10,7 +10,8 @@
 //! never returned are left (they may never have taken effect).
 
 use crate::bitset::Bitset;
-use crate::cache::{mix, state_hash, Cache};
+use crate::cache::{mix, state_hash, BitsWith, Cache};
+use crate::frontier::{Frontier, Limits, Saved};
 use crate::model::Model;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -134,13 +135,23 @@ struct Node {
     next: u32,
 }
 
-/// Bytes of the search's fixed arrays per operation: two list nodes, two events, the
-/// return-node and twin tables, and a bit of the linearized set, rounded up.
-const FIXED_BYTES_PER_OP: usize = 2 * 16 + 2 * 24 + 8 + 1;
+/// The links of a completed operation's return node in the list of such returns still
+/// out (node 0 heads it), so the frontier (`frontier`) is at hand in one load.
+#[derive(Clone, Copy)]
+struct Returns {
+    prev: u32,
+    next: u32,
+}
 
-/// Unlinks a call and its return from the list.
+/// Bytes of the search's fixed arrays per operation: two list nodes, two return links,
+/// two events, the return-event and info-number tables of the frontier, the twin table,
+/// and a bit of the linearized set, rounded up.
+const FIXED_BYTES_PER_OP: usize = 2 * 16 + 2 * 8 + 2 * 24 + 8 + 4 + 1;
+
+/// Unlinks a call and its return from the list (and a completed op's return from the
+/// returns still out).
 #[inline]
-fn lift(nodes: &mut [Node], e: u32) {
+fn lift(nodes: &mut [Node], returns: &mut [Returns], e: u32, completed: bool) {
     let Node {
         prev,
         next,
@@ -156,12 +167,26 @@ fn lift(nodes: &mut [Node], e: u32) {
     if m.next != NIL {
         nodes[m.next as usize].prev = m.prev;
     }
+    if completed {
+        let r = returns[matching as usize];
+        returns[r.prev as usize].next = r.next;
+        if r.next != NIL {
+            returns[r.next as usize].prev = r.prev;
+        }
+    }
 }
 
 /// Links a lifted call and its return back, in reverse order of `lift`.
 #[inline]
-fn unlift(nodes: &mut [Node], e: u32) {
+fn unlift(nodes: &mut [Node], returns: &mut [Returns], e: u32, completed: bool) {
     let matching = nodes[e as usize].matching;
+    if completed {
+        let r = returns[matching as usize];
+        returns[r.prev as usize].next = matching;
+        if r.next != NIL {
+            returns[r.next as usize].prev = matching;
+        }
+    }
     let m = nodes[matching as usize];
     nodes[m.prev as usize].next = matching;
     if m.next != NIL {
@@ -172,6 +197,16 @@ fn unlift(nodes: &mut [Node], e: u32) {
     if next != NIL {
         nodes[next as usize].prev = e;
     }
+}
+
+/// One linearized call on the search's stack: its node, the state before it, and
+/// whether it was forced (a read-only op taken without alternatives). How to undo its
+/// frontier is on a stack of its own (`Linearizer::saves`), kept only where the key is
+/// the frontier's, so the frames of small components stay small.
+struct Frame<S> {
+    entry: u32,
+    prev_state: S,
+    forced: bool,
 }
 
 /// The search over one component: the ops `members` (indexes into the partition's
@@ -186,17 +221,22 @@ pub(crate) struct Linearizer<'a, M: Model> {
     /// Local op id to partition op index (what `Stuck` reports).
     members: Vec<usize>,
     nodes: Vec<Node>,
+    returns: Vec<Returns>,
     twin_before: Vec<u32>,
     cache: Cache<M::State>,
-    entry_bytes: usize,
+    frontier: Frontier,
+    /// Bytes of the fixed arrays and the cache (the frontier's are added on demand).
     bytes: usize,
     linearized: Bitset,
     state: M::State,
-    /// The linearized calls, with the state before each and whether it was forced (a
-    /// read-only op taken without alternatives).
-    calls: Vec<(u32, M::State, bool)>,
+    calls: Vec<Frame<M::State>>,
+    /// Per frame (when the key is the frontier's): how to undo its frontier.
+    saves: Vec<Saved>,
     dead_end: bool,
     best: Option<Stuck<M::State>>,
+    /// The lowest the stack has been since `best` was recorded: `best.prefix` up to it
+    /// is still the stack's, so a deeper record copies only what lies above it.
+    low_water: usize,
     entry: u32,
     iterations: u64,
 }
@@ -208,6 +248,17 @@ impl<'a, M: Model> Linearizer<'a, M> {
         ops: &'a [SearchOp<M::Op>],
         members: Vec<usize>,
         start: M::State,
+    ) -> Linearizer<'a, M> {
+        Linearizer::with_keys(model, ops, members, start, Limits::default())
+    }
+
+    /// `new`, with the kind of cache key chosen by `limits` (see `frontier`).
+    pub(crate) fn with_keys(
+        model: &'a M,
+        ops: &'a [SearchOp<M::Op>],
+        members: Vec<usize>,
+        start: M::State,
+        limits: Limits,
     ) -> Linearizer<'a, M> {
         let n = members.len();
         let op = |id: usize| &ops[members[id]];
@@ -222,21 +273,22 @@ impl<'a, M: Model> Linearizer<'a, M> {
         // (unknown outcome) last, spending them only when an observed value needs them.
         // The candidates of every step are unchanged; only the order they are tried in
         // is.
-        let mut returns: Vec<u64> = (0..n)
+        let mut rets: Vec<u64> = (0..n)
             .map(|id| op(id).ret)
             .filter(|&r| r != u64::MAX)
             .collect();
-        returns.sort_unstable();
+        rets.sort_unstable();
         let mut events: Vec<(u64, u8, u64, u32)> = Vec::with_capacity(2 * n);
         for id in 0..n {
             let o = op(id);
-            let k = returns.partition_point(|&r| r < o.call);
-            let slot = returns.get(k).copied().unwrap_or(u64::MAX);
+            let k = rets.partition_point(|&r| r < o.call);
+            let slot = rets.get(k).copied().unwrap_or(u64::MAX);
             events.push((slot, 0, o.ret, id as u32));
             events.push((o.ret, 1, 0, id as u32));
         }
+        drop(rets);
         events.sort_unstable();
-        // Node 0 is the head sentinel; event k is node k + 1.
+        // Node 0 is the head sentinel of both lists; event k is node k + 1.
         let mut nodes: Vec<Node> = Vec::with_capacity(events.len() + 1);
         nodes.push(Node {
             id: NIL,
@@ -244,6 +296,14 @@ impl<'a, M: Model> Linearizer<'a, M> {
             prev: NIL,
             next: if events.is_empty() { NIL } else { 1 },
         });
+        let mut returns = vec![
+            Returns {
+                prev: NIL,
+                next: NIL
+            };
+            events.len() + 1
+        ];
+        let mut last_return = 0u32;
         let mut return_node = vec![NIL; n];
         for (k, &(_, kind, _, id)) in events.iter().enumerate() {
             let idx = k as u32 + 1;
@@ -255,6 +315,11 @@ impl<'a, M: Model> Linearizer<'a, M> {
             });
             if kind == 1 {
                 return_node[id as usize] = idx;
+                if op(id as usize).ret != u64::MAX {
+                    returns[last_return as usize].next = idx;
+                    returns[idx as usize].prev = last_return;
+                    last_return = idx;
+                }
             }
         }
         for (k, &(_, kind, _, id)) in events.iter().enumerate() {
@@ -262,6 +327,17 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 nodes[k + 1].matching = return_node[id as usize];
             }
         }
+        drop(events);
+        // The frontier numbers events as the nodes do: by their return node.
+        let ret_event: Vec<u32> = (0..n)
+            .map(|id| {
+                if op(id).ret == u64::MAX {
+                    NIL
+                } else {
+                    return_node[id]
+                }
+            })
+            .collect();
 
         // Symmetry reduction: identical ops that never returned are interchangeable
         // once both are pending (same effect, no output to satisfy, both open to the
@@ -280,8 +356,6 @@ impl<'a, M: Model> Linearizer<'a, M> {
             }
         }
 
-        let cache: Cache<M::State> = Cache::new(n);
-        let entry_bytes = cache.bytes_per_entry();
         let bytes = n * FIXED_BYTES_PER_OP + model.heap_bytes(&start);
         let entry = nodes[0].next;
         Linearizer {
@@ -289,15 +363,18 @@ impl<'a, M: Model> Linearizer<'a, M> {
             local: members.iter().map(|&i| &ops[i]).collect(),
             members,
             nodes,
+            returns,
             twin_before,
-            cache,
-            entry_bytes,
+            cache: Cache::new(),
+            frontier: Frontier::with_limits(ret_event, limits),
             bytes,
             linearized: Bitset::new(n),
             state: start,
             calls: Vec::new(),
+            saves: Vec::new(),
             dead_end: false,
             best: None,
+            low_water: 0,
             entry,
             iterations: 0,
         }
@@ -305,7 +382,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
 
     /// Bytes held, counted as for `Budget::max_bytes`.
     pub(crate) fn bytes(&self) -> usize {
-        self.bytes
+        self.bytes + self.frontier.bytes()
     }
 
     /// The work done so far.
@@ -313,7 +390,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
         SearchStats {
             iterations: self.iterations,
             cache_entries: self.cache.len() as u64,
-            bytes: self.bytes as u64,
+            bytes: self.bytes() as u64,
         }
     }
 
@@ -327,6 +404,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
         let mut dead_end = self.dead_end;
         let mut iterations = self.iterations;
         let mut bytes = self.bytes;
+        let mut low_water = self.low_water;
         // Each field through its own reference, the arrays as slices: the compiler then
         // keeps their addresses in registers instead of reloading them from `self`.
         let Linearizer {
@@ -334,17 +412,23 @@ impl<'a, M: Model> Linearizer<'a, M> {
             local,
             members,
             nodes,
+            returns,
             twin_before,
             cache,
-            entry_bytes,
+            frontier,
             linearized,
             state,
             calls,
+            saves,
             best,
             ..
         } = self;
         let (model, local, members) = (*model, &local[..], &members[..]);
-        let (nodes, twin_before, entry_bytes) = (&mut nodes[..], &twin_before[..], *entry_bytes);
+        let (nodes, returns, twin_before) = (&mut nodes[..], &mut returns[..], &twin_before[..]);
+        // The list of completed returns still out is kept only where the key needs it.
+        let bits = frontier.keys_on_bits();
+        let track = !bits;
+        let bits_len = linearized.words().len() * 2;
         let outcome = loop {
             if nodes[0].next == NIL {
                 break SearchOutcome::Ok(order(calls, nodes, members));
@@ -354,7 +438,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
             if iterations >= budget.max_steps {
                 break SearchOutcome::Unknown(GaveUp::Steps);
             }
-            if bytes > budget.max_bytes {
+            if bytes + if bits { 0 } else { frontier.bytes() } > budget.max_bytes {
                 break SearchOutcome::Unknown(GaveUp::Memory);
             }
             if iterations.is_multiple_of(4096) {
@@ -377,20 +461,45 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 }
                 let op = &local[id].op;
                 if let Some(next_state) = model.step(&*state, op) {
-                    let key = mix(linearized.hash_with(id), state_hash(&next_state));
+                    let hash = mix(linearized.hash_with(id), state_hash(&next_state));
                     let forced = model.is_read_only(op);
-                    let fresh = cache.insert(key, linearized, id, &next_state);
+                    let (fresh, key_len) = if bits {
+                        let key = BitsWith {
+                            set: linearized,
+                            id,
+                        };
+                        (cache.insert(hash, &key, &next_state), bits_len)
+                    } else {
+                        // The frontier after this op: the next completed return still
+                        // out, past this op's own return if that was the first.
+                        let f = returns[0].next;
+                        let f = if node.matching == f {
+                            returns[f as usize].next
+                        } else {
+                            f
+                        };
+                        let key = frontier.key_with(node.id, f);
+                        (cache.insert(hash, key, &next_state), key.len())
+                    };
                     if forced && !fresh {
                         // The dominant choice here was explored and failed: so does
                         // every other choice at this point. Backtrack now.
                         dead_end = true;
                     }
                     if fresh {
-                        bytes += entry_bytes + model.heap_bytes(&next_state);
+                        bytes += Cache::<M::State>::bytes_per_entry(key_len)
+                            + model.heap_bytes(&next_state);
                         let prev_state = std::mem::replace(&mut *state, next_state);
-                        calls.push((entry, prev_state, forced));
+                        if !bits {
+                            saves.push(frontier.push());
+                        }
+                        calls.push(Frame {
+                            entry,
+                            prev_state,
+                            forced,
+                        });
                         linearized.set(id);
-                        lift(nodes, entry);
+                        lift(nodes, returns, entry, track && local[id].ret != u64::MAX);
                         entry = nodes[0].next;
                         continue;
                     }
@@ -406,22 +515,35 @@ impl<'a, M: Model> Linearizer<'a, M> {
                 // A return whose call is not linearized (or a dead end): record how far
                 // we got, then backtrack to the last choice that has alternatives.
                 if !dead_end && best.as_ref().is_none_or(|b| calls.len() > b.prefix.len()) {
-                    *best = Some(stuck_here(nodes, calls, members, state, entry, node.id));
+                    record_stuck(
+                        best, low_water, nodes, calls, members, state, entry, node.id,
+                    );
+                    low_water = calls.len();
                 }
                 dead_end = false;
                 // Pop forced (read-only) choices: they had no alternatives. Stop at the
                 // first real choice and try the next candidate after it.
                 let mut resumed = false;
-                while let Some((call_entry, prev_state, forced)) = calls.pop() {
-                    *state = prev_state;
-                    linearized.clear(nodes[call_entry as usize].id as usize);
-                    unlift(nodes, call_entry);
-                    entry = nodes[call_entry as usize].next;
-                    if !forced {
+                while let Some(frame) = calls.pop() {
+                    let id = nodes[frame.entry as usize].id as usize;
+                    *state = frame.prev_state;
+                    linearized.clear(id);
+                    unlift(
+                        nodes,
+                        returns,
+                        frame.entry,
+                        track && local[id].ret != u64::MAX,
+                    );
+                    if !bits {
+                        frontier.pop(saves.pop().expect("one save per frame"));
+                    }
+                    entry = nodes[frame.entry as usize].next;
+                    if !frame.forced {
                         resumed = true;
                         break;
                     }
                 }
+                low_water = low_water.min(calls.len());
                 if !resumed {
                     let stuck = best
                         .take()
@@ -434,29 +556,35 @@ impl<'a, M: Model> Linearizer<'a, M> {
         self.dead_end = dead_end;
         self.iterations = iterations;
         self.bytes = bytes;
+        self.low_water = low_water;
         outcome
     }
 }
 
 /// The linearized calls, in linearization order, as partition op indexes.
-fn order<S>(calls: &[(u32, S, bool)], nodes: &[Node], members: &[usize]) -> Vec<usize> {
+fn order<S>(calls: &[Frame<S>], nodes: &[Node], members: &[usize]) -> Vec<usize> {
     calls
         .iter()
-        .map(|&(e, _, _)| members[nodes[e as usize].id as usize])
+        .map(|f| members[nodes[f.entry as usize].id as usize])
         .collect()
 }
 
-/// Where the search stands, stopped by the return `entry` of op `blocked`: the prefix
-/// linearized so far (`calls`) and the candidates it tried next, in partition op
-/// indexes (`members`).
-fn stuck_here<S: Clone>(
+/// Records where the search stands, stopped by the return `entry` of op `blocked`: the
+/// prefix linearized so far (`calls`) and the candidates it tried next, in partition op
+/// indexes (`members`). The recorded prefix up to `low_water` is still the stack's and
+/// is kept: over a whole search the copying costs one pass over its steps, not one
+/// prefix per record.
+#[allow(clippy::too_many_arguments)]
+fn record_stuck<S: Clone>(
+    best: &mut Option<Stuck<S>>,
+    low_water: usize,
     nodes: &[Node],
-    calls: &[(u32, S, bool)],
+    calls: &[Frame<S>],
     members: &[usize],
     state: &S,
     entry: u32,
     blocked: u32,
-) -> Stuck<S> {
+) {
     let mut candidates = Vec::new();
     let mut e = nodes[0].next;
     while e != NIL && e != entry {
@@ -465,15 +593,19 @@ fn stuck_here<S: Clone>(
         }
         e = nodes[e as usize].next;
     }
-    Stuck {
-        prefix: calls
+    let mut prefix = best.take().map(|b| b.prefix).unwrap_or_default();
+    prefix.truncate(low_water);
+    prefix.extend(
+        calls[prefix.len()..]
             .iter()
-            .map(|&(e, _, _)| members[nodes[e as usize].id as usize])
-            .collect(),
+            .map(|f| members[nodes[f.entry as usize].id as usize]),
+    );
+    *best = Some(Stuck {
+        prefix,
         state: state.clone(),
         blocked: members[blocked as usize],
         candidates,
-    }
+    });
 }
 
 #[cfg(test)]
@@ -528,5 +660,77 @@ mod tests {
             assert_eq!(got, fresh(max_steps), "after {max_steps} steps");
         }
         assert_eq!(fresh(u64::MAX).1.iterations, 410_092);
+    }
+
+    /// The three kinds of cache key (L's bits; the frontier with I's bits; the frontier
+    /// with I shared) encode the same sets one to one, so the search takes the same
+    /// steps and caches the same number of pairs with each, to the same outcome: on
+    /// generated histories, legal and not, with many ops of unknown outcome.
+    #[test]
+    fn every_kind_of_key_makes_the_same_search() {
+        use crate::generate::{generate, GenOptions};
+        let model = RegisterModel::cas_register();
+        for seed in 0..12u64 {
+            let opts = GenOptions {
+                ops: 400 + 150 * seed as usize,
+                processes: 2 + seed as usize % 5,
+                info_rate: [0.0, 0.05, 0.2][seed as usize % 3],
+                bad_at: (seed % 2 == 1).then_some(300),
+                seed,
+                ..GenOptions::default()
+            };
+            let h = generate(&opts);
+            let kept: Vec<_> = h
+                .ops
+                .iter()
+                .filter(|o| o.outcome != Outcome::Fail)
+                .collect();
+            let prepared = model.prepare(&kept).expect("fits");
+            let ops: Vec<SearchOp<_>> = prepared
+                .ops
+                .into_iter()
+                .zip(&kept)
+                .filter_map(|(op, h)| {
+                    let ret = match (h.outcome, h.ret) {
+                        (Outcome::Ok, Some(t)) => t,
+                        _ => u64::MAX,
+                    };
+                    op.map(|op| SearchOp {
+                        op,
+                        call: h.call,
+                        ret,
+                    })
+                })
+                .collect();
+            let members: Vec<usize> = (0..ops.len()).collect();
+            let run = |small_ops, inline_infos| {
+                let limits = Limits {
+                    small_ops,
+                    inline_infos,
+                };
+                let mut s = Linearizer::with_keys(
+                    &model,
+                    &ops,
+                    members.clone(),
+                    prepared.init.clone(),
+                    limits,
+                );
+                let outcome = match s.run(&Budget::new(20_000_000, usize::MAX), 0) {
+                    SearchOutcome::Ok(order) => format!("ok {order:?}"),
+                    SearchOutcome::Illegal(stuck) => format!(
+                        "illegal {:?} {} {:?}",
+                        stuck.prefix, stuck.blocked, stuck.candidates
+                    ),
+                    SearchOutcome::Unknown(why) => format!("unknown {why:?}"),
+                };
+                let stats = s.stats();
+                (outcome, stats.iterations, stats.cache_entries)
+            };
+            let bits = run(usize::MAX, 0);
+            assert!(!bits.0.starts_with("unknown"), "seed {seed}: {}", bits.0);
+            assert_eq!(bits.0.starts_with("illegal"), seed % 2 == 1, "seed {seed}");
+            assert_eq!(run(0, u32::MAX), bits, "seed {seed}: frontier, I as bits");
+            assert_eq!(run(0, 0), bits, "seed {seed}: frontier, I shared");
+        }
     }
 }

@@ -6,6 +6,7 @@ mod kv;
 mod multi_register;
 mod mutex;
 mod register;
+mod register_unknowns;
 mod set;
 mod unordered_queue;
 

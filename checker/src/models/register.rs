@@ -1,28 +1,46 @@
 //! A single register: read and write, and optionally compare-and-set.
 
+use super::register_unknowns::unknowns;
 use crate::history::{Function, Operation, Outcome, Value};
 use crate::model::{Model, ModelError, Prepared};
 use std::fmt;
 use std::sync::Arc;
 
-/// A register initially nil. `register` allows read and write; `cas-register` also
-/// cas `[expected new]`, which returns true and swaps iff the value is `expected`
-/// (a cas that returned false happened and changed nothing, as porcupine reads
-/// Jepsen's etcd logs).
-#[derive(Clone, Copy, Debug)]
+/// A register, initially nil (or the value `with_init` gives). `register` allows read
+/// and write; `cas-register` also cas `[expected new]`, which returns true and swaps iff
+/// the value is `expected` (a cas that returned false happened and changed nothing, as
+/// porcupine reads Jepsen's etcd logs). Writes of unknown outcome that nothing observed
+/// are left out, and those whose value was observed are bounded by the observation
+/// (`register_unknowns`).
+#[derive(Clone, Debug)]
 pub struct RegisterModel {
     cas: bool,
+    init: Reg,
 }
 
 impl RegisterModel {
     /// The read/write register.
     pub fn register() -> RegisterModel {
-        RegisterModel { cas: false }
+        RegisterModel {
+            cas: false,
+            init: Reg::Nil,
+        }
     }
 
     /// The read/write/cas register.
     pub fn cas_register() -> RegisterModel {
-        RegisterModel { cas: true }
+        RegisterModel {
+            cas: true,
+            init: Reg::Nil,
+        }
+    }
+
+    /// The same register, initially `value` (Knossos's `(cas-register 0)`).
+    pub fn with_init(self, value: &Value) -> RegisterModel {
+        RegisterModel {
+            init: Reg::new(value),
+            ..self
+        }
     }
 }
 
@@ -101,11 +119,14 @@ impl Model for RegisterModel {
 
     fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Reg, RegisterOp>, ModelError> {
         let name = self.name();
+        let unknowns = unknowns(ops, &self.init);
         let mut out = Vec::with_capacity(ops.len());
-        for op in ops {
+        for (op, &dropped) in ops.iter().zip(&unknowns.dropped) {
             let known = op.outcome == Outcome::Ok;
             let prepared = match (op.f, op.input.as_slice()) {
                 (Function::Read, []) => known.then(|| RegisterOp::Read(Reg::new(&op.output))),
+                (Function::Write, [_]) if dropped => None,
+                (Function::Cas, [_, _]) if dropped && self.cas => None,
                 (Function::Write, [v]) => Some(RegisterOp::Write(Reg::new(v))),
                 (Function::Cas, [from, to]) if self.cas => {
                     let result = match (known, &op.output) {
@@ -126,9 +147,13 @@ impl Model for RegisterModel {
             out.push(prepared);
         }
         Ok(Prepared {
-            init: Reg::Nil,
+            init: self.init.clone(),
             ops: out,
         })
+    }
+
+    fn deadlines(&self, ops: &[&Operation]) -> Vec<Option<u64>> {
+        unknowns(ops, &self.init).deadlines
     }
 
     fn step(&self, state: &Reg, op: &RegisterOp) -> Option<Reg> {
