@@ -2,7 +2,7 @@
 # Prints seed/hash/verdict lines for a fixed set of sweeps, to compare a refactor
 # against main before it: run it with both binaries and `diff <(sort A) <(sort B)`
 # (identical lines: every seed still means what it meant).
-# usage: hashes.sh path/to/linsim [system-args...]
+# usage: ci/seed-hashes.sh path/to/linsim [system-args...]
 B=$1; shift
 run() { "$B" sweep "$@" --json 2>/dev/null | python3 -c '
 import sys, json
