@@ -616,22 +616,23 @@ mod tests {
     use crate::reference::checker_corpus_dir;
     use crate::RegisterModel;
 
-    /// A search stopped on its step budget and resumed takes the same steps, caches the
-    /// same pairs and reaches the same outcome as one that never stopped: the rounds
-    /// rely on it to suspend searches, and to drop and restart some of them.
-    #[test]
-    fn a_resumed_search_is_the_search_that_never_stopped() {
-        // The hardest reference history: 410,092 steps.
-        let dir = checker_corpus_dir().unwrap_or_else(|e| panic!("{e}"));
-        let (h, _) = read_file(&dir.join("jepsen/etcd_002.log"), None).expect("readable");
-        let model = RegisterModel::cas_register();
+    /// The search's ops for `h` under `model`: failed ops left out (they never took
+    /// effect), ops the model drops left out, and ops of unknown outcome returning
+    /// never; with the model's initial state.
+    fn search_ops(
+        model: &RegisterModel,
+        h: &crate::History,
+    ) -> (
+        Vec<SearchOp<<RegisterModel as Model>::Op>>,
+        <RegisterModel as Model>::State,
+    ) {
         let kept: Vec<_> = h
             .ops
             .iter()
             .filter(|o| o.outcome != Outcome::Fail)
             .collect();
         let prepared = model.prepare(&kept).expect("fits");
-        let ops: Vec<SearchOp<_>> = prepared
+        let ops = prepared
             .ops
             .into_iter()
             .zip(&kept)
@@ -647,13 +648,26 @@ mod tests {
                 })
             })
             .collect();
+        (ops, prepared.init)
+    }
+
+    /// A search stopped on its step budget and resumed takes the same steps, caches the
+    /// same pairs and reaches the same outcome as one that never stopped: the rounds
+    /// rely on it to suspend searches, and to drop and restart some of them.
+    #[test]
+    fn a_resumed_search_is_the_search_that_never_stopped() {
+        // The hardest reference history: 410,092 steps.
+        let dir = checker_corpus_dir().unwrap_or_else(|e| panic!("{e}"));
+        let (h, _) = read_file(&dir.join("jepsen/etcd_002.log"), None).expect("readable");
+        let model = RegisterModel::cas_register();
+        let (ops, init) = search_ops(&model, &h);
         let members: Vec<usize> = (0..ops.len()).collect();
         let fresh = |max_steps| {
-            let mut s = Linearizer::new(&model, &ops, members.clone(), prepared.init.clone());
+            let mut s = Linearizer::new(&model, &ops, members.clone(), init.clone());
             let outcome = s.run(&Budget::new(max_steps, usize::MAX), 0);
             (matches!(outcome, SearchOutcome::Ok(_)), s.stats())
         };
-        let mut staged = Linearizer::new(&model, &ops, members.clone(), prepared.init.clone());
+        let mut staged = Linearizer::new(&model, &ops, members.clone(), init.clone());
         for max_steps in [20_000, 160_000, 300_000, u64::MAX] {
             let outcome = staged.run(&Budget::new(max_steps, usize::MAX), 0);
             let got = (matches!(outcome, SearchOutcome::Ok(_)), staged.stats());
@@ -680,41 +694,15 @@ mod tests {
                 ..GenOptions::default()
             };
             let h = generate(&opts);
-            let kept: Vec<_> = h
-                .ops
-                .iter()
-                .filter(|o| o.outcome != Outcome::Fail)
-                .collect();
-            let prepared = model.prepare(&kept).expect("fits");
-            let ops: Vec<SearchOp<_>> = prepared
-                .ops
-                .into_iter()
-                .zip(&kept)
-                .filter_map(|(op, h)| {
-                    let ret = match (h.outcome, h.ret) {
-                        (Outcome::Ok, Some(t)) => t,
-                        _ => u64::MAX,
-                    };
-                    op.map(|op| SearchOp {
-                        op,
-                        call: h.call,
-                        ret,
-                    })
-                })
-                .collect();
+            let (ops, init) = search_ops(&model, &h);
             let members: Vec<usize> = (0..ops.len()).collect();
             let run = |small_ops, inline_infos| {
                 let limits = Limits {
                     small_ops,
                     inline_infos,
                 };
-                let mut s = Linearizer::with_keys(
-                    &model,
-                    &ops,
-                    members.clone(),
-                    prepared.init.clone(),
-                    limits,
-                );
+                let mut s =
+                    Linearizer::with_keys(&model, &ops, members.clone(), init.clone(), limits);
                 let outcome = match s.run(&Budget::new(20_000_000, usize::MAX), 0) {
                     SearchOutcome::Ok(order) => format!("ok {order:?}"),
                     SearchOutcome::Illegal(stuck) => format!(
