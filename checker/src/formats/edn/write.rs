@@ -6,6 +6,16 @@ use super::value::emit;
 use crate::history::{Function, History, Operation, Outcome, Value};
 use edn_format::Value as Edn;
 
+/// The first line of every EDN history linsim writes. It tells the reader that nil is
+/// a value there (a read of nil saw no write), where in other Jepsen histories a read
+/// of nil is a read whose value is not known, as Knossos reads it.
+pub const LINSIM_MARKER: &str = "; linsim history";
+
+/// `LINSIM_MARKER`, with what it means, as written.
+fn marker_line() -> String {
+    format!("{LINSIM_MARKER}: nil is a value (a read of nil saw no write)\n")
+}
+
 /// How a written EDN history is laid out. Every layout reads back to the same history.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EdnLayout {
@@ -113,11 +123,11 @@ fn map_text(fields: &[(&str, String)], separator: &str) -> String {
 }
 
 /// Writes a history as Jepsen EDN in `layout`, readable by Knossos, Elle and
-/// `linsim check`. Ops that never returned get an `:info` completion at the end, or just
+/// `linsim check`, after the line `LINSIM_MARKER` (a comment to other readers). Ops that never returned get an `:info` completion at the end, or just
 /// before their process invokes again.
 pub fn write_edn_layout(history: &History, layout: EdnLayout) -> String {
     let entries = entries(history);
-    match layout {
+    let body: String = match layout {
         EdnLayout::Lines => entries
             .iter()
             .map(|e| format!("{}\n", map_text(e, ", ")))
@@ -130,7 +140,8 @@ pub fn write_edn_layout(history: &History, layout: EdnLayout) -> String {
             let maps: Vec<String> = entries.iter().map(|e| map_text(e, ",\n  ")).collect();
             format!("[{}]\n", maps.join("\n "))
         }
-    }
+    };
+    marker_line() + &body
 }
 
 /// Writes a history as Jepsen EDN, one op map per line (`EdnLayout::Lines`).
