@@ -78,7 +78,15 @@ fn prepare<M: Model>(
     let mut inits = Vec::new();
     for (key, idxs) in groups {
         let refs: Vec<&_> = idxs.iter().map(|&i| &history.ops[i]).collect();
-        let prepared = model.prepare(&refs)?;
+        let prepared = model.prepare(&refs).map_err(|mut e| {
+            // The first op of the partition the error describes: models refuse ops in
+            // order, so an earlier identical op would have been refused first.
+            e.index = idxs.iter().copied().find(|&i| {
+                model.describe_operation(&history.ops[i]) == e.op
+                    || history.ops[i].describe() == e.op
+            });
+            e
+        })?;
         let deadlines = model.deadlines(&refs);
         let mut ops = Vec::new();
         let mut back = Vec::new();

@@ -9,6 +9,12 @@ pub use edn::{
     parse_edn, parse_edn_summary, write_edn, write_edn_layout, EdnLayout, EdnSummary, LINSIM_MARKER,
 };
 use json::parse_json_lines;
+
+/// The history value of an EDN value (as the EDN reader reads op values), or why it has
+/// none.
+pub fn edn_value(v: &edn_format::Value) -> Result<crate::history::Value, String> {
+    edn::to_value(v)
+}
 pub use json::{parse_json, write_json};
 pub use porcupine_etcd::parse_porcupine_etcd;
 

@@ -17,6 +17,7 @@ mod scan;
 mod value;
 mod write;
 
+pub(crate) use value::to_value;
 pub use write::{write_edn, write_edn_layout, EdnLayout, LINSIM_MARKER};
 
 use super::pairing::Pairing;
