@@ -148,6 +148,16 @@ pub fn detect(file: &str, text: &str) -> Result<Format, ParseError> {
     if first.starts_with("{\"") || first == "{" || first.starts_with("[{\"") {
         return Ok(Format::Json);
     }
+    // A JSON array laid out over lines: `[`, then `{`, then a quoted key.
+    let rest = text.trim_start();
+    let json_array = rest
+        .strip_prefix('[')
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('{'))
+        .is_some_and(|r| r.trim_start().starts_with('"'));
+    if json_array {
+        return Ok(Format::Json);
+    }
     if ['{', '[', '(', '#'].iter().any(|c| first.starts_with(*c)) {
         if first.contains(":key")
             && (first.contains(":get") || first.contains(":put") || first.contains(":append"))
