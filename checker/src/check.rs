@@ -61,6 +61,33 @@ struct PartitionWork<O> {
     pruned: Pruned,
 }
 
+/// The order of each op's call and return among events at the same time (see
+/// `SearchOp`). Events at equal times count as concurrent, calls first, as a
+/// timestamp tie says nothing of their order; except along one process, whose ops run
+/// one after another: an op called when its process's previous op returned, at the
+/// same instant, follows it. Such a chain at one instant gets ranks in its order, each
+/// return just before its successor's call, and every other event at that time keeps
+/// its place (calls before the chain, other returns after it).
+fn tie_ranks(history: &History) -> Vec<(u32, u32)> {
+    let mut ranks = vec![(0, u32::MAX); history.ops.len()];
+    let mut by_process: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, op) in history.ops.iter().enumerate() {
+        by_process.entry(op.process).or_default().push(i);
+    }
+    for idxs in by_process.values_mut() {
+        idxs.sort_by_key(|&i| (history.ops[i].call, i));
+        for w in idxs.windows(2) {
+            let (a, b) = (&history.ops[w[0]], &history.ops[w[1]]);
+            if a.ret == Some(b.call) {
+                let depth = ranks[w[0]].0 / 2 + 1;
+                ranks[w[0]].1 = 2 * depth - 1;
+                ranks[w[1]].0 = 2 * depth;
+            }
+        }
+    }
+    ranks
+}
+
 /// Groups the history's ops by partition and prepares each partition.
 #[allow(clippy::type_complexity)]
 fn prepare<M: Model>(
@@ -74,6 +101,7 @@ fn prepare<M: Model>(
         }
         groups.entry(model.partition_key(op)).or_default().push(i);
     }
+    let ranks = tie_ranks(history);
     let mut works = Vec::new();
     let mut inits = Vec::new();
     for (key, idxs) in groups {
@@ -110,10 +138,17 @@ fn prepare<M: Model>(
                     (_, _, Some(t)) => t.max(h.call).min(u64::MAX - 1),
                     _ => u64::MAX,
                 };
+                let (call_rank, ret_rank) = ranks[i];
+                // A rank orders the op's own return; a deadline is another time.
+                let ret_rank = if ret == h.ret.unwrap_or(u64::MAX) {
+                    ret_rank
+                } else {
+                    u32::MAX
+                };
                 ops.push(SearchOp {
-                    op,
-                    call: h.call,
-                    ret,
+                    call_rank,
+                    ret_rank,
+                    ..SearchOp::new(op, h.call, ret)
                 });
                 back.push(i);
             }

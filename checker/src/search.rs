@@ -25,6 +25,26 @@ pub struct SearchOp<O> {
     /// Return time (`u64::MAX`: never returned, so it may linearize anywhere after its
     /// call, or effectively never).
     pub ret: u64,
+    /// The order of the call among events at the same time (lower first; see
+    /// `SearchOp::ranks`).
+    pub call_rank: u32,
+    /// The order of the return among events at the same time (`u32::MAX`: after every
+    /// call at that time, so ops calling then count as concurrent with it).
+    pub ret_rank: u32,
+}
+
+impl<O> SearchOp<O> {
+    /// An op whose call and return order as their times say: at equal times, calls
+    /// first (so they count as concurrent with the returns).
+    pub fn new(op: O, call: u64, ret: u64) -> SearchOp<O> {
+        SearchOp {
+            op,
+            call,
+            ret,
+            call_rank: 0,
+            ret_rank: u32::MAX,
+        }
+    }
 }
 
 /// The limits of one search (one component of a partition), and the signals shared by
@@ -273,18 +293,23 @@ impl<'a, M: Model> Linearizer<'a, M> {
         // (unknown outcome) last, spending them only when an observed value needs them.
         // The candidates of every step are unchanged; only the order they are tried in
         // is.
-        let mut rets: Vec<u64> = (0..n)
-            .map(|id| op(id).ret)
-            .filter(|&r| r != u64::MAX)
+        // An event's key: its time, then its rank among events at that time.
+        let call_key = |o: &SearchOp<M::Op>| (o.call, o.call_rank);
+        let ret_key = |o: &SearchOp<M::Op>| (o.ret, o.ret_rank);
+        let mut rets: Vec<(u64, u32)> = (0..n)
+            .map(|id| ret_key(op(id)))
+            .filter(|&(r, _)| r != u64::MAX)
             .collect();
         rets.sort_unstable();
-        let mut events: Vec<(u64, u8, u64, u32)> = Vec::with_capacity(2 * n);
+        // (the key it sorts at, 0 call / 1 return, tie-break, op id)
+        type Event = ((u64, u32), u8, (u64, u32), u32);
+        let mut events: Vec<Event> = Vec::with_capacity(2 * n);
         for id in 0..n {
             let o = op(id);
-            let k = rets.partition_point(|&r| r < o.call);
-            let slot = rets.get(k).copied().unwrap_or(u64::MAX);
-            events.push((slot, 0, o.ret, id as u32));
-            events.push((o.ret, 1, 0, id as u32));
+            let k = rets.partition_point(|&r| r < call_key(o));
+            let slot = rets.get(k).copied().unwrap_or((u64::MAX, u32::MAX));
+            events.push((slot, 0, ret_key(o), id as u32));
+            events.push((ret_key(o), 1, (0, 0), id as u32));
         }
         drop(rets);
         events.sort_unstable();
@@ -640,11 +665,7 @@ mod tests {
                     (Outcome::Ok, Some(t)) => t,
                     _ => u64::MAX,
                 };
-                op.map(|op| SearchOp {
-                    op,
-                    call: h.call,
-                    ret,
-                })
+                op.map(|op| SearchOp::new(op, h.call, ret))
             })
             .collect();
         let members: Vec<usize> = (0..ops.len()).collect();
@@ -695,11 +716,7 @@ mod tests {
                         (Outcome::Ok, Some(t)) => t,
                         _ => u64::MAX,
                     };
-                    op.map(|op| SearchOp {
-                        op,
-                        call: h.call,
-                        ret,
-                    })
+                    op.map(|op| SearchOp::new(op, h.call, ret))
                 })
                 .collect();
             let members: Vec<usize> = (0..ops.len()).collect();

@@ -44,7 +44,12 @@ fn a_fail_must_repeat_its_invocations_value() {
     let e = refused(
         "[{:process 0 :type :invoke :f :cas :value [1 2]}\n {:process 0 :type :fail :f :cas :value [1 3]}]",
     );
-    assert!(e.starts_with("k.edn:2:2: :fail value [1 3] differs from the value [1 2] invoked at line 1"), "{e}");
+    assert!(
+        e.starts_with(
+            "k.edn:2:2: :fail value [1 3] differs from the value [1 2] invoked at line 1"
+        ),
+        "{e}"
+    );
     // Clojure's =: a list equals a vector with the same elements.
     let h = read("[{:process 0 :type :invoke :f :cas :value [1 2]} {:process 0 :type :fail :f :cas :value (1 2)}]");
     assert_eq!(h.history.ops[0].outcome, Outcome::Fail);
@@ -72,7 +77,8 @@ fn a_read_of_nil_is_unknown_unless_the_history_is_linsims() {
 
 #[test]
 fn init_starts_the_register_as_knossos_tests_do() {
-    let text = "[{:process 0 :type :invoke :f :read :value nil} {:process 0 :type :ok :f :read :value 0}]";
+    let text =
+        "[{:process 0 :type :invoke :f :read :value nil} {:process 0 :type :ok :f :read :value 0}]";
     assert_eq!(verdict(text, None), Verdict::Illegal);
     assert_eq!(verdict(text, Some("0")), Verdict::Ok);
     let txn = "[{:process 0 :type :invoke :f :txn :value [[:read :x nil] [:read :y nil]]}
@@ -81,9 +87,14 @@ fn init_starts_the_register_as_knossos_tests_do() {
     assert_eq!(infer_model(&h), Ok("multi-register"));
     let run = |init: Option<&str>| {
         let init = init.map(|i| parse_init(i).unwrap());
-        check_named_init("multi-register", init.as_ref(), &h, &CheckOptions::default())
-            .unwrap()
-            .verdict
+        check_named_init(
+            "multi-register",
+            init.as_ref(),
+            &h,
+            &CheckOptions::default(),
+        )
+        .unwrap()
+        .verdict
     };
     assert_eq!(run(None), Verdict::Illegal);
     assert_eq!(run(Some("{:x 0 :y 0}")), Verdict::Ok);
@@ -103,15 +114,26 @@ fn a_process_whose_op_ended_info_never_invokes_again_and_stray_infos_are_skipped
 #[test]
 fn a_completion_of_another_function_is_refused() {
     let e = refused("[{:process 0 :type :invoke :f :write :value 1}\n {:process 0 :type :ok :f :read :value 1}]");
-    assert!(e.starts_with("k.edn:2:2: completion :read does not match the invoked :write (line 1)"), "{e}");
+    assert!(
+        e.starts_with("k.edn:2:2: completion :read does not match the invoked :write (line 1)"),
+        "{e}"
+    );
 }
 
 #[test]
 fn characters_and_strings_or_sets_and_vectors_together_are_refused() {
-    let e = refused(r#"[{:process 0, :type :invoke, :f :write, :value \a} {:process 0, :type :ok, :f :write, :value \a} {:process 1, :type :invoke, :f :read, :value nil} {:process 1, :type :ok, :f :read, :value "a"}]"#);
-    assert!(e.contains("mix a character (\\a, line 1) and a string (\"a\", line 1)"), "{e}");
+    let e = refused(
+        r#"[{:process 0, :type :invoke, :f :write, :value \a} {:process 0, :type :ok, :f :write, :value \a} {:process 1, :type :invoke, :f :read, :value nil} {:process 1, :type :ok, :f :read, :value "a"}]"#,
+    );
+    assert!(
+        e.contains("mix a character (\\a, line 1) and a string (\"a\", line 1)"),
+        "{e}"
+    );
     let e = refused("[{:process 0 :type :invoke :f :write :value #{1 2}}\n {:process 0 :type :ok :f :write :value #{1 2}}\n {:process 1 :type :invoke :f :read}\n {:process 1 :type :ok :f :read :value [1 2]}]");
-    assert!(e.starts_with("k.edn:4:2: the history's values mix a set"), "{e}");
+    assert!(
+        e.starts_with("k.edn:4:2: the history's values mix a set"),
+        "{e}"
+    );
     // Characters alone compare as Clojure compares them.
     let chars = r#"[{:process 0 :type :invoke :f :write :value \a} {:process 0 :type :ok :f :write :value \a}
                     {:process 1 :type :invoke :f :read} {:process 1 :type :ok :f :read :value \b}]"#;
@@ -161,13 +183,46 @@ fn json_refuses_ok_without_ret_and_overlapping_ops_of_a_process() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.starts_with("j.json:2: op 0 (read -> 1, process 0): outcome ok but no \"ret\""), "{e}");
+    assert!(
+        e.starts_with("j.json:2: op 0 (read -> 1, process 0): outcome ok but no \"ret\""),
+        "{e}"
+    );
     let text = |ret0: &str, outcome0: &str| {
         format!("[\n{{\"process\": 0, \"f\": \"write\", \"input\": [1], \"call\": 1{ret0}, \"outcome\": \"{outcome0}\"}},\n{{\"process\": 0, \"f\": \"read\", \"output\": 1, \"call\": 5, \"ret\": 9, \"outcome\": \"ok\"}}]")
     };
-    let e = parse_detailed("j.json", &text(", \"ret\": 5", "ok"), None).unwrap_err().to_string();
-    assert!(e.starts_with("j.json:3: op 1 (read -> 1, process 0): called at 5, before the process's previous op 0 (line 2) returned at 5"), "{e}");
-    let e = parse_detailed("j.json", &text("", "info"), None).unwrap_err().to_string();
-    assert!(e.contains("never returned: its outcome is unknown, so it may still be running"), "{e}");
+    let e = parse_detailed("j.json", &text(", \"ret\": 6", "ok"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("j.json:3: op 1 (read -> 1, process 0): called at 5, before the process's previous op 0 (line 2) returned at 6"), "{e}");
+    // At the instant it returned: one after the other.
+    assert!(parse_detailed("j.json", &text(", \"ret\": 5", "ok"), None).is_ok());
+    let e = parse_detailed("j.json", &text("", "info"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("never returned: its outcome is unknown, so it may still be running"),
+        "{e}"
+    );
     assert!(parse_detailed("j.json", &text(", \"ret\": 4", "ok"), None).is_ok());
+}
+
+#[test]
+fn a_process_calling_at_the_instant_its_op_returned_follows_it() {
+    // Process 0 writes 1 during [1, 5], then reads nil during [5, 7]: its read follows
+    // its write, so nil is stale. Process 1's read of nil at [5, 6] stays concurrent
+    // with the write (a timestamp tie says nothing of its order).
+    let ops = |p: u64| {
+        format!(
+            "[{{\"process\": 0, \"f\": \"write\", \"input\": [1], \"call\": 1, \"ret\": 5, \"outcome\": \"ok\"}},
+              {{\"process\": {p}, \"f\": \"read\", \"output\": null, \"call\": 5, \"ret\": 7, \"outcome\": \"ok\"}}]"
+        )
+    };
+    let run = |p| {
+        let r = parse_detailed("t.json", &ops(p), None).unwrap();
+        check_named("register", &r.history, &CheckOptions::default())
+            .unwrap()
+            .verdict
+    };
+    assert_eq!(run(0), Verdict::Illegal);
+    assert_eq!(run(1), Verdict::Ok);
 }

@@ -3,7 +3,8 @@
 //! Besides the JSON itself, a history must make sense as one: a completed op (`"ok"`)
 //! has a return time, no op returns before its call, and a process runs one op at a
 //! time (an op whose outcome is unknown may still be running, so its process never
-//! calls again). A history that breaks these is refused with the op's line, never
+//! calls again). A process may call at the instant its previous op returned: the check
+//! orders the two (`check::tie_ranks`). A history that breaks these is refused with the op's line, never
 //! checked: each would otherwise be read as something it does not say.
 
 use super::{ParseError, Pos};
@@ -155,11 +156,11 @@ fn check_ops(file: &str, ops: &[Operation], lines: &[usize]) -> Result<(), Parse
                         ),
                     )
                 }
-                Some(r) if r >= b.call => {
+                Some(r) if r > b.call => {
                     return err(
                         w[1],
                         format!(
-                            "called at {}, before the process's previous {prev} returned at {r}: a process runs one op at a time (at equal times the two would count as concurrent)",
+                            "called at {}, before the process's previous {prev} returned at {r}: a process runs one op at a time",
                             b.call
                         ),
                     )

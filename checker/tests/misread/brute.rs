@@ -7,6 +7,9 @@ pub struct Op<T> {
     pub start: u64,
     pub end: Option<u64>,
     pub required: bool,
+    /// Ops that must take effect before it, whatever the times (a completed op of its
+    /// process that returned at the instant it was called).
+    pub after: Vec<usize>,
     pub what: T,
 }
 
@@ -32,7 +35,8 @@ pub fn linearizable<T, S: Clone>(
                 continue;
             }
             let blocked = (0..ops.len())
-                .any(|j| !used[j] && j != i && ops[j].end.is_some_and(|e| e < ops[i].start));
+                .any(|j| !used[j] && j != i && ops[j].end.is_some_and(|e| e < ops[i].start))
+                || ops[i].after.iter().any(|&j| !used[j]);
             if blocked {
                 continue;
             }

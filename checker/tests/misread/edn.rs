@@ -125,6 +125,7 @@ fn knossos(text: &str, init: &Edn) -> Option<bool> {
             start: op.start,
             end: if op.kind == "ok" { op.end } else { None },
             required: op.kind == "ok",
+            after: vec![],
             what,
         });
     }

@@ -76,13 +76,14 @@ fn oracle(text: &str) -> Option<bool> {
     for a in &read {
         for b in &read {
             let later = (b.call, b as *const O) > (a.call, a as *const O);
-            if a.process == b.process && later && a.ret.is_none_or(|r| r >= b.call) {
+            if a.process == b.process && later && a.ret.is_none_or(|r| r > b.call) {
                 return None;
             }
         }
     }
     let mut model_ops = Vec::new();
-    for o in read.iter().filter(|o| o.outcome != "fail") {
+    let kept: Vec<&O> = read.iter().filter(|o| o.outcome != "fail").collect();
+    for o in &kept {
         let ok = o.outcome == "ok";
         let what = match (o.f.as_str(), o.input.as_slice()) {
             ("read", []) => (
@@ -99,10 +100,22 @@ fn oracle(text: &str) -> Option<bool> {
             },
             _ => return None,
         };
+        // A completed op of the same process that returned at the instant this one
+        // was called went first.
+        let after = (0..kept.len())
+            .filter(|&j| {
+                let p = kept[j];
+                p.process == o.process
+                    && p.outcome == "ok"
+                    && p.ret == Some(o.call)
+                    && (p.call, p as *const O) < (o.call, *o as *const O)
+            })
+            .collect();
         model_ops.push(Op {
             start: o.call,
             end: if ok { o.ret } else { None },
             required: ok,
+            after,
             what,
         });
     }
@@ -153,9 +166,10 @@ fn history() -> impl Strategy<Value = Vec<Json>> {
         let mut process = [0u64, 1, 2];
         let mut out = Vec::new();
         for (slot, f, end, a, b, dur, gap) in raw {
+            // Gap 0: called at the instant the process's last op returned.
             let call = clock[slot] + gap;
             let ret = call + dur;
-            clock[slot] = ret + 1;
+            clock[slot] = ret;
             let (f, input, output) = match f {
                 0 => ("read", json!([]), a),
                 1 => ("write", json!([a]), json!(null)),
