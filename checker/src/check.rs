@@ -64,26 +64,36 @@ struct PartitionWork<O> {
 /// The order of each op's call and return among events at the same time (see
 /// `SearchOp`). Events at equal times count as concurrent, calls first, as a
 /// timestamp tie says nothing of their order; except along one process, whose ops run
-/// one after another: an op called when its process's previous op returned, at the
-/// same instant, follows it. Such a chain at one instant gets ranks in its order, each
-/// return just before its successor's call, and every other event at that time keeps
-/// its place (calls before the chain, other returns after it).
+/// one after another: an op called at the instant its process's previous op returned
+/// follows it (`History::same_instant_links`). Such a chain gets ranks in its order,
+/// each return just before its successor's call, and every other event at that instant
+/// keeps its place (calls before the chain, other returns after it), which is exact.
+/// Chains of two processes at one instant cannot both be: one's call would have to
+/// precede the other's return and follow it at once in the search's one order of
+/// events. There the ranks are left out (the ties count as concurrent, as before), and
+/// the readers refuse such a history rather than check it (`json`).
 fn tie_ranks(history: &History) -> Vec<(u32, u32)> {
     let mut ranks = vec![(0, u32::MAX); history.ops.len()];
-    let mut by_process: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    for (i, op) in history.ops.iter().enumerate() {
-        by_process.entry(op.process).or_default().push(i);
-    }
-    for idxs in by_process.values_mut() {
-        idxs.sort_by_key(|&i| (history.ops[i].call, i));
-        for w in idxs.windows(2) {
-            let (a, b) = (&history.ops[w[0]], &history.ops[w[1]]);
-            if a.ret == Some(b.call) {
-                let depth = ranks[w[0]].0 / 2 + 1;
-                ranks[w[0]].1 = 2 * depth - 1;
-                ranks[w[1]].0 = 2 * depth;
-            }
+    let links = history.same_instant_links();
+    let mut processes_at: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for &(a, _) in &links {
+        let op = &history.ops[a];
+        let at = processes_at
+            .entry(op.ret.expect("a link returns"))
+            .or_default();
+        if !at.contains(&op.process) {
+            at.push(op.process);
         }
+    }
+    // In each process's order, so a chain's depth grows along it.
+    for &(a, b) in &links {
+        let t = history.ops[a].ret.expect("a link returns");
+        if processes_at[&t].len() > 1 {
+            continue;
+        }
+        let depth = ranks[a].0 / 2 + 1;
+        ranks[a].1 = 2 * depth - 1;
+        ranks[b].0 = 2 * depth;
     }
     ranks
 }

@@ -423,6 +423,20 @@ impl<'a, M: Model> Linearizer<'a, M> {
     /// the check's order (for cancellation). A stuck point is reported in partition op
     /// indexes.
     pub(crate) fn run(&mut self, budget: &Budget, index: usize) -> SearchOutcome<M::State> {
+        if self.frontier.keys_on_bits() {
+            self.run_keyed::<true>(budget, index)
+        } else {
+            self.run_keyed::<false>(budget, index)
+        }
+    }
+
+    /// `run`, compiled once per kind of key (`BITS`: L's bits, else the frontier's), so
+    /// the loop carries no test of which.
+    fn run_keyed<const BITS: bool>(
+        &mut self,
+        budget: &Budget,
+        index: usize,
+    ) -> SearchOutcome<M::State> {
         // The scalars the loop updates at every step live in locals (registers) and are
         // written back on exit, so a resumable search steps as fast as a one-shot one.
         let mut entry = self.entry;
@@ -451,7 +465,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
         let (model, local, members) = (*model, &local[..], &members[..]);
         let (nodes, returns, twin_before) = (&mut nodes[..], &mut returns[..], &twin_before[..]);
         // The list of completed returns still out is kept only where the key needs it.
-        let bits = frontier.keys_on_bits();
+        let bits = BITS;
         let track = !bits;
         let bits_len = linearized.words().len() * 2;
         let outcome = loop {

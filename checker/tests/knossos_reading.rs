@@ -226,3 +226,12 @@ fn a_process_calling_at_the_instant_its_op_returned_follows_it() {
     assert_eq!(run(0), Verdict::Illegal);
     assert_eq!(run(1), Verdict::Ok);
 }
+
+#[test]
+fn two_processes_calling_at_the_instant_their_ops_returned_are_refused() {
+    let text = "[\n{\"process\": 0, \"f\": \"write\", \"input\": [1], \"call\": 1, \"ret\": 5, \"outcome\": \"ok\"},\n{\"process\": 1, \"f\": \"write\", \"input\": [2], \"call\": 1, \"ret\": 5, \"outcome\": \"ok\"},\n{\"process\": 0, \"f\": \"read\", \"output\": 1, \"call\": 5, \"ret\": 7, \"outcome\": \"ok\"},\n{\"process\": 1, \"f\": \"read\", \"output\": 2, \"call\": 5, \"ret\": 7, \"outcome\": \"ok\"}]";
+    let e = parse_detailed("t.json", text, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.json:5: op 3 (read -> 2, process 1): called at 5, the instant its process's previous op returned, as is op 2 (line 4) of process 0"), "{e}");
+}

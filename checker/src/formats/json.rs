@@ -4,7 +4,8 @@
 //! has a return time, no op returns before its call, and a process runs one op at a
 //! time (an op whose outcome is unknown may still be running, so its process never
 //! calls again). A process may call at the instant its previous op returned: the check
-//! orders the two (`check::tie_ranks`). A history that breaks these is refused with the op's line, never
+//! orders the two (`check::tie_ranks`); two processes doing so at one instant cannot
+//! both be ordered, and are refused. A history that breaks these is refused with the op's line, never
 //! checked: each would otherwise be read as something it does not say.
 
 use super::{ParseError, Pos};
@@ -166,6 +167,31 @@ fn check_ops(file: &str, ops: &[Operation], lines: &[usize]) -> Result<(), Parse
                     )
                 }
                 _ => {}
+            }
+        }
+    }
+    // Two processes each calling at the instant their previous op returned, at the same
+    // instant: no one order of events keeps both (see `check::tie_ranks`).
+    let history = History {
+        model: None,
+        ops: ops.to_vec(),
+    };
+    let mut first_at: BTreeMap<u64, (u64, usize)> = BTreeMap::new();
+    for (_, b) in history.same_instant_links() {
+        let t = ops[b].call;
+        match first_at.get(&t) {
+            Some(&(p, other)) if p != ops[b].process => {
+                return err(
+                    b,
+                    format!(
+                        "called at {t}, the instant its process's previous op returned, as is op {other} (line {}) of process {p}: with two such processes at one instant the order of their events is lost (record distinct times)",
+                        lines[other]
+                    ),
+                )
+            }
+            Some(_) => {}
+            None => {
+                first_at.insert(t, (ops[b].process, b));
             }
         }
     }
