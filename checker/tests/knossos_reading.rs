@@ -225,6 +225,13 @@ fn a_process_calling_at_the_instant_its_op_returned_follows_it() {
     };
     assert_eq!(run(0), Verdict::Illegal);
     assert_eq!(run(1), Verdict::Ok);
+    // Written as EDN, the chain keeps its order, the other read stays concurrent.
+    for (p, want) in [(0, Verdict::Illegal), (1, Verdict::Ok)] {
+        let h = parse_detailed("t.json", &ops(p), None).unwrap().history;
+        let back = read(&write_edn(&h)).history;
+        let r = check_named("register", &back, &CheckOptions::default()).unwrap();
+        assert_eq!(r.verdict, want, "{}", write_edn(&h));
+    }
 }
 
 #[test]

@@ -38,7 +38,7 @@ fn invoke_value(op: &Operation) -> String {
 }
 
 /// One entry: its order key and its fields in order.
-type Entry = ((u64, u8, usize), Vec<(&'static str, String)>);
+type Entry = ((u64, u8, usize, u8), Vec<(&'static str, String)>);
 
 /// Every invocation and completion, in time order, with `:index` added.
 fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
@@ -61,6 +61,17 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
             next_call[prev] = Some((history.ops[i].call, i));
         }
     }
+    // An op called at the instant its process's previous op returned: that completion
+    // is written just before its invocation, after the other invocations of that
+    // instant (which stay concurrent with it), so the process has one op open.
+    let mut chained = vec![false; history.ops.len()];
+    for (i, op) in history.ops.iter().enumerate() {
+        if let Some((t, j)) = next_call[i] {
+            if op.ret == Some(t) && op.outcome != Outcome::Info {
+                chained[j] = true;
+            }
+        }
+    }
     for (i, op) in history.ops.iter().enumerate() {
         let f = format!(":{}", op.f.name());
         let key = (!op.key.is_empty()).then(|| edn_format::emit_str(&Edn::String(op.key.clone())));
@@ -78,7 +89,12 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
             v.push(("value", value));
             v
         };
-        out.push(((op.call, 1, i), fields("invoke", op.call, invoke.clone())));
+        let invoked = if chained[i] {
+            (op.call, 1, 1 + i, 1)
+        } else {
+            (op.call, 1, 0, 0)
+        };
+        out.push((invoked, fields("invoke", op.call, invoke.clone())));
         let (kind, time, value, cas_failed) = match (op.outcome, op.ret) {
             (Outcome::Ok, Some(t)) if op.f == Function::Cas && op.output == Value::Bool(false) => {
                 ("fail", t, invoke.clone(), true)
@@ -94,8 +110,9 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
         // one with no return time, which closes its op just before the process's next
         // invocation.
         let order = match (op.ret.is_none() || kind == "info", next_call[i]) {
-            (true, Some((t, j))) => (t, 0, j),
-            _ => (time, 2, i),
+            (true, Some((t, j))) => (t, 0, j, 0),
+            (false, Some((t, j))) if chained[j] => (t, 1, 1 + j, 0),
+            _ => (time, 2, i, 0),
         };
         let time = order.0;
         let mut done = fields(kind, time, value);
