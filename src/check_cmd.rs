@@ -2,10 +2,11 @@
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Args;
+use linsim_checker::formats::ReadHistory;
 use linsim_checker::formats::{read_file_detailed, Format};
 use linsim_checker::{
-    check_named, CheckOptions, CheckResult, History, Verdict, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS,
-    MODELS,
+    check_named_init, infer_model, parse_init, CheckNamedError, CheckOptions, CheckResult, History,
+    Init, Verdict, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, MODELS,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,9 +28,15 @@ pub struct CheckArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The model (default: the one the history names, else implied by the format, else
-    /// cas-register).
+    /// the one its functions call for: cas-register for read/write/cas, kv with append,
+    /// set for add, mutex for acquire/release, multi-register for txn).
     #[arg(long, value_parser = model_names())]
     model: Option<String>,
+    /// The model's initial value, in EDN, as Knossos's tests build their models: `0`
+    /// for `(cas-register 0)`, `'{:x 0 :y 0}'` for `(multi-register {:x 0 :y 0})`
+    /// (register, cas-register and multi-register; default nil).
+    #[arg(long, value_name = "EDN")]
+    init: Option<String>,
     /// The file format (default: detected from the content).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(["auto", "json", "edn", "porcupine-etcd", "porcupine-kv"]))]
     format: String,
@@ -128,6 +135,27 @@ fn write_timeline(
     })
 }
 
+/// The model to check `read` (from `path`) with: `--model`, else the one the history
+/// names, else the format's, else the one its functions call for; an error naming the
+/// op's place when they call for none or for several.
+fn choose_model(args: &CheckArgs, read: &ReadHistory, path: &Path) -> Result<String, String> {
+    if let Some(m) = args
+        .model
+        .clone()
+        .or_else(|| read.history.model.clone())
+        .or_else(|| read.format.default_model().map(String::from))
+    {
+        return Ok(m);
+    }
+    infer_model(&read.history).map(String::from).map_err(|u| {
+        format!(
+            "{}: {}",
+            read.place(&path.display().to_string(), u.index),
+            u.message
+        )
+    })
+}
+
 /// Runs `linsim check`; exit 0 all ok, 1 any illegal, 2 bad input, 3 unknown.
 pub fn run(args: CheckArgs) -> ExitCode {
     if let Some(t) = args.timeout {
@@ -143,6 +171,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let init: Option<Init> = match args.init.as_deref().map(parse_init).transpose() {
+        Ok(init) => init,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let format = Format::from_name(&args.format);
     let opts = CheckOptions {
         max_steps: args.max_steps,
@@ -161,14 +196,25 @@ pub fn run(args: CheckArgs) -> ExitCode {
             }
         };
         let history = &read.history;
-        let model = args
-            .model
-            .clone()
-            .or_else(|| history.model.clone())
-            .or_else(|| read.format.default_model().map(String::from))
-            .unwrap_or_else(|| "cas-register".to_string());
-        let r = match check_named(&model, history, &opts) {
+        let model = match choose_model(&args, &read, path) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("error: {e}");
+                bad_input = true;
+                continue;
+            }
+        };
+        let r = match check_named_init(&model, init.as_ref(), history, &opts) {
             Ok(r) => r,
+            Err(CheckNamedError::Model(e)) => {
+                let place = match e.index {
+                    Some(i) => read.place(&path.display().to_string(), i),
+                    None => path.display().to_string(),
+                };
+                eprintln!("error: {place}: {e} (pass --model if another model fits)");
+                bad_input = true;
+                continue;
+            }
             Err(e) => {
                 eprintln!("error: {}: {e}", path.display());
                 bad_input = true;
@@ -214,13 +260,19 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let skipped = read
                 .edn
                 .as_ref()
-                .filter(|s| s.nemesis_entries + s.log_entries + s.discarded > 0)
+                .filter(|s| s.nemesis_entries + s.log_entries + s.discarded + s.stray_infos > 0)
                 .map(|s| {
                     format!(
                         " skipped={}",
-                        s.nemesis_entries + s.log_entries + s.discarded
+                        s.nemesis_entries + s.log_entries + s.discarded + s.stray_infos
                     )
                 })
+                .unwrap_or_default();
+            let nil_reads = read
+                .edn
+                .as_ref()
+                .filter(|s| s.unknown_nil_reads > 0)
+                .map(|s| format!(" unknown_nil_reads={}", s.unknown_nil_reads))
                 .unwrap_or_default();
             let note = r
                 .note
@@ -228,7 +280,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 .map(|n| format!("; note: {n}"))
                 .unwrap_or_default();
             println!(
-                "{}: {} model={} ops={} partitions={} steps={}{skipped} check_ms={:.1}{}{}{note}",
+                "{}: {} model={} ops={} partitions={} steps={}{skipped}{nil_reads} check_ms={:.1}{}{}{note}",
                 path.display(),
                 r.verdict,
                 r.model,

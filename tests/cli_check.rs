@@ -152,7 +152,7 @@ fn bad_edn_exits_2_naming_file_line_and_column() {
     let (code, out, err) = linsim(&["check", f.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains("bad.edn:2:2: process 7 completes an op it never invoked"),
+        err.contains("bad.edn:2:2: process 7 completes (:ok) an op it never invoked"),
         "{err}"
     );
     std::fs::write(&f, "[{:type :invoke, :f :read, :process 0}\n {:type :ok").unwrap();
@@ -259,4 +259,106 @@ fn html_into_a_missing_folder_exits_2_naming_the_file() {
         err.contains("error: cannot write /nonexistent/t.html: "),
         "{err}"
     );
+}
+
+fn knossos(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("histories/knossos")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn knossos_histories_with_the_model_as_knossos_builds_it() {
+    // (cas-register 0): a history that starts by reading 0 is linearizable.
+    let good = knossos("cas-register/good/mongodb-v0-ack-rollback-9.edn");
+    let (code, out, err) = linsim(&[
+        "check",
+        "--format",
+        "edn",
+        "--model",
+        "cas-register",
+        "--init",
+        "0",
+        &good,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // (multi-register {:x 0 :y 0}).
+    let multi = knossos("multi-register/good/multi-register.edn");
+    let (code, out, err) = linsim(&["check", "--init", "{:x 0 :y 0}", &multi]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(": ok model=multi-register "), "{out}");
+    let (code, out, _) = linsim(&["check", &multi]);
+    assert_eq!(code, 1, "from nil it is not linearizable: {out}");
+    // An --init that does not fit the model, or is not EDN: bad usage.
+    let (code, _, err) = linsim(&["check", "--init", "0", &multi]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the multi-register model takes a map"),
+        "{err}"
+    );
+    let (code, _, err) = linsim(&["check", "--init", "{:x", &good]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--init \"{:x\" is not EDN"), "{err}");
+}
+
+#[test]
+fn without_a_model_the_functions_choose_it_or_the_error_names_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("linsim-cli-infer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mutex = dir.join("mutex.edn");
+    std::fs::write(
+        &mutex,
+        "[{:process 0 :type :invoke :f :acquire}\n {:process 0 :type :ok :f :acquire}]",
+    )
+    .unwrap();
+    let (code, out, _) = linsim(&["check", mutex.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(": ok model=mutex "), "{out}");
+    let queue = dir.join("queue.edn");
+    std::fs::write(
+        &queue,
+        "[{:process 0 :type :invoke :f :enqueue :value 1}\n {:process 0 :type :ok :f :enqueue :value 1}]",
+    )
+    .unwrap();
+    let (code, _, err) = linsim(&["check", queue.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("queue.edn:1: queue operations fit two models: pass --model fifo-queue or --model unordered-queue"),
+        "{err}"
+    );
+    // A model that cannot take an op names the op's line.
+    let (code, _, err) = linsim(&["check", "--model", "mutex", queue.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("queue.edn:1: model mutex cannot check operation enqueue 1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn histories_that_would_be_misread_exit_2_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("linsim-cli-misread-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok_without_ret = dir.join("a.json");
+    std::fs::write(&ok_without_ret, r#"{"model":"cas-register","ops":[{"process":0,"f":"write","input":[1],"output":null,"call":1,"outcome":"ok"},{"process":1,"f":"read","input":[],"output":null,"call":100,"ret":101,"outcome":"ok"}]}"#).unwrap();
+    let char_and_string = dir.join("b.edn");
+    std::fs::write(&char_and_string, r#"[{:process 0, :type :invoke, :f :write, :value \a} {:process 0, :type :ok, :f :write, :value \a} {:process 1, :type :invoke, :f :read, :value nil} {:process 1, :type :ok, :f :read, :value "a"}]"#).unwrap();
+    for (f, want) in [
+        (
+            &ok_without_ret,
+            "a.json:1: op 0 (write 1, process 0): outcome ok but no \"ret\"",
+        ),
+        (
+            &char_and_string,
+            "b.edn:1:148: the history's values mix a character",
+        ),
+    ] {
+        let (code, out, err) = linsim(&["check", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{out}");
+        assert!(err.contains(want), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -59,10 +59,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
         Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {path}: {e}")),
         None => {
             use std::io::Write;
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .map_err(|e| e.to_string())
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                // A reader that stopped early (`| head`) is not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+                _ => Ok(()),
+            }
         }
     }
 }

@@ -59,17 +59,15 @@ impl Bitset {
         &self.words
     }
 
-    /// Whether `other` (raw words, in 32-bit halves, low half first) equals this set
-    /// plus `i` (with `i` not in this set).
+    /// Whether `other` (raw words) equals this set plus `i` (with `i` not in this set).
     #[inline]
-    pub fn equals_with_words(&self, other: &[u32], i: usize) -> bool {
+    pub fn equals_with_words(&self, other: &[u64], i: usize) -> bool {
         let w = i / 64;
-        self.words.iter().enumerate().all(|(k, a)| {
-            let b = other[2 * k] as u64 | (other[2 * k + 1] as u64) << 32;
+        self.words.iter().zip(other).enumerate().all(|(k, (a, b))| {
             if k == w {
-                *a | (1 << (i % 64)) == b
+                *a | (1 << (i % 64)) == *b
             } else {
-                *a == b
+                a == b
             }
         })
     }
@@ -88,12 +86,7 @@ mod tests {
         assert_ne!(a.hash(), b.hash());
         assert_eq!(b.hash_with(3) ^ crate::bitset::bit_key(129), a.hash());
         a.clear(129);
-        let halves: Vec<u32> = a
-            .words()
-            .iter()
-            .flat_map(|w| [*w as u32, (w >> 32) as u32])
-            .collect();
-        assert!(b.equals_with_words(&halves, 3));
+        assert!(b.equals_with_words(a.words(), 3));
         a.clear(3);
         assert_eq!(a, b);
     }

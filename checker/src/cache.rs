@@ -73,14 +73,23 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
     (a ^ b.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// A key of the cache: words, compared and stored without being built first.
+/// A key of the cache: 32-bit words, stored two to a 64-bit word (the second half of
+/// an odd one zero) and compared there, without being built first. Keys of different
+/// lengths are never equal: the cache compares lengths first.
 pub(crate) trait Key {
-    /// Its length in words.
+    /// Its length in 32-bit words.
     fn len(&self) -> usize;
-    /// Whether it equals `words` (of the same length).
-    fn equals(&self, words: &[u32]) -> bool;
-    /// Appends its words to `out`.
-    fn write(&self, out: &mut Vec<u32>);
+    /// Whether it equals the stored `words` (of a key of the same length).
+    fn equals(&self, words: &[u64]) -> bool;
+    /// Appends its stored words to `out`.
+    fn write(&self, out: &mut Vec<u64>);
+}
+
+/// 32-bit words two to a 64-bit word.
+#[inline]
+fn pairs(key: &[u32]) -> impl Iterator<Item = u64> + '_ {
+    key.chunks(2)
+        .map(|c| c[0] as u64 | c.get(1).map_or(0, |&h| (h as u64) << 32))
 }
 
 impl Key for [u32] {
@@ -88,17 +97,17 @@ impl Key for [u32] {
         <[u32]>::len(self)
     }
     #[inline]
-    fn equals(&self, words: &[u32]) -> bool {
+    fn equals(&self, words: &[u64]) -> bool {
         // Keys are a few words: a plain loop beats a call to memcmp.
-        self.iter().zip(words).all(|(a, b)| a == b)
+        pairs(self).zip(words).all(|(a, b)| a == *b)
     }
-    fn write(&self, out: &mut Vec<u32>) {
-        out.extend_from_slice(self);
+    fn write(&self, out: &mut Vec<u64>) {
+        out.extend(pairs(self));
     }
 }
 
 /// A linearized set plus one op, as the key of a small component (`frontier`): the
-/// set's bits, in 32-bit words.
+/// set's bits.
 pub(crate) struct BitsWith<'a> {
     /// The set.
     pub set: &'a Bitset,
@@ -111,15 +120,13 @@ impl Key for BitsWith<'_> {
         self.set.words().len() * 2
     }
     #[inline]
-    fn equals(&self, words: &[u32]) -> bool {
+    fn equals(&self, words: &[u64]) -> bool {
         self.set.equals_with_words(words, self.id)
     }
-    fn write(&self, out: &mut Vec<u32>) {
+    fn write(&self, out: &mut Vec<u64>) {
         let start = out.len();
-        for &w in self.set.words() {
-            out.extend([w as u32, (w >> 32) as u32]);
-        }
-        out[start + self.id / 32] |= 1 << (self.id % 32);
+        out.extend_from_slice(self.set.words());
+        out[start + self.id / 64] |= 1 << (self.id % 64);
     }
 }
 
@@ -128,6 +135,7 @@ impl Key for BitsWith<'_> {
 struct Entry<S> {
     next: u32,
     key_at: u32,
+    /// In 32-bit words.
     key_len: u32,
     state: S,
 }
@@ -138,7 +146,7 @@ struct Entry<S> {
 pub(crate) struct Cache<S> {
     heads: HashMap<u64, u32, BuildHasherDefault<PreHashed>>,
     entries: Vec<Entry<S>>,
-    keys: Vec<u32>,
+    keys: Vec<u64>,
 }
 
 impl<S: Eq> Cache<S> {
@@ -168,7 +176,7 @@ impl<S: Eq> Cache<S> {
                     let at = entry.key_at as usize;
                     if entry.key_len as usize == len
                         && entry.state == *state
-                        && key.equals(&self.keys[at..at + len])
+                        && key.equals(&self.keys[at..at + len.div_ceil(2)])
                     {
                         return false;
                     }
@@ -195,7 +203,7 @@ impl<S: Eq> Cache<S> {
     /// owns: the entry, its key, and its share of the hash table (a key, a value and a
     /// control byte at a load factor of 7/8, rounded up).
     pub(crate) fn bytes_per_entry(key_len: usize) -> usize {
-        std::mem::size_of::<Entry<S>>() + key_len * 4 + 16
+        std::mem::size_of::<Entry<S>>() + key_len.div_ceil(2) * 8 + 16
     }
 }
 

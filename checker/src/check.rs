@@ -61,6 +61,43 @@ struct PartitionWork<O> {
     pruned: Pruned,
 }
 
+/// The order of each op's call and return among events at the same time (see
+/// `SearchOp`). Events at equal times count as concurrent, calls first, as a
+/// timestamp tie says nothing of their order; except along one process, whose ops run
+/// one after another: an op called at the instant its process's previous op returned
+/// follows it (`History::same_instant_links`). Such a chain gets ranks in its order,
+/// each return just before its successor's call, and every other event at that instant
+/// keeps its place (calls before the chain, other returns after it), which is exact.
+/// Chains of two processes at one instant cannot both be: one's call would have to
+/// precede the other's return and follow it at once in the search's one order of
+/// events. There the ranks are left out (the ties count as concurrent, as before), and
+/// the readers refuse such a history rather than check it (`json`).
+fn tie_ranks(history: &History) -> Vec<(u32, u32)> {
+    let mut ranks = vec![(0, u32::MAX); history.ops.len()];
+    let links = history.same_instant_links();
+    let mut processes_at: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for &(a, _) in &links {
+        let op = &history.ops[a];
+        let at = processes_at
+            .entry(op.ret.expect("a link returns"))
+            .or_default();
+        if !at.contains(&op.process) {
+            at.push(op.process);
+        }
+    }
+    // In each process's order, so a chain's depth grows along it.
+    for &(a, b) in &links {
+        let t = history.ops[a].ret.expect("a link returns");
+        if processes_at[&t].len() > 1 {
+            continue;
+        }
+        let depth = ranks[a].0 / 2 + 1;
+        ranks[a].1 = 2 * depth - 1;
+        ranks[b].0 = 2 * depth;
+    }
+    ranks
+}
+
 /// Groups the history's ops by partition and prepares each partition.
 #[allow(clippy::type_complexity)]
 fn prepare<M: Model>(
@@ -74,11 +111,20 @@ fn prepare<M: Model>(
         }
         groups.entry(model.partition_key(op)).or_default().push(i);
     }
+    let ranks = tie_ranks(history);
     let mut works = Vec::new();
     let mut inits = Vec::new();
     for (key, idxs) in groups {
         let refs: Vec<&_> = idxs.iter().map(|&i| &history.ops[i]).collect();
-        let prepared = model.prepare(&refs)?;
+        let prepared = model.prepare(&refs).map_err(|mut e| {
+            // The first op of the partition the error describes: models refuse ops in
+            // order, so an earlier identical op would have been refused first.
+            e.index = idxs.iter().copied().find(|&i| {
+                model.describe_operation(&history.ops[i]) == e.op
+                    || history.ops[i].describe() == e.op
+            });
+            e
+        })?;
         let deadlines = model.deadlines(&refs);
         let mut ops = Vec::new();
         let mut back = Vec::new();
@@ -102,10 +148,17 @@ fn prepare<M: Model>(
                     (_, _, Some(t)) => t.max(h.call).min(u64::MAX - 1),
                     _ => u64::MAX,
                 };
+                let (call_rank, ret_rank) = ranks[i];
+                // A rank orders the op's own return; a deadline is another time.
+                let ret_rank = if ret == h.ret.unwrap_or(u64::MAX) {
+                    ret_rank
+                } else {
+                    u32::MAX
+                };
                 ops.push(SearchOp {
-                    op,
-                    call: h.call,
-                    ret,
+                    call_rank,
+                    ret_rank,
+                    ..SearchOp::new(op, h.call, ret)
                 });
                 back.push(i);
             }

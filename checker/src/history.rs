@@ -309,6 +309,25 @@ impl History {
         History { model: None, ops }
     }
 
+    /// Each pair (a, b) of consecutive ops of one process where b was called at the very
+    /// instant a returned: the timestamps tie, but the process ran a before b.
+    pub fn same_instant_links(&self) -> Vec<(usize, usize)> {
+        let mut by_process: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
+        for (i, op) in self.ops.iter().enumerate() {
+            by_process.entry(op.process).or_default().push(i);
+        }
+        let mut links = Vec::new();
+        for idxs in by_process.values_mut() {
+            idxs.sort_by_key(|&i| (self.ops[i].call, i));
+            for w in idxs.windows(2) {
+                if self.ops[w[0]].ret == Some(self.ops[w[1]].call) {
+                    links.push((w[0], w[1]));
+                }
+            }
+        }
+        links
+    }
+
     /// A stable 64-bit hash of the history's JSON form (FNV-1a), for determinism checks.
     pub fn hash64(&self) -> u64 {
         let json = serde_json::to_vec(self).expect("histories serialize");

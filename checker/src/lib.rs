@@ -22,6 +22,7 @@ pub mod formats;
 mod frontier;
 pub mod generate;
 pub mod history;
+mod init;
 pub mod model;
 pub mod models;
 pub mod reference;
@@ -34,7 +35,9 @@ pub mod steps;
 pub use check::{check, CheckOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS};
 pub use formats::{Format, ParseError};
 pub use history::{Event, Function, History, Operation, Outcome, Value};
+pub use init::{parse_init, Init};
 pub use model::{Model, ModelError, NondeterministicModel, PowerSet, Prepared};
+pub use models::{infer_model, Unsure};
 pub use models::{
     FifoQueueModel, KvModel, ModelInfo, MultiRegisterModel, MutexModel, RegisterModel, SetModel,
     UnorderedQueueModel, MODELS, MODEL_NAMES,
@@ -53,22 +56,60 @@ pub trait ModelTask {
 
 /// Runs `task` with the model named `model` (see `MODELS`).
 pub fn with_model<T: ModelTask>(model: &str, task: T) -> Result<T::Output, CheckNamedError> {
-    Ok(match model {
-        "register" => task.run(&RegisterModel::register()),
-        "cas-register" => task.run(&RegisterModel::cas_register()),
-        "kv" => task.run(&KvModel::new()),
-        "multi-register" => task.run(&MultiRegisterModel),
-        "mutex" => task.run(&MutexModel),
-        "set" => task.run(&SetModel),
-        "fifo-queue" => task.run(&FifoQueueModel),
-        "unordered-queue" => task.run(&PowerSet(UnorderedQueueModel)),
-        other => return Err(CheckNamedError::UnknownModel(other.to_string())),
+    with_model_init(model, None, task)
+}
+
+/// Runs `task` with the model named `model`, starting from `init` where given (for
+/// `register` and `cas-register` a value, for `multi-register` values by register
+/// name; the other models take none, as Knossos builds them).
+pub fn with_model_init<T: ModelTask>(
+    model: &str,
+    init: Option<&Init>,
+    task: T,
+) -> Result<T::Output, CheckNamedError> {
+    let wrong = |want: &str| {
+        Err(CheckNamedError::Init(format!(
+            "the {model} model takes {want} as --init"
+        )))
+    };
+    Ok(match (model, init) {
+        ("register" | "cas-register", Some(Init::Map(_))) => return wrong("one value"),
+        ("register", Some(Init::Value(v))) => task.run(&RegisterModel::register().with_init(v)),
+        ("cas-register", Some(Init::Value(v))) => {
+            task.run(&RegisterModel::cas_register().with_init(v))
+        }
+        ("multi-register", Some(Init::Value(_))) => {
+            return wrong("a map of register names to values, such as {:x 0 :y 0},")
+        }
+        ("multi-register", Some(Init::Map(m))) => {
+            task.run(&MultiRegisterModel::with_init(m.clone()))
+        }
+        (name, Some(_)) if MODEL_NAMES.contains(&name) => return wrong("no initial value"),
+        ("register", None) => task.run(&RegisterModel::register()),
+        ("cas-register", None) => task.run(&RegisterModel::cas_register()),
+        ("kv", None) => task.run(&KvModel::new()),
+        ("multi-register", None) => task.run(&MultiRegisterModel::default()),
+        ("mutex", None) => task.run(&MutexModel),
+        ("set", None) => task.run(&SetModel),
+        ("fifo-queue", None) => task.run(&FifoQueueModel),
+        ("unordered-queue", None) => task.run(&PowerSet(UnorderedQueueModel)),
+        (other, _) => return Err(CheckNamedError::UnknownModel(other.to_string())),
     })
 }
 
 /// Checks `history` with the model named `model` (see `MODELS`).
 pub fn check_named(
     model: &str,
+    history: &History,
+    opts: &CheckOptions,
+) -> Result<CheckResult, CheckNamedError> {
+    check_named_init(model, None, history, opts)
+}
+
+/// `check_named`, the model starting from `init` where given (see `with_model_init`).
+pub fn check_named_init(
+    model: &str,
+    init: Option<&Init>,
     history: &History,
     opts: &CheckOptions,
 ) -> Result<CheckResult, CheckNamedError> {
@@ -79,7 +120,7 @@ pub fn check_named(
             check(model, self.0, self.1)
         }
     }
-    Ok(with_model(model, Check(history, opts))??)
+    Ok(with_model_init(model, init, Check(history, opts))??)
 }
 
 /// `steps::replay_all` with the model named `model`: the model states along each
@@ -122,4 +163,7 @@ pub enum CheckNamedError {
     /// The model cannot interpret an operation of the history.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The initial value does not fit the model.
+    #[error("{0}")]
+    Init(String),
 }

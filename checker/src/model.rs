@@ -14,6 +14,9 @@ pub struct ModelError {
     pub op: String,
     /// Why not.
     pub reason: String,
+    /// The op's index in the history, where the check knows it (a reader can then name
+    /// its line).
+    pub index: Option<usize>,
 }
 
 impl ModelError {
@@ -23,6 +26,7 @@ impl ModelError {
             model,
             op: op.describe(),
             reason: reason.into(),
+            index: None,
         }
     }
 }

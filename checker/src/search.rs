@@ -25,6 +25,26 @@ pub struct SearchOp<O> {
     /// Return time (`u64::MAX`: never returned, so it may linearize anywhere after its
     /// call, or effectively never).
     pub ret: u64,
+    /// The order of the call among events at the same time (lower first; see
+    /// `SearchOp::ranks`).
+    pub call_rank: u32,
+    /// The order of the return among events at the same time (`u32::MAX`: after every
+    /// call at that time, so ops calling then count as concurrent with it).
+    pub ret_rank: u32,
+}
+
+impl<O> SearchOp<O> {
+    /// An op whose call and return order as their times say: at equal times, calls
+    /// first (so they count as concurrent with the returns).
+    pub fn new(op: O, call: u64, ret: u64) -> SearchOp<O> {
+        SearchOp {
+            op,
+            call,
+            ret,
+            call_rank: 0,
+            ret_rank: u32::MAX,
+        }
+    }
 }
 
 /// The limits of one search (one component of a partition), and the signals shared by
@@ -273,18 +293,23 @@ impl<'a, M: Model> Linearizer<'a, M> {
         // (unknown outcome) last, spending them only when an observed value needs them.
         // The candidates of every step are unchanged; only the order they are tried in
         // is.
-        let mut rets: Vec<u64> = (0..n)
-            .map(|id| op(id).ret)
-            .filter(|&r| r != u64::MAX)
+        // An event's key: its time, then its rank among events at that time.
+        let call_key = |o: &SearchOp<M::Op>| (o.call, o.call_rank);
+        let ret_key = |o: &SearchOp<M::Op>| (o.ret, o.ret_rank);
+        let mut rets: Vec<(u64, u32)> = (0..n)
+            .map(|id| ret_key(op(id)))
+            .filter(|&(r, _)| r != u64::MAX)
             .collect();
         rets.sort_unstable();
-        let mut events: Vec<(u64, u8, u64, u32)> = Vec::with_capacity(2 * n);
+        // (the key it sorts at, 0 call / 1 return, tie-break, op id)
+        type Event = ((u64, u32), u8, (u64, u32), u32);
+        let mut events: Vec<Event> = Vec::with_capacity(2 * n);
         for id in 0..n {
             let o = op(id);
-            let k = rets.partition_point(|&r| r < o.call);
-            let slot = rets.get(k).copied().unwrap_or(u64::MAX);
-            events.push((slot, 0, o.ret, id as u32));
-            events.push((o.ret, 1, 0, id as u32));
+            let k = rets.partition_point(|&r| r < call_key(o));
+            let slot = rets.get(k).copied().unwrap_or((u64::MAX, u32::MAX));
+            events.push((slot, 0, ret_key(o), id as u32));
+            events.push((ret_key(o), 1, (0, 0), id as u32));
         }
         drop(rets);
         events.sort_unstable();
@@ -398,6 +423,20 @@ impl<'a, M: Model> Linearizer<'a, M> {
     /// the check's order (for cancellation). A stuck point is reported in partition op
     /// indexes.
     pub(crate) fn run(&mut self, budget: &Budget, index: usize) -> SearchOutcome<M::State> {
+        if self.frontier.keys_on_bits() {
+            self.run_keyed::<true>(budget, index)
+        } else {
+            self.run_keyed::<false>(budget, index)
+        }
+    }
+
+    /// `run`, compiled once per kind of key (`BITS`: L's bits, else the frontier's), so
+    /// the loop carries no test of which.
+    fn run_keyed<const BITS: bool>(
+        &mut self,
+        budget: &Budget,
+        index: usize,
+    ) -> SearchOutcome<M::State> {
         // The scalars the loop updates at every step live in locals (registers) and are
         // written back on exit, so a resumable search steps as fast as a one-shot one.
         let mut entry = self.entry;
@@ -426,7 +465,7 @@ impl<'a, M: Model> Linearizer<'a, M> {
         let (model, local, members) = (*model, &local[..], &members[..]);
         let (nodes, returns, twin_before) = (&mut nodes[..], &mut returns[..], &twin_before[..]);
         // The list of completed returns still out is kept only where the key needs it.
-        let bits = frontier.keys_on_bits();
+        let bits = BITS;
         let track = !bits;
         let bits_len = linearized.words().len() * 2;
         let outcome = loop {
@@ -641,11 +680,7 @@ mod tests {
                     (Outcome::Ok, Some(t)) => t,
                     _ => u64::MAX,
                 };
-                op.map(|op| SearchOp {
-                    op,
-                    call: h.call,
-                    ret,
-                })
+                op.map(|op| SearchOp::new(op, h.call, ret))
             })
             .collect();
         (ops, prepared.init)

@@ -291,8 +291,8 @@ proptest! {
     /// Transactions join the registers they touch into one component.
     #[test]
     fn multi_register_components_agree_with_the_whole_state(h in txn_histories(16)) {
-        let split = run(&MultiRegisterModel, &h, 2);
+        let split = run(&MultiRegisterModel::default(), &h, 2);
         prop_assert_ne!(split.verdict, Verdict::Unknown);
-        prop_assert_eq!(split.verdict, run(&Whole(MultiRegisterModel), &h, 1).verdict);
+        prop_assert_eq!(split.verdict, run(&Whole(MultiRegisterModel::default()), &h, 1).verdict);
     }
 }

@@ -2,7 +2,7 @@
 //! function names for every model, jepsen.independent tuples, and errors with places.
 
 use linsim_checker::formats::{
-    parse, parse_detailed, read_file, write_edn_layout, EdnLayout, Format,
+    parse, parse_detailed, read_file, write_edn_layout, EdnLayout, Format, LINSIM_MARKER,
 };
 use linsim_checker::{check_named, CheckOptions, Function, History, Outcome, Value, Verdict};
 use std::path::Path;
@@ -62,9 +62,12 @@ fn every_layout_of_a_history_reads_back_to_the_same_ops() {
         });
         let want = check_named(&model, &h, &CheckOptions::default()).unwrap();
         let pretty = write_edn_layout(&h, EdnLayout::Pretty);
+        // linsim's marker line, then the vector.
+        let (marker, vector) = pretty.split_once('\n').expect("a marker line first");
+        assert!(marker.starts_with(LINSIM_MARKER));
         let list_with_comments = format!(
-            "; a comment\n({}\n ; the end\n)",
-            pretty
+            "{marker}\n; a comment\n({}\n ; the end\n)",
+            vector
                 .trim()
                 .trim_start_matches('[')
                 .trim_end_matches(']')
@@ -191,7 +194,10 @@ fn jepsen_function_names_map_to_every_model() {
 fn errors_name_file_line_and_column() {
     let e =
         error("[{:type :invoke, :f :read, :process 0}\n {:type :ok,\n  :f :read,\n  :process 1}]");
-    assert_eq!(e, "h.edn:2:2: process 1 completes an op it never invoked");
+    assert_eq!(
+        e,
+        "h.edn:2:2: process 1 completes (:ok) an op it never invoked"
+    );
     let e = error("[{:type :invoke, :f :read, :process 0}\n {:type :ok, :f :read, :process 0, :value {:a 1}}]");
     assert!(e.starts_with("h.edn:2:2: unsupported value {:a 1}"), "{e}");
     let e = error("({:type :invoke, :f :read, :process 0}\n  [1 2])");

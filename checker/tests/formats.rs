@@ -83,7 +83,7 @@ fn edn_errors_name_file_line_and_expectation() {
         Some(Format::Edn),
     );
     assert!(
-        e.contains("h.edn:1:1: process 0 completes an op it never invoked"),
+        e.contains("h.edn:1:1: process 0 completes (:ok) an op it never invoked"),
         "{e}"
     );
     let e = parse_err("[{:type :invoke, :f :read}]\n", Some(Format::Edn));

@@ -5,7 +5,16 @@ mod json;
 mod pairing;
 mod porcupine_etcd;
 
-pub use edn::{parse_edn, parse_edn_summary, write_edn, write_edn_layout, EdnLayout, EdnSummary};
+pub use edn::{
+    parse_edn, parse_edn_summary, write_edn, write_edn_layout, EdnLayout, EdnSummary, LINSIM_MARKER,
+};
+use json::parse_json_lines;
+
+/// The history value of an EDN value (as the EDN reader reads op values), or why it has
+/// none.
+pub fn edn_value(v: &edn_format::Value) -> Result<crate::history::Value, String> {
+    edn::to_value(v)
+}
 pub use json::{parse_json, write_json};
 pub use porcupine_etcd::parse_porcupine_etcd;
 
@@ -139,6 +148,16 @@ pub fn detect(file: &str, text: &str) -> Result<Format, ParseError> {
     if first.starts_with("{\"") || first == "{" || first.starts_with("[{\"") {
         return Ok(Format::Json);
     }
+    // A JSON array laid out over lines: `[`, then `{`, then a quoted key.
+    let rest = text.trim_start();
+    let json_array = rest
+        .strip_prefix('[')
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('{'))
+        .is_some_and(|r| r.trim_start().starts_with('"'));
+    if json_array {
+        return Ok(Format::Json);
+    }
     if ['{', '[', '(', '#'].iter().any(|c| first.starts_with(*c)) {
         if first.contains(":key")
             && (first.contains(":get") || first.contains(":put") || first.contains(":append"))
@@ -163,6 +182,18 @@ pub struct ReadHistory {
     pub format: Format,
     /// For EDN: how many forms were ops, nemesis or log entries, or discarded.
     pub edn: Option<EdnSummary>,
+    /// The line of each op of the history (its invocation, or its object in JSON).
+    pub lines: Vec<usize>,
+}
+
+impl ReadHistory {
+    /// `file:LINE` of op `i` where the line is known, else `file, op i`.
+    pub fn place(&self, file: &str, i: usize) -> String {
+        match self.lines.get(i) {
+            Some(&line) if line > 0 => format!("{file}:{line}"),
+            _ => format!("{file}, op {i}"),
+        }
+    }
 }
 
 /// Parses `text` (from `file`) in `format` (detected when `None`), with a summary.
@@ -177,18 +208,30 @@ pub fn parse_detailed(
         Some(f) => f,
         None => detect(file, text)?,
     };
-    let (history, edn) = match format {
-        Format::Json => (parse_json(file, text)?, None),
-        Format::Edn | Format::PorcupineKv => {
-            let (h, summary) = parse_edn_summary(file, text)?;
-            (h, Some(summary))
+    let (history, edn, lines) = match format {
+        Format::Json => {
+            let (h, lines) = parse_json_lines(file, text)?;
+            (h, None, lines)
         }
-        Format::PorcupineEtcd => (parse_porcupine_etcd(file, text)?, None),
+        Format::Edn => {
+            let (h, summary, lines) = edn::parse_edn_lines(file, text, edn::is_linsim(text))?;
+            (h, Some(summary), lines)
+        }
+        // Porcupine's kv histories read nil as the empty string, a value.
+        Format::PorcupineKv => {
+            let (h, summary, lines) = edn::parse_edn_lines(file, text, true)?;
+            (h, Some(summary), lines)
+        }
+        Format::PorcupineEtcd => {
+            let (h, lines) = porcupine_etcd::parse_porcupine_etcd_lines(file, text)?;
+            (h, None, lines)
+        }
     };
     Ok(ReadHistory {
         history,
         format,
         edn,
+        lines,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Porcupine's Jepsen etcd logs: `INFO  jepsen.util - <process> :<type> :<f> <value>`.
 
-use super::pairing::Pairing;
+use super::pairing::{Completed, Pairing};
 use super::{ParseError, Pos};
 use crate::history::{Function, History, Outcome, Value};
 
@@ -46,6 +46,14 @@ fn parse_pair(file: &str, line: usize, s: &str) -> Result<Vec<Value>, ParseError
 /// `:fail :cas` is a cas that happened and returned false; `:fail :read :timed-out` is a
 /// read with unknown result; `:info` means unknown outcome.
 pub fn parse_porcupine_etcd(file: &str, text: &str) -> Result<History, ParseError> {
+    parse_porcupine_etcd_lines(file, text).map(|(h, _)| h)
+}
+
+/// `parse_porcupine_etcd`, with the line of each op's invocation.
+pub(crate) fn parse_porcupine_etcd_lines(
+    file: &str,
+    text: &str,
+) -> Result<(History, Vec<usize>), ParseError> {
     let mut pairing = Pairing::default();
     for (n, raw) in text.lines().enumerate() {
         let line = n + 1;
@@ -112,7 +120,17 @@ pub fn parse_porcupine_etcd(file: &str, text: &str) -> Result<History, ParseErro
                 )?;
             }
             ":ok" | ":fail" | ":info" => {
-                let op = pairing.complete(file, Pos::line(line), process, function)?;
+                let entry = match kind {
+                    ":ok" => Outcome::Ok,
+                    ":fail" => Outcome::Fail,
+                    _ => Outcome::Info,
+                };
+                let op =
+                    match pairing.complete(file, Pos::line(line), process, Ok(function), entry)? {
+                        Completed::Op(op) => op,
+                        // An :info of a process with nothing open completes nothing.
+                        Completed::Stray => continue,
+                    };
                 match (kind, function) {
                     (":ok", Function::Read) => {
                         op.output = parse_value(file, line, &value)?;

@@ -302,6 +302,7 @@ impl Model for KvModel {
                                 model: "kv",
                                 op: op.describe(),
                                 reason: "a cas must return true or false".into(),
+                                index: None,
                             })
                         }
                     };
@@ -312,6 +313,7 @@ impl Model for KvModel {
                         model: "kv",
                         op: op.describe(),
                         reason: "wrong number of arguments".into(),
+                        index: None,
                     })
                 }
             };

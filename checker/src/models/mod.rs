@@ -2,6 +2,7 @@
 
 mod elements;
 mod fifo_queue;
+mod infer;
 mod kv;
 mod multi_register;
 mod mutex;
@@ -11,6 +12,7 @@ mod set;
 mod unordered_queue;
 
 pub use fifo_queue::{FifoQueueModel, QueueOp, QueueState};
+pub use infer::{infer_model, Unsure};
 pub use kv::{KvModel, KvOp, KvState};
 pub use multi_register::{Micro, MultiRegisterModel, Registers, Txn};
 pub use mutex::{MutexModel, MutexOp};

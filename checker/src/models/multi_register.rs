@@ -5,13 +5,24 @@ use crate::model::{Model, ModelError, Prepared};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Several registers, each initially nil, read and written only by transactions: a
-/// `txn` is a list of micro-operations `[:read k v]` and `[:write k v]` (`:r`, `:w` too)
-/// applied in order, atomically. A read of nil constrains nothing, as in Knossos (Jepsen
-/// fills in read values on completion, so nil means "not known"); a transaction with an
-/// unknown outcome has unknown reads too.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct MultiRegisterModel;
+/// Several registers, each initially nil (or the value `with_init` gives it), read and
+/// written only by transactions: a `txn` is a list of micro-operations `[:read k v]`
+/// and `[:write k v]` (`:r`, `:w` too) applied in order, atomically. A read of nil
+/// constrains nothing, as in Knossos (Jepsen fills in read values on completion, so nil
+/// means "not known"); a transaction with an unknown outcome has unknown reads too.
+#[derive(Clone, Debug, Default)]
+pub struct MultiRegisterModel {
+    /// Initial values of registers (others start nil).
+    init: Vec<(Value, Value)>,
+}
+
+impl MultiRegisterModel {
+    /// The registers, `init` giving some their initial value (Knossos's
+    /// `(multi-register {:x 0 :y 0})`); the others start nil.
+    pub fn with_init(init: Vec<(Value, Value)>) -> MultiRegisterModel {
+        MultiRegisterModel { init }
+    }
+}
 
 /// One micro-operation, over register numbers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +122,9 @@ impl Model for MultiRegisterModel {
 
     fn prepare(&self, ops: &[&Operation]) -> Result<Prepared<Registers, Txn>, ModelError> {
         let mut names: BTreeMap<Value, usize> = BTreeMap::new();
+        for (k, _) in &self.init {
+            names.insert(k.clone(), 0);
+        }
         let mut decided = Vec::with_capacity(ops.len());
         for op in ops {
             let (micros, known) = decisive(op)?;
@@ -143,7 +157,15 @@ impl Model for MultiRegisterModel {
             .collect();
         Ok(Prepared {
             init: Registers {
-                values: vec![Value::Nil; names.len()],
+                values: names
+                    .keys()
+                    .map(|k| {
+                        self.init
+                            .iter()
+                            .find(|(name, _)| name == k)
+                            .map_or(Value::Nil, |(_, v)| v.clone())
+                    })
+                    .collect(),
                 names: Arc::new(names.into_keys().collect()),
             },
             ops: txns,

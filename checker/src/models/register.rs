@@ -96,6 +96,7 @@ fn error(model: &'static str, op: &Operation, reason: &str) -> ModelError {
         model,
         op: op.describe(),
         reason: reason.to_string(),
+        index: None,
     }
 }
 

@@ -55,18 +55,25 @@ pub fn linearizable<S: Clone>(h: &History, init: S, spec: &Spec<S>) -> bool {
 /// One generated operation: function, key, input, output (if it completes ok).
 pub type MadeOp = (Function, String, Vec<Value>, Value);
 
-/// Random histories of 1 to 8 ops over 3 processes; `make` turns four random bytes
-/// into an operation. A third of the ops fail or have unknown outcome.
+/// Random histories of 1 to 8 ops over 3 client slots; `make` turns four random bytes
+/// into an operation. A third of the ops fail or have unknown outcome; after an op of
+/// unknown outcome its slot takes a new process (as Jepsen does: the old one may still
+/// be running it).
 pub fn histories(make: fn([u8; 4]) -> MadeOp) -> impl Strategy<Value = History> {
     let op = (any::<[u8; 4]>(), 0u8..10, 1u64..6, 0u64..5);
     prop::collection::vec(op, 1..=8).prop_map(move |raw| {
         let mut clock = [0u64; 3];
+        let mut processes = [0u64, 1, 2];
         let mut ops = Vec::new();
         for (i, (bytes, outcome, dur, gap)) in raw.into_iter().enumerate() {
-            let process = (i % 3) as u64;
-            let call = clock[process as usize] + gap;
+            let slot = i % 3;
+            let process = processes[slot];
+            let call = clock[slot] + gap;
             let ret = call + dur;
-            clock[process as usize] = ret + 1;
+            clock[slot] = ret + 1;
+            if outcome < 2 {
+                processes[slot] += 3;
+            }
             let (f, key, input, output) = make(bytes);
             let (outcome, ret) = match outcome {
                 0 | 1 => (Outcome::Info, None),

@@ -6,6 +6,16 @@ use super::value::emit;
 use crate::history::{Function, History, Operation, Outcome, Value};
 use edn_format::Value as Edn;
 
+/// The first line of every EDN history linsim writes. It tells the reader that nil is
+/// a value there (a read of nil saw no write), where in other Jepsen histories a read
+/// of nil is a read whose value is not known, as Knossos reads it.
+pub const LINSIM_MARKER: &str = "; linsim history";
+
+/// `LINSIM_MARKER`, with what it means, as written.
+fn marker_line() -> String {
+    format!("{LINSIM_MARKER}: nil is a value (a read of nil saw no write)\n")
+}
+
 /// How a written EDN history is laid out. Every layout reads back to the same history.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EdnLayout {
@@ -28,7 +38,7 @@ fn invoke_value(op: &Operation) -> String {
 }
 
 /// One entry: its order key and its fields in order.
-type Entry = ((u64, u8, usize), Vec<(&'static str, String)>);
+type Entry = ((u64, u8, usize, u8), Vec<(&'static str, String)>);
 
 /// Every invocation and completion, in time order, with `:index` added.
 fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
@@ -51,6 +61,17 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
             next_call[prev] = Some((history.ops[i].call, i));
         }
     }
+    // An op called at the instant its process's previous op returned: that completion
+    // is written just before its invocation, after the other invocations of that
+    // instant (which stay concurrent with it), so the process has one op open.
+    let mut chained = vec![false; history.ops.len()];
+    for (i, op) in history.ops.iter().enumerate() {
+        if let Some((t, j)) = next_call[i] {
+            if op.ret == Some(t) && op.outcome != Outcome::Info {
+                chained[j] = true;
+            }
+        }
+    }
     for (i, op) in history.ops.iter().enumerate() {
         let f = format!(":{}", op.f.name());
         let key = (!op.key.is_empty()).then(|| edn_format::emit_str(&Edn::String(op.key.clone())));
@@ -68,7 +89,12 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
             v.push(("value", value));
             v
         };
-        out.push(((op.call, 1, i), fields("invoke", op.call, invoke.clone())));
+        let invoked = if chained[i] {
+            (op.call, 1, 1 + i, 1)
+        } else {
+            (op.call, 1, 0, 0)
+        };
+        out.push((invoked, fields("invoke", op.call, invoke.clone())));
         let (kind, time, value, cas_failed) = match (op.outcome, op.ret) {
             (Outcome::Ok, Some(t)) if op.f == Function::Cas && op.output == Value::Bool(false) => {
                 ("fail", t, invoke.clone(), true)
@@ -84,8 +110,9 @@ fn entries(history: &History) -> Vec<Vec<(&'static str, String)>> {
         // one with no return time, which closes its op just before the process's next
         // invocation.
         let order = match (op.ret.is_none() || kind == "info", next_call[i]) {
-            (true, Some((t, j))) => (t, 0, j),
-            _ => (time, 2, i),
+            (true, Some((t, j))) => (t, 0, j, 0),
+            (false, Some((t, j))) if chained[j] => (t, 1, 1 + j, 0),
+            _ => (time, 2, i, 0),
         };
         let time = order.0;
         let mut done = fields(kind, time, value);
@@ -113,11 +140,11 @@ fn map_text(fields: &[(&str, String)], separator: &str) -> String {
 }
 
 /// Writes a history as Jepsen EDN in `layout`, readable by Knossos, Elle and
-/// `linsim check`. Ops that never returned get an `:info` completion at the end, or just
+/// `linsim check`, after the line `LINSIM_MARKER` (a comment to other readers). Ops that never returned get an `:info` completion at the end, or just
 /// before their process invokes again.
 pub fn write_edn_layout(history: &History, layout: EdnLayout) -> String {
     let entries = entries(history);
-    match layout {
+    let body: String = match layout {
         EdnLayout::Lines => entries
             .iter()
             .map(|e| format!("{}\n", map_text(e, ", ")))
@@ -130,7 +157,8 @@ pub fn write_edn_layout(history: &History, layout: EdnLayout) -> String {
             let maps: Vec<String> = entries.iter().map(|e| map_text(e, ",\n  ")).collect();
             format!("[{}]\n", maps.join("\n "))
         }
-    }
+    };
+    marker_line() + &body
 }
 
 /// Writes a history as Jepsen EDN, one op map per line (`EdnLayout::Lines`).
