@@ -28,11 +28,15 @@ pub enum Write {
         /// The compaction index of a snapshot of its own.
         compact_to: Option<u64>,
     },
+    /// The whole durable state, replacing whatever came before: the disk rewrites its
+    /// bytes as one of these when they outgrow the state (`Durable::checkpoint`).
+    Checkpoint(Box<Stored>),
 }
 
 const TAG_ENTRIES: u8 = 1;
 const TAG_HARD_STATE: u8 = 2;
 const TAG_SNAPSHOT: u8 = 3;
+const TAG_CHECKPOINT: u8 = 4;
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
@@ -79,7 +83,23 @@ fn encode(w: &Write, out: &mut Vec<u8>) {
             put_u64(out, compact_to.unwrap_or(u64::MAX));
             put_message(out, snapshot.as_ref());
         }
+        Write::Checkpoint(state) => {
+            out.push(TAG_CHECKPOINT);
+            put_message(out, &state.hard_state);
+            put_u64(out, state.offset.0);
+            put_u64(out, state.offset.1);
+            put_message(out, &state.snapshot);
+            put_u64(out, state.log.len() as u64);
+            for e in &state.log {
+                put_message(out, e);
+            }
+        }
     }
+}
+
+fn get_entries(p: &[u8], at: &mut usize) -> Option<Vec<Entry>> {
+    let n = get_u64(p, at)?;
+    (0..n).map(|_| get_message(p, at)).collect()
 }
 
 /// Reads a payload written by `encode`; `None` if it is malformed.
@@ -87,11 +107,20 @@ fn decode(p: &[u8]) -> Option<Write> {
     let mut at = 1usize;
     let w = match *p.first()? {
         TAG_ENTRIES => {
-            let n = get_u64(p, &mut at)?;
-            let ents = (0..n)
-                .map(|_| get_message(p, &mut at))
-                .collect::<Option<Vec<Entry>>>()?;
+            let ents = get_entries(p, &mut at)?;
             (!ents.is_empty()).then_some(Write::Entries(ents))?
+        }
+        TAG_CHECKPOINT => {
+            let hard_state = get_message(p, &mut at)?;
+            let offset = (get_u64(p, &mut at)?, get_u64(p, &mut at)?);
+            let snapshot = get_message(p, &mut at)?;
+            let log = get_entries(p, &mut at)?;
+            Write::Checkpoint(Box::new(Stored {
+                snapshot,
+                offset,
+                log,
+                hard_state,
+            }))
         }
         TAG_HARD_STATE => Write::HardState(get_message(p, &mut at)?),
         TAG_SNAPSHOT => {
@@ -109,7 +138,7 @@ fn decode(p: &[u8]) -> Option<Write> {
 
 /// What recovery decodes from the platter: the latest snapshot, the log after its
 /// compaction point, and the hard state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stored {
     snapshot: Snapshot,
     /// The index and term of the last entry compacted away (0, 0 for none): `log[0]`
@@ -182,6 +211,7 @@ impl Stored {
         match w {
             Write::Entries(ents) => self.append(ents),
             Write::HardState(hs) => self.hard_state = hs,
+            Write::Checkpoint(state) => *self = *state,
             Write::Snapshot {
                 snapshot,
                 compact_to,
@@ -244,12 +274,16 @@ impl Durable for Stored {
     fn entries_in(record: &Write) -> u64 {
         match record {
             Write::Entries(e) => e.len() as u64,
-            Write::HardState(_) | Write::Snapshot { .. } => 0,
+            Write::HardState(_) | Write::Snapshot { .. } | Write::Checkpoint(_) => 0,
         }
     }
 
     fn raft(&self) -> Option<&dyn RaftDurable> {
         Some(self)
+    }
+
+    fn checkpoint(&self) -> Option<Write> {
+        Some(Write::Checkpoint(Box::new(self.clone())))
     }
 }
 
@@ -315,7 +349,7 @@ impl Writes for Disk<Stored> {
 pub fn entries_of(records: &[Write]) -> impl Iterator<Item = &Entry> {
     records.iter().flat_map(|w| match w {
         Write::Entries(e) => &e[..],
-        Write::HardState(_) | Write::Snapshot { .. } => &[],
+        Write::HardState(_) | Write::Snapshot { .. } | Write::Checkpoint(_) => &[],
     })
 }
 
@@ -385,6 +419,32 @@ mod tests {
             (11, 11, Some(4))
         );
         assert_eq!(&s.snapshot().data[..], b"kv@10");
+    }
+
+    #[test]
+    fn a_checkpoint_rebuilds_the_state_and_keeps_a_long_run_small() {
+        let mut d = Disk::<Stored>::default();
+        let state = "x".repeat(10_000);
+        for i in 1..=1000u64 {
+            d.write_entries(&[e(i, 1)]);
+            d.write_hard_state(&HardState {
+                term: 1,
+                vote: 1,
+                commit: i,
+                ..HardState::default()
+            });
+            d.write_compaction(snap(i, 1, &state), i.saturating_sub(4).max(1));
+            d.sync(false);
+        }
+        // 1000 snapshot records of 10 kB: 10 MB without checkpoints.
+        assert!(d.durable_bytes() < 1 << 20, "{} bytes", d.durable_bytes());
+        let record = d.durable().checkpoint().expect("raft-rs checkpoints");
+        let mut bytes = Vec::new();
+        Stored::encode(&record, &mut bytes);
+        assert_eq!(Stored::decode(&bytes), Some(record));
+        let before = d.durable().clone();
+        d.crash(None::<&mut rand::rngs::StdRng>);
+        assert_eq!(d.durable(), &before, "recovery reads the same state back");
     }
 
     #[test]
