@@ -101,6 +101,14 @@ pub enum Response {
     },
 }
 
+/// The records (keys and session results) a state may hold and still be snapshotted
+/// every `snapshot_every` entries (see `KvStore::snapshot_due`).
+pub const SNAPSHOT_SMALL_STATE_RECORDS: u64 = 4096;
+
+/// The records a larger state's snapshots write per applied entry, on average, at
+/// most (see `KvStore::snapshot_due`).
+pub const SNAPSHOT_RECORDS_PER_ENTRY: u64 = 16;
+
 /// The key-value state machine.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KvStore {
@@ -172,6 +180,35 @@ impl KvStore {
                 KvResult::Swapped(swapped)
             }
         }
+    }
+
+    /// Whether the state machine is due a snapshot after applying `index`, with
+    /// `every` the `snapshot_every` knob (0: never).
+    ///
+    /// Snapshots fall on multiples of a stride, so every server whose state machine
+    /// agrees snapshots the same indexes and the observer compares them there. The
+    /// stride is `every` while the state holds at most `SNAPSHOT_SMALL_STATE_RECORDS`
+    /// records (keys and session results); past that it is the smallest power-of-two
+    /// multiple of `every` that spreads a snapshot's records over entries at most
+    /// `SNAPSHOT_RECORDS_PER_ENTRY` to an entry. Why: each snapshot writes the whole
+    /// state, so a fixed stride costs, over a run, the square of its length (kv 240 s:
+    /// most of the run's time went to writing and installing snapshots); a stride that
+    /// grows with the state keeps it linear, as etcd's 10,000-entry stride and Redis's
+    /// rewrite-on-double keep theirs. A short run's state stays small, so its snapshots
+    /// fall every `every` entries as the knob says. The stride is a function of the
+    /// state, which every server agrees on at an index (the observer checks it).
+    pub fn snapshot_due(&self, index: u64, every: u64) -> bool {
+        if every == 0 {
+            return false;
+        }
+        let records = (self.data.len() + self.results.len()) as u64;
+        let stride = if records <= SNAPSHOT_SMALL_STATE_RECORDS {
+            every
+        } else {
+            let strides = records.div_ceil(every * SNAPSHOT_RECORDS_PER_ENTRY);
+            every * strides.next_power_of_two()
+        };
+        index.is_multiple_of(stride)
     }
 
     /// The value of a key (nil if absent), without going through the log.
@@ -260,6 +297,28 @@ mod tests {
             value: Value::Int(3),
         });
         assert_eq!(kv.get("k"), Value::Int(3));
+    }
+
+    #[test]
+    fn snapshots_fall_every_few_entries_until_the_state_grows() {
+        let mut kv = KvStore::new(true);
+        let due =
+            |kv: &KvStore| -> Vec<u64> { (1..=2048).filter(|&i| kv.snapshot_due(i, 32)).collect() };
+        assert_eq!(due(&kv).len(), 64, "every 32 entries");
+        assert!(!kv.snapshot_due(32, 0), "0: never");
+        let put = |kv: &mut KvStore, request: u64| {
+            let cmd = KvCommand::Put {
+                key: format!("k{}", request % 100),
+                value: Value::Int(request as i64),
+            };
+            kv.apply_request(request, &cmd);
+        };
+        // 100 keys and 3996 results: still small.
+        (0..SNAPSHOT_SMALL_STATE_RECORDS - 100).for_each(|r| put(&mut kv, r));
+        assert_eq!(due(&kv).len(), 64);
+        // One more: 4097 records over 16 a entry is 257 entries, so every 32 × 16.
+        put(&mut kv, SNAPSHOT_SMALL_STATE_RECORDS);
+        assert_eq!(due(&kv), [512, 1024, 1536, 2048]);
     }
 
     #[test]

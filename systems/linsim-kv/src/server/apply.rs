@@ -199,12 +199,13 @@ impl Server {
     /// Compacts after applying `e` if it is time.
     fn compact_if_due(&mut self, e: &linsim_raft::Entry) {
         let every = self.ctx.knobs().snapshot_every;
-        // Snapshots at multiples of `every`, so that every server snapshots the same
-        // indexes and the observer can compare their state machines there; and at
-        // every membership change, so that the snapshot a leader sends a server it just
+        // Snapshots where the state machine says (multiples of `every`, or of a larger
+        // stride for a large state), so that every server snapshots the same indexes
+        // and the observer can compare their state machines there; and at every
+        // membership change, so that the snapshot a leader sends a server it just
         // added holds a configuration with that server in it (raft refuses to restore
         // one that does not: the new server could never catch up).
-        if every > 0 && (e.index.is_multiple_of(every) || e.is_conf_change()) {
+        if every > 0 && (self.kv.snapshot_due(e.index, every) || e.is_conf_change()) {
             self.compact(e.index);
         }
     }

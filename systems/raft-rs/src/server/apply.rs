@@ -51,7 +51,8 @@ fn conf_change_of(e: &Entry) -> Change {
 impl Server {
     /// Applies a committed entry: the observer hears of it (and checks it is durable
     /// here), the state machine or raft-rs's configuration takes it, and every
-    /// `snapshot_every` indexes (and at every membership change) the log is compacted.
+    /// `snapshot_every` indexes or so (`KvStore::snapshot_due`; and at every membership
+    /// change) the log is compacted.
     pub(super) fn apply(&mut self, e: Entry) {
         self.applied = self.applied.max(e.index);
         self.ctx.raft().applying(&convert::entry(&e));
@@ -61,12 +62,13 @@ impl Server {
             self.apply_data(&e);
         }
         let every = self.ctx.knobs().snapshot_every;
-        // Snapshots at multiples of `every`, so that every server snapshots the same
-        // indexes and the observer can compare their state machines there; and at
-        // every membership change, so that the snapshot a leader sends a server it just
-        // added holds a configuration with that server in it (raft-rs refuses to
-        // restore one that does not: the new server could never catch up).
-        if every > 0 && (e.index.is_multiple_of(every) || convert::is_conf_change(&e)) {
+        // Snapshots where the state machine says (multiples of `every`, or of a larger
+        // stride for a large state: `KvStore::snapshot_due`), so that every server
+        // snapshots the same indexes and the observer can compare their state machines
+        // there; and at every membership change, so that the snapshot a leader sends a
+        // server it just added holds a configuration with that server in it (raft-rs
+        // refuses to restore one that does not: the new server could never catch up).
+        if every > 0 && (self.kv.snapshot_due(e.index, every) || convert::is_conf_change(&e)) {
             self.compact(e.index);
         }
     }
