@@ -39,8 +39,8 @@ pub use init::{parse_init, Init};
 pub use model::{Model, ModelError, NondeterministicModel, PowerSet, Prepared};
 pub use models::{infer_model, Unsure};
 pub use models::{
-    FifoQueueModel, KvModel, ModelInfo, MultiRegisterModel, MutexModel, RegisterModel, SetModel,
-    UnorderedQueueModel, MODELS, MODEL_NAMES,
+    CounterModel, FifoQueueModel, KvModel, ModelInfo, MultiRegisterModel, MutexModel,
+    RegisterModel, SetModel, UnorderedQueueModel, MODELS, MODEL_NAMES,
 };
 pub use result::{CheckResult, Counterexample, PartitionResult, Pruned, Verdict};
 pub use search::{GaveUp, SearchStats};
@@ -93,6 +93,7 @@ pub fn with_model_init<T: ModelTask>(
         ("set", None) => task.run(&SetModel),
         ("fifo-queue", None) => task.run(&FifoQueueModel),
         ("unordered-queue", None) => task.run(&PowerSet(UnorderedQueueModel)),
+        ("counter", None) => task.run(&CounterModel),
         (other, _) => return Err(CheckNamedError::UnknownModel(other.to_string())),
     })
 }

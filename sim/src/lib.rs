@@ -29,7 +29,7 @@ pub mod time;
 pub use checks::observer::{Observer, TraceLine, Violation};
 pub use checks::quorum as membership;
 pub use checks::timeline::{RaftChange, RaftEvent, RaftTimeline};
-pub use clients::workload::{ClientOp, OpMix, Workload};
+pub use clients::workload::{ClientOp, Generator, OpMix, Workload};
 pub use engine::report::{FailedCheck, RunReport, RunStats, Verdict};
 pub use engine::run::{run_seed, run_seed_with, RunOptions};
 pub use engine::scenario::{FaultSource, Scenario, DEFAULT_SYSTEM};

@@ -15,7 +15,7 @@ pub struct Unsure {
 
 /// The models, each with the functions it checks, in the order they are tried: the
 /// first whose functions cover the history's is chosen. `None`: ambiguous (the queues).
-const FAMILIES: [(Option<&str>, &[Function]); 6] = [
+const FAMILIES: [(Option<&str>, &[Function]); 7] = [
     (
         Some("cas-register"),
         &[Function::Read, Function::Write, Function::Cas],
@@ -30,6 +30,7 @@ const FAMILIES: [(Option<&str>, &[Function]); 6] = [
         ],
     ),
     (Some("set"), &[Function::Read, Function::Add]),
+    (Some("counter"), &[Function::Read, Function::Increment]),
     (Some("mutex"), &[Function::Acquire, Function::Release]),
     (Some("multi-register"), &[Function::Txn]),
     (None, &[Function::Enqueue, Function::Dequeue]),

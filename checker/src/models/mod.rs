@@ -1,5 +1,6 @@
 //! The models linsim ships, and lookup by name.
 
+mod counter;
 mod elements;
 mod fifo_queue;
 mod infer;
@@ -11,6 +12,7 @@ mod register_unknowns;
 mod set;
 mod unordered_queue;
 
+pub use counter::{CounterModel, CounterOp};
 pub use fifo_queue::{FifoQueueModel, QueueOp, QueueState};
 pub use infer::{infer_model, Unsure};
 pub use kv::{KvModel, KvOp, KvState};
@@ -30,7 +32,7 @@ pub struct ModelInfo {
 }
 
 /// Every shipped model, in the order `linsim list` shows them.
-pub const MODELS: [ModelInfo; 8] = [
+pub const MODELS: [ModelInfo; 9] = [
     ModelInfo {
         name: "register",
         description: "one register per key, initially nil: :read, :write",
@@ -63,10 +65,14 @@ pub const MODELS: [ModelInfo; 8] = [
         name: "unordered-queue",
         description: "a queue in no order (a multiset): :enqueue v, :dequeue any element",
     },
+    ModelInfo {
+        name: "counter",
+        description: "an integer per key, initially 0: :increment n (Jepsen's :add n), :read (nil reads as 0)",
+    },
 ];
 
 /// The names of the shipped models, as the CLI spells them.
-pub const MODEL_NAMES: [&str; 8] = [
+pub const MODEL_NAMES: [&str; 9] = [
     MODELS[0].name,
     MODELS[1].name,
     MODELS[2].name,
@@ -75,6 +81,7 @@ pub const MODEL_NAMES: [&str; 8] = [
     MODELS[5].name,
     MODELS[6].name,
     MODELS[7].name,
+    MODELS[8].name,
 ];
 
 /// The description of the model named `name`.

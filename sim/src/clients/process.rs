@@ -13,7 +13,7 @@ use crate::net::ClientConn;
 use crate::probes::probe;
 use crate::streams::stream;
 use crate::system::{Answer, Client, Reply};
-use linsim_checker::{Function, Outcome, Value};
+use linsim_checker::{Outcome, Value};
 use madsim::time::{sleep, Duration, Instant};
 use rand::Rng;
 use std::sync::Arc;
@@ -49,6 +49,7 @@ pub async fn run(index: u64, world: Arc<World>) {
     let home = 1 + index % nodes;
     let mut target = home;
     let mut issued = 0u64;
+    let mut generator = world.scenario.workload.generator(slot.process);
     while world.phase() == Phase::Workload && !world.stopped() {
         if world
             .scenario
@@ -60,22 +61,29 @@ pub async fn run(index: u64, world: Arc<World>) {
             continue;
         }
         issued += 1;
-        let op = world.scenario.workload.next_op(
-            &mut rng,
-            world.load.mix(index, world.client_slots, world.now_ns()),
-        );
+        let mix = world.load.mix(index, world.client_slots, world.now_ns());
+        let op = match &mut generator {
+            Some(g) => g.next_op(&mut rng, mix),
+            None => world.scenario.workload.next_op(&mut rng, mix),
+        };
         if world.knobs.client_routing == ClientRouting::Node {
             // Bound to its home server while that is a member.
             target = member_or_next(&world, home);
         }
         let timing = Timing::of(&world);
-        let answered = perform(&world, &mut conn, &mut target, slot.process, &op, timing).await;
+        let (outcome, output) =
+            perform(&world, &mut conn, &mut target, slot.process, &op, timing).await;
+        let answered = outcome != Outcome::Info;
         let now = world.now_ns();
         world.clients.completed(&mut slot, now, answered);
+        if let Some(g) = &mut generator {
+            g.completed(&op, outcome, &output);
+        }
         if !answered {
             // Unknown outcome: this process retires, as Jepsen's does, and a fresh one
-            // takes the slot at once.
+            // (with a fresh generator) takes the slot at once.
             slot.process = world.new_process();
+            generator = world.scenario.workload.generator(slot.process);
             continue;
         }
         let think = ClientLoad::think_time(world.scenario.max_think_time, world.client_slots)
@@ -88,19 +96,10 @@ pub async fn run(index: u64, world: Arc<World>) {
     if world.stopped() {
         return;
     }
-    let key = world
-        .scenario
-        .workload
-        .next_op(
-            &mut rng,
-            world.load.mix(index, world.client_slots, world.now_ns()),
-        )
-        .key;
-    let read = ClientOp {
-        f: Function::Read,
-        key,
-        input: vec![],
-    };
+    let read = world.scenario.workload.final_op(
+        &mut rng,
+        world.load.mix(index, world.client_slots, world.now_ns()),
+    );
     // One read, waited for until served: the supervisor decides when it has waited too
     // long (the liveness bounds) and ends the run. It is resent (the same request) a
     // third of the liveness bound apart, not of the client timeout: a cluster still
@@ -116,7 +115,7 @@ pub async fn run(index: u64, world: Arc<World>) {
             .max(world.liveness_bound() / ATTEMPTS),
     };
     loop {
-        if perform(
+        let (outcome, _) = perform(
             &world,
             &mut conn,
             &mut target,
@@ -124,8 +123,8 @@ pub async fn run(index: u64, world: Arc<World>) {
             &read,
             patience,
         )
-        .await
-        {
+        .await;
+        if outcome != Outcome::Info {
             world.clients.finished(index, true);
             return;
         }
@@ -156,8 +155,8 @@ impl Timing {
     }
 }
 
-/// Performs one op and records it; returns false if its outcome is unknown after
-/// `timing.op`.
+/// Performs one op and records it; returns how it ended (`Info`: its outcome is still
+/// unknown after `timing.op`) and its output.
 async fn perform(
     world: &Arc<World>,
     conn: &mut Conn,
@@ -165,7 +164,7 @@ async fn perform(
     process: u64,
     op: &ClientOp,
     timing: Timing,
-) -> bool {
+) -> (Outcome, Value) {
     let i = world.invoke(process, op);
     match execute(world, conn, target, op, timing).await {
         Completion::Answered {
@@ -175,13 +174,13 @@ async fn perform(
         } => {
             // A cas that did not swap happened too: it is Ok with output false.
             let outcome = if failed { Outcome::Fail } else { Outcome::Ok };
-            world.complete(i, outcome, output, Some(server));
-            true
+            world.complete(i, outcome, output.clone(), Some(server));
+            (outcome, output)
         }
         Completion::TimedOut => {
             probe!(ClientTimedOut);
             world.complete(i, Outcome::Info, Value::Nil, None);
-            false
+            (Outcome::Info, Value::Nil)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What clients do: a workload generates their operations (`linsim-workloads` names
 //! and registers concrete ones); the nemesis side is `crate::faults::Nemesis`.
 
-use linsim_checker::{Function, Value};
+use linsim_checker::{Function, Outcome, Value};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -54,6 +54,41 @@ pub trait Workload: Send + Sync {
     fn model(&self) -> &'static str;
     /// The next operation of a client; `rng` is that client's own stream, `mix` the
     /// load's shape now (a read with chance `mix.read_share`, see `OpMix::read`; the
-    /// other operations in the workload's own proportions).
+    /// other operations in the workload's own proportions). A workload with a
+    /// `generator` draws its processes' operations there; this one is then the first
+    /// operation a fresh process would draw, and names the key of the final read.
     fn next_op(&self, rng: &mut StdRng, mix: OpMix) -> ClientOp;
+
+    /// A generator for process `process` (unique in the run), if the workload's
+    /// operations depend on what came before (as Jepsen's generators do: take a lock
+    /// and release it, dequeue what was enqueued) or on who performs them (values
+    /// unique to the process). A process gets a fresh one when it starts (a process
+    /// whose operation timed out retires, and its successor starts afresh); `None`:
+    /// every operation is drawn blind with `next_op`.
+    fn generator(&self, _process: u64) -> Option<Box<dyn Generator>> {
+        None
+    }
+
+    /// The operation a client performs after healing, which must succeed (the liveness
+    /// check): by default a read of the key `next_op` draws. A queue drains with a
+    /// dequeue instead.
+    fn final_op(&self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
+        ClientOp {
+            f: Function::Read,
+            key: self.next_op(rng, mix).key,
+            input: vec![],
+        }
+    }
+}
+
+/// One process's source of operations: it sees how each of its operations ended
+/// before it draws the next, and keeps whatever it needs between them. Deterministic:
+/// every choice comes from `rng`, the client's own stream.
+pub trait Generator: Send {
+    /// The process's next operation.
+    fn next_op(&mut self, rng: &mut StdRng, mix: OpMix) -> ClientOp;
+
+    /// How the process's last operation ended: `Ok` with its output, `Fail` (it did not
+    /// happen) or `Info` (unknown; the process retires after this).
+    fn completed(&mut self, op: &ClientOp, outcome: Outcome, output: &Value);
 }

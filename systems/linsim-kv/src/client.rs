@@ -4,6 +4,7 @@
 
 use crate::kv::{KvCommand, KvResult, Request, Response};
 use crate::probes::probe;
+use crate::structures::Micro;
 use crate::wire;
 use linsim_checker::{Function, Value};
 use linsim_sim::net::ClientConn;
@@ -47,8 +48,54 @@ fn command(op: &ClientOp) -> KvCommand {
             from: from.clone(),
             to: to.clone(),
         },
-        _ => panic!("workload generated a malformed op: {op:?}"),
+        (Function::Add, [element]) => KvCommand::SetAdd {
+            key,
+            element: element.clone(),
+        },
+        (Function::Increment, [Value::Int(by)]) => KvCommand::Increment { key, by: *by },
+        (Function::Enqueue, [element]) => KvCommand::Enqueue {
+            key,
+            element: element.clone(),
+        },
+        (Function::Dequeue, []) => KvCommand::Dequeue { key },
+        (Function::Acquire, [Value::Int(owner)]) => KvCommand::Acquire { key, owner: *owner },
+        (Function::Release, [Value::Int(owner)]) => KvCommand::Release { key, owner: *owner },
+        (Function::Txn, [Value::List(micros)]) => KvCommand::Txn {
+            micros: micros
+                .iter()
+                .map(|m| micro(m).unwrap_or_else(|| malformed(op)))
+                .collect(),
+        },
+        _ => malformed(op),
     }
+}
+
+/// A transaction's micro-operation as the workload writes it: `[:append k v]` or
+/// `[:r k nil]`, keys integers or strings.
+fn micro(m: &Value) -> Option<Micro> {
+    let Value::List(parts) = m else { return None };
+    let key = match parts.get(1)? {
+        Value::Int(k) => k.to_string(),
+        Value::Str(k) => k.clone(),
+        _ => return None,
+    };
+    match (parts.first()?, parts.get(2)) {
+        (Value::Keyword(f), Some(Value::Int(element))) if f == "append" => Some(Micro::Append {
+            key,
+            element: *element,
+        }),
+        (Value::Keyword(f), _) if f == "r" => Some(Micro::Read { key }),
+        _ => None,
+    }
+}
+
+/// A workload handed linsim-kv an operation its service has no command for: a bug in
+/// the workload, reported as the run's panic.
+fn malformed(op: &ClientOp) -> ! {
+    panic!(
+        "workload generated an op linsim-kv has no command for: {} {:?} {:?} (it serves read, write, cas, append, add, increment, enqueue, dequeue, acquire [owner], release [owner], txn [[:append k v] [:r k nil] ...])",
+        op.f, op.key, op.input
+    )
 }
 
 impl Client for KvClient {
@@ -69,11 +116,12 @@ impl Client for KvClient {
             loop {
                 let (from, bytes) = conn.recv().await?;
                 let reply = match wire::decode(&bytes) {
-                    Response::Ok { id, result } if id == request => Reply::Ok(match result {
-                        KvResult::Value(v) => v,
-                        KvResult::Done => Value::Nil,
-                        KvResult::Swapped(b) => Value::Bool(b),
-                    }),
+                    Response::Ok { id, result } if id == request => match result {
+                        KvResult::Value(v) => Reply::Ok(v),
+                        KvResult::Done => Reply::Ok(Value::Nil),
+                        KvResult::Swapped(b) => Reply::Ok(Value::Bool(b)),
+                        KvResult::Refused => Reply::Fail,
+                    },
                     Response::NotLeader { id, leader } if id == request => Reply::NotLeader {
                         leader: (leader != 0).then_some(leader),
                     },

@@ -1,6 +1,7 @@
 //! The replicated state machine: a key-value store, and the client protocol.
 
 use crate::probes::probe;
+use crate::structures::{self, Applied, Micro};
 use linsim_checker::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,6 +40,55 @@ pub enum KvCommand {
         #[serde(with = "linsim_sim::system::value_wire")]
         to: Value,
     },
+    // New commands go last: postcard numbers variants in order, and the seeds'
+    // entries keep their bytes.
+    /// Add an element to a set.
+    SetAdd {
+        /// The key.
+        key: String,
+        /// The element.
+        #[serde(with = "linsim_sim::system::value_wire")]
+        element: Value,
+    },
+    /// Add to a counter.
+    Increment {
+        /// The key.
+        key: String,
+        /// How much.
+        by: i64,
+    },
+    /// Append an element to a queue.
+    Enqueue {
+        /// The key.
+        key: String,
+        /// The element.
+        #[serde(with = "linsim_sim::system::value_wire")]
+        element: Value,
+    },
+    /// Take the element at a queue's head.
+    Dequeue {
+        /// The key.
+        key: String,
+    },
+    /// Take a lock for an owner (a client's token), if it is free.
+    Acquire {
+        /// The key.
+        key: String,
+        /// Who takes it.
+        owner: i64,
+    },
+    /// Free a lock its owner holds.
+    Release {
+        /// The key.
+        key: String,
+        /// Who frees it.
+        owner: i64,
+    },
+    /// A transaction of reads and appends over lists, applied atomically.
+    Txn {
+        /// Its micro-operations, in order.
+        micros: Vec<Micro>,
+    },
 }
 
 /// The result of applying a command.
@@ -50,6 +100,19 @@ pub enum KvResult {
     Done,
     /// Whether a cas swapped.
     Swapped(bool),
+    /// The command did not happen (a lock held by another, a key holding another kind
+    /// of value): the client hears a failure.
+    Refused,
+}
+
+impl From<Applied> for KvResult {
+    fn from(a: Applied) -> KvResult {
+        match a {
+            Applied::Value(Value::Nil) => KvResult::Done,
+            Applied::Value(v) => KvResult::Value(v),
+            Applied::Refused => KvResult::Refused,
+        }
+    }
 }
 
 /// What a server proposes: the command and the request that asked for it.
@@ -179,6 +242,23 @@ impl KvStore {
                 }
                 KvResult::Swapped(swapped)
             }
+            KvCommand::SetAdd { key, element } => {
+                structures::set_add(&mut self.data, key, element).into()
+            }
+            KvCommand::Increment { key, by } => {
+                structures::increment(&mut self.data, key, *by).into()
+            }
+            KvCommand::Enqueue { key, element } => {
+                structures::enqueue(&mut self.data, key, element).into()
+            }
+            KvCommand::Dequeue { key } => structures::dequeue(&mut self.data, key).into(),
+            KvCommand::Acquire { key, owner } => {
+                structures::acquire(&mut self.data, key, *owner).into()
+            }
+            KvCommand::Release { key, owner } => {
+                structures::release(&mut self.data, key, *owner).into()
+            }
+            KvCommand::Txn { micros } => structures::transact(&mut self.data, micros).into(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod durable;
 pub mod kv;
 pub mod probes;
 mod server;
+pub mod structures;
 pub mod wire;
 pub mod zoo;
 

@@ -18,7 +18,7 @@ use edn_format::{Keyword, Value as Edn};
 pub const CAS_FAILED: &str = "cas-failed";
 
 /// The Jepsen names of each function (`:get`, `:put` are porcupine's kv names).
-const FUNCTION_NAMES: [(&str, Function); 12] = [
+const FUNCTION_NAMES: [(&str, Function); 13] = [
     ("read", Function::Read),
     ("get", Function::Read),
     ("write", Function::Write),
@@ -31,6 +31,7 @@ const FUNCTION_NAMES: [(&str, Function); 12] = [
     ("add", Function::Add),
     ("enqueue", Function::Enqueue),
     ("dequeue", Function::Dequeue),
+    ("increment", Function::Increment),
 ];
 
 /// How an entry ends or starts.
@@ -380,7 +381,11 @@ impl ClientEntry {
             Function::Read | Function::Acquire | Function::Release | Function::Dequeue => {
                 vec![]
             }
-            Function::Write | Function::Append | Function::Add | Function::Enqueue => {
+            Function::Write
+            | Function::Append
+            | Function::Add
+            | Function::Enqueue
+            | Function::Increment => {
                 kinds.note(self.pos, value, false);
                 vec![conv(value)?]
             }
