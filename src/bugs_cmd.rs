@@ -17,9 +17,8 @@ use std::ops::Range;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// The workloads a bug is measured on under the defaults (`linsim bugs --defaults`):
-/// every shipped workload exercises every path the zoo's bugs live in.
-pub const DEFAULT_WORKLOADS: &[&str] = &["register", "kv"];
+/// The workloads a bug is measured on under the defaults (`linsim bugs --defaults`).
+pub use linsim_workloads::ZOO_MEASURED_WORKLOADS as DEFAULT_WORKLOADS;
 
 /// Arguments of `linsim bugs`.
 #[derive(Args, Debug, Clone)]

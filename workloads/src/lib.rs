@@ -13,5 +13,5 @@ pub mod workloads;
 pub use linsim_sim::{ClientOp, Fault, Faults, Nemesis, NemesisFuture, Workload};
 pub use registry::{
     nemesis, nemesis_entries, nemesis_for, workload, workload_entries, NemesisEntry, NemesisError,
-    UnknownName, WorkloadEntry,
+    UnknownName, WorkloadEntry, ZOO_MEASURED_WORKLOADS,
 };

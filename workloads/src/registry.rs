@@ -63,6 +63,12 @@ pub fn workload_entries() -> Vec<&'static WorkloadEntry> {
     v
 }
 
+/// The workloads the zoo's bugs are measured on under the defaults (`linsim bugs
+/// --defaults`, docs/bug-zoo.md, tests/zoo.rs): register and kv reach every path the
+/// zoo's Raft and service bugs live in. The structure workloads (set, counter, queue,
+/// lock) are not measured there yet: each gets the bugs only it exposes.
+pub const ZOO_MEASURED_WORKLOADS: &[&str] = &["register", "kv"];
+
 /// Every nemesis, by name.
 pub fn nemesis_entries() -> Vec<&'static NemesisEntry> {
     let mut v: Vec<_> = inventory::iter::<NemesisEntry>.into_iter().collect();

@@ -17,6 +17,10 @@ pub struct QueueWorkload;
 
 const PER_PROCESS: i64 = 1 << 20;
 
+/// Queues a group works on at once: a queue's history is checked by a search that
+/// branches at every operation of unknown outcome, so each queue gets a share of them.
+const KEYS_PER_GROUP: u64 = 4;
+
 /// One process: the next element it enqueues.
 struct QueueProcess {
     process: u64,
@@ -25,7 +29,7 @@ struct QueueProcess {
 
 impl QueueProcess {
     fn op(&mut self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
-        let key = independent_key(rng, &mix, "q", 1);
+        let key = independent_key(rng, &mix, "q", KEYS_PER_GROUP);
         if rng.random_bool(0.5) {
             return ClientOp {
                 f: Function::Dequeue,
@@ -70,7 +74,7 @@ impl Workload for QueueWorkload {
     fn final_op(&self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
         ClientOp {
             f: Function::Dequeue,
-            key: independent_key(rng, &mix, "q", 1),
+            key: independent_key(rng, &mix, "q", KEYS_PER_GROUP),
             input: vec![],
         }
     }

@@ -17,6 +17,10 @@ pub struct SetWorkload;
 /// Elements a process numbers before its numbers would reach the next process's.
 const PER_PROCESS: i64 = 1 << 20;
 
+/// Sets a group works on at once: each set gets a share of the adds of unknown
+/// outcome, at which the search branches.
+const KEYS_PER_GROUP: u64 = 4;
+
 /// One process: the next element it adds.
 struct SetProcess {
     process: u64,
@@ -25,7 +29,7 @@ struct SetProcess {
 
 impl SetProcess {
     fn op(&mut self, rng: &mut StdRng, mix: OpMix) -> ClientOp {
-        let key = independent_key(rng, &mix, "s", 1);
+        let key = independent_key(rng, &mix, "s", KEYS_PER_GROUP);
         if mix.read(rng) {
             return ClientOp {
                 f: Function::Read,
